@@ -1,0 +1,35 @@
+"""Building JSON responses and Ironic's error body."""
+
+import json
+from http import HTTPStatus
+
+from flask import Response
+
+_dumps = json.JSONEncoder(separators=(", ", ": "), ensure_ascii=False).encode
+
+
+def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
+    """Serialise ``body`` once; views hand over plain dicts and lists."""
+    return Response(_dumps(body), status=status, headers=headers, mimetype="application/json")
+
+
+def no_content(status: int = HTTPStatus.NO_CONTENT) -> Response:
+    return Response(status=status)
+
+
+def error_body(status: int, message: str, debuginfo: str | None = None) -> dict:
+    """Ironic's error body: ``error_message`` is itself a JSON document, as a string."""
+    fault = {
+        "faultcode": "Client" if status < 500 else "Server",
+        "faultstring": message,
+        "debuginfo": debuginfo,
+    }
+    return {"error_message": json.dumps(fault)}
+
+
+def http_error_body(status: int, description: str) -> dict:
+    """The shape Ironic's WSGI layer uses for routing and version errors (404, 405, 406)."""
+    title = HTTPStatus(status).phrase
+    return {
+        "error_message": json.dumps({"code": status, "title": title, "description": description})
+    }

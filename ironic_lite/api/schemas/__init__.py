@@ -1,0 +1,39 @@
+"""JSON schemas of request bodies, one module per resource."""
+
+BOOL = {
+    "anyOf": [
+        {"type": "boolean"},
+        {
+            "type": "string",
+            "enum": [
+                "0",
+                "1",
+                "t",
+                "true",
+                "on",
+                "y",
+                "yes",
+                "f",
+                "false",
+                "off",
+                "n",
+                "no",
+                "True",
+                "False",
+            ],
+        },
+    ]
+}
+UUID = {"type": "string", "format": "uuid"}
+UUID_OR_NULL = {"anyOf": [UUID, {"type": "null"}]}
+OBJECT = {"type": "object"}
+OBJECT_OR_NULL = {"type": ["object", "null"]}
+
+
+def string(max_length: int | None = None, nullable: bool = True, min_length: int = 0) -> dict:
+    schema: dict = {"type": ["string", "null"] if nullable else "string"}
+    if max_length:
+        schema["maxLength"] = max_length
+    if min_length:
+        schema["minLength"] = min_length
+    return schema

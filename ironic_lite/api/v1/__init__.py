@@ -1,0 +1,30 @@
+"""The v1 API: one blueprint per resource."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from ironic_lite.api.v1 import (
+        chassis,
+        conductors,
+        drivers,
+        node_states,
+        node_traits,
+        nodes,
+        portgroups,
+        ports,
+        root,
+    )
+
+    for module in (
+        root,
+        nodes,
+        node_states,
+        node_traits,
+        ports,
+        portgroups,
+        chassis,
+        drivers,
+        conductors,
+    ):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,110 @@
+"""/v1/chassis and the nodes of a chassis."""
+
+from flask import Blueprint
+
+from ironic_lite.api import body, links, params, patch
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import chassis as schemas
+from ironic_lite.api.v1.collection import collection
+from ironic_lite.api.v1.nodes import list_nodes_view
+from ironic_lite.api.views import chassis as views
+from ironic_lite.common import exceptions
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("chassis", __name__, url_prefix="/v1/chassis")
+
+SORTABLE = {c: 1 for c in ("id", "uuid", "description", "created_at", "updated_at")}
+_SELECTABLE = {k: 1 for k in views.FIELDS if k != "links"}
+
+
+def find_chassis(ident: str) -> dict:
+    if not dbapi.is_uuid(ident):
+        raise exceptions.InvalidUUID(uuid=ident)
+    return dbapi.get_chassis(ident)
+
+
+def _fields(wanted=None) -> list[str]:
+    if wanted is None:
+        return list(views.FIELDS)
+    return list(dict.fromkeys([*wanted, "links"]))
+
+
+def _list(path: str, detail_route: bool):
+    allowed = {"limit", "marker", "sort_key", "sort_dir", "detail"}
+    if not detail_route:
+        allowed.add("fields")
+    args = params.check_arguments(allowed)
+    fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
+    detail = detail_route or bool(params.detail_arg(args, fields))
+    paging = params.Paging(args, SORTABLE, ("extra",))
+    rows, more = dbapi.list_chassis(paging.limit, paging.marker, paging.sort_key, paging.sort_dir)
+    wanted = _fields(None if detail else (fields or views.LIST_DEFAULT))
+    base = links.base_url()
+    return json_response(
+        collection(
+            "chassis", [views.render(r, wanted, base) for r in rows], rows, more, paging, path
+        )
+    )
+
+
+@bp.get("")
+def list_chassis():
+    return _list("chassis", False)
+
+
+@bp.get("/detail")
+def list_chassis_detail():
+    return _list("chassis/detail", True)
+
+
+@bp.get("/<ident>")
+def show_chassis(ident):
+    args = params.check_arguments({"fields"})
+    fields = params.fields_arg(args, _SELECTABLE)
+    return json_response(views.render(find_chassis(ident), _fields(fields), links.base_url()))
+
+
+@bp.get("/<ident>/nodes")
+def list_chassis_nodes(ident):
+    chassis = find_chassis(ident)
+    return list_nodes_view(False, f"chassis/{ident}/nodes", {"chassis_id": chassis["id"]})
+
+
+@bp.get("/<ident>/nodes/detail")
+def list_chassis_nodes_detail(ident):
+    chassis = find_chassis(ident)
+    return list_nodes_view(True, f"chassis/{ident}/nodes/detail", {"chassis_id": chassis["id"]})
+
+
+@bp.post("")
+def create_chassis():
+    doc = body.validate(body.json_body(), schemas.CREATE, "chassis")
+    row = dbapi.create_chassis({k: v for k, v in doc.items() if v is not None})
+    location = f"{links.base_url()}/v1/chassis/{row['uuid']}"
+    return json_response(
+        views.render(row, _fields(), links.base_url()), 201, {"Location": location}
+    )
+
+
+@bp.patch("/<ident>")
+def update_chassis(ident):
+    row = find_chassis(ident)
+    ops = patch.validate_patch(body.json_body(), schemas.PATCHABLE)
+    doc = {f: row.get(f) for f in schemas.PATCHABLE}
+    patched = patch.apply_patch(doc, ops)
+    body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "chassis")
+    changed = patch.changed_fields(doc, patched, schemas.PATCHABLE)
+    if "uuid" in changed:
+        raise exceptions.InvalidParameterValue(err="Cannot overwrite UUID for an existing Chassis.")
+    if "extra" in changed and changed["extra"] is None:
+        changed["extra"] = {}
+    if changed:
+        row = dbapi.update_chassis(row["id"], changed)
+    return json_response(views.render(row, _fields(), links.base_url()))
+
+
+@bp.delete("/<ident>")
+def delete_chassis(ident):
+    row = find_chassis(ident)
+    dbapi.destroy_chassis(row["id"], row["uuid"])
+    return no_content()

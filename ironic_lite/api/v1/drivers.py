@@ -1,0 +1,118 @@
+"""/v1/drivers: the hardware types live conductors serve."""
+
+from flask import Blueprint, g
+
+from ironic_lite.api import hardware, links, params
+from ironic_lite.api.responses import json_response
+from ironic_lite.api.v1.collection import minor, rpcapi
+from ironic_lite.common import exceptions
+
+bp = Blueprint("drivers", __name__, url_prefix="/v1/drivers")
+
+# Interface types shown in the detailed driver document, with the version adding each.
+INTERFACE_VERSIONS = {
+    "boot": 30,
+    "console": 30,
+    "deploy": 30,
+    "inspect": 30,
+    "management": 30,
+    "network": 30,
+    "power": 30,
+    "raid": 30,
+    "vendor": 30,
+    "storage": 33,
+    "rescue": 38,
+    "bios": 40,
+    "firmware": 86,
+}
+_BASE_FIELDS = {"name": 1, "hosts": 1, "links": 1, "properties": 14, "type": 30}
+
+
+def _all_fields() -> dict[str, int]:
+    fields = dict(_BASE_FIELDS)
+    for itype, since in INTERFACE_VERSIONS.items():
+        fields[f"default_{itype}_interface"] = since
+        fields[f"enabled_{itype}_interfaces"] = since
+    return fields
+
+
+FIELDS = _all_fields()
+
+
+def _document(name: str, snap: hardware.Snapshot, detail: bool, fields=None) -> dict:
+    base = links.base_url()
+    current = minor()
+    doc = {
+        "name": name,
+        "hosts": sorted(snap.hosts[name]),
+        "links": links.pair(base, "drivers", name),
+    }
+    if current >= 14:
+        doc["properties"] = links.pair(base, "drivers", f"{name}/properties")
+    if current >= 30:
+        doc["type"] = "dynamic"
+    if detail and current >= 30:
+        interfaces = snap.interfaces(name)
+        for itype, since in INTERFACE_VERSIONS.items():
+            if since > current:
+                continue
+            slot = interfaces.get(itype, {"enabled": set(), "default": None})
+            doc[f"default_{itype}_interface"] = slot["default"]
+            doc[f"enabled_{itype}_interfaces"] = sorted(slot["enabled"])
+    if fields is not None:
+        doc = {k: v for k, v in doc.items() if k in fields}
+    return doc
+
+
+def _fields(args):
+    if args.get("fields") is None:
+        return None
+    params.require_version(77)
+    return params.fields_arg(args, FIELDS)
+
+
+@bp.get("")
+def list_drivers():
+    args = params.check_arguments({"type", "detail", "fields"})
+    dtype = args.get("type")
+    if dtype is not None:
+        params.require_version(30)
+        if dtype not in ("classic", "dynamic"):
+            raise exceptions.InvalidParameterValue(
+                err='"type" filter must be one of "classic" or "dynamic", if specified.'
+            )
+    detail = params.parse_bool("detail", args.get("detail"))
+    if detail:
+        params.require_version(30)
+    fields = _fields(args)
+    if dtype == "classic":
+        return json_response({"drivers": []})
+    snap = hardware.snapshot()
+    return json_response(
+        {
+            "drivers": [
+                _document(n, snap, bool(detail) or fields is not None, fields)
+                for n in snap.driver_names()
+            ]
+        }
+    )
+
+
+def _served(name: str) -> hardware.Snapshot:
+    snap = hardware.snapshot()
+    if name not in snap.hosts:
+        raise exceptions.DriverNotFound(driver_name=name)
+    return snap
+
+
+@bp.get("/<name>")
+def show_driver(name):
+    args = params.check_arguments({"fields"})
+    fields = _fields(args)
+    return json_response(_document(name, _served(name), True, fields))
+
+
+@bp.get("/<name>/properties")
+def driver_properties(name):
+    _served(name)
+    return json_response(rpcapi().get_driver_properties(g.context, name))

@@ -1,0 +1,54 @@
+"""Node states and the actions that do not need a flow: states, maintenance, validate."""
+
+from flask import Blueprint, g, request
+
+from ironic_lite.api import body, params
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import nodes as schemas
+from ironic_lite.api.v1.collection import minor, rpcapi
+from ironic_lite.api.v1.nodes import find_node, write_node
+from ironic_lite.api.views import nodes as views
+from ironic_lite.common import exceptions
+
+bp = Blueprint("node_states", __name__, url_prefix="/v1/nodes")
+
+
+@bp.get("/<ident>/states")
+def get_states(ident):
+    return json_response(views.states_document(find_node(ident), minor()))
+
+
+@bp.put("/<ident>/maintenance")
+def set_maintenance(ident):
+    doc = body.json_body(required=False)
+    body.validate(doc, schemas.MAINTENANCE_BODY, "maintenance")
+    reason = (doc or {}).get("reason") or request.args.get("reason")
+    node = find_node(ident)
+    write_node(node, {"maintenance": True, "maintenance_reason": reason})
+    return no_content(202)
+
+
+@bp.delete("/<ident>/maintenance")
+def unset_maintenance(ident):
+    node = find_node(ident)
+    write_node(node, {"maintenance": False, "maintenance_reason": None, "fault": None})
+    return no_content(202)
+
+
+def _validate(ident: str):
+    node = find_node(ident)
+    return json_response(rpcapi().validate_driver_interfaces(g.context, node))
+
+
+@bp.get("/<ident>/validate")
+def validate_node(ident):
+    return _validate(ident)
+
+
+@bp.get("/validate")
+def validate_by_query():
+    args = params.check_arguments({"node", "node_uuid"})
+    ident = args.get("node") or args.get("node_uuid")
+    if not ident:
+        raise exceptions.MissingParameterValue(err="Missing mandatory parameter: node")
+    return _validate(ident)

@@ -1,0 +1,465 @@
+"""/v1/nodes: list, show, create, update and delete nodes."""
+
+import time
+
+from flask import Blueprint, g
+
+from ironic_lite.api import body, hardware, links, params, patch
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import nodes as schemas
+from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
+from ironic_lite.api.views import nodes as views
+from ironic_lite.common import exceptions, states
+from ironic_lite.common.interfaces import INTERFACE_FIELDS
+from ironic_lite.conf import CONF
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("nodes", __name__, url_prefix="/v1/nodes")
+
+RESERVED_NAMES = ("maintenance", "management", "states", "vendor_passthru", "detail", "validate")
+FAULTS = ("power failure", "clean failure", "rescue abort failure", "service failure")
+_REFUSED_SORT = (
+    "properties",
+    "driver_info",
+    "extra",
+    "instance_info",
+    "driver_internal_info",
+    "clean_step",
+    "deploy_step",
+    "raid_config",
+    "target_raid_config",
+    "traits",
+    "network_data",
+    "service_step",
+)
+SORTABLE = {c: views.FIELDS.get(c, 1) for c in dbapi.NODE_COLUMNS}
+_FILTERS = (
+    "chassis_uuid",
+    "instance_uuid",
+    "associated",
+    "maintenance",
+    "retired",
+    "provision_state",
+    "driver",
+    "resource_class",
+    "fault",
+    "conductor_group",
+    "conductor",
+    "owner",
+    "description_contains",
+    "lessee",
+    "project",
+    "shard",
+    "sharded",
+    "parent_node",
+    "include_children",
+    "instance_name",
+)
+_PAGING = ("limit", "marker", "sort_key", "sort_dir")
+# States in which a node's attributes may change while target_provision_state is set.
+_UPDATABLE_IN_TRANSITION = {
+    states.DEPLOYFAIL,
+    states.INSPECTING,
+    states.INSPECTFAIL,
+    states.INSPECTWAIT,
+    states.CLEANFAIL,
+    states.ERROR,
+    states.VERIFYING,
+    states.ADOPTFAIL,
+    states.RESCUEFAIL,
+    states.UNRESCUEFAIL,
+    "service",
+    states.SERVICEHOLD,
+    states.SERVICEFAIL,
+}
+_INTERFACE_CHANGE_STATES = {
+    states.ENROLL,
+    states.INSPECTING,
+    states.INSPECTWAIT,
+    states.MANAGEABLE,
+    states.AVAILABLE,
+}
+_DELETABLE_STATES = {states.MANAGEABLE, states.ENROLL, states.ADOPTFAIL, states.AVAILABLE}
+_LOCK_RETRY_SECONDS = 3.0
+
+
+# --- helpers shared with the other node views ------------------------------------------------
+def find_node(ident: str) -> dict:
+    """The node named by a path identifier (UUID, or name from 1.5)."""
+    if dbapi.is_uuid(ident):
+        return dbapi.get_node_by_uuid(ident)
+    if minor() < 5:
+        raise exceptions.NodeNotFound(node=ident)
+    check_ident(ident, "node")
+    return dbapi.get_node_by_name(ident)
+
+
+def conductor_for(node: dict) -> str | None:
+    return rpcapi().conductor_for(node)
+
+
+def render_node(node: dict, fields: list[str] | None = None) -> dict:
+    wanted = views.visible_fields(minor(), fields)
+    return views.renderer(minor(), wanted, links.base_url(), conductor_for)(node)
+
+
+def write_node(node: dict, changes: dict, expected: dict | None = None) -> dict:
+    """Apply plain field changes to a node that no conductor holds, retrying briefly.
+
+    A conductor's lock makes the write wait up to a few seconds, then answer 409 NodeLocked.
+    """
+    deadline = time.monotonic() + _LOCK_RETRY_SECONDS
+    delay = 0.05
+    while True:
+        try:
+            return dbapi.update_node(node["id"], changes, unless_reserved=True, expected=expected)
+        except exceptions.NodeLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def as_bool(value):
+    return params.parse_bool("value", value) if isinstance(value, str) else value
+
+
+# --- list -------------------------------------------------------------------------------------
+def _filters(args) -> dict:
+    f: dict = {}
+    chassis_uuid = params.uuid_arg(args, "chassis_uuid")
+    if chassis_uuid:
+        f["chassis_id"] = dbapi.get_chassis(chassis_uuid)["id"]
+    f["instance_uuid"] = params.uuid_arg(args, "instance_uuid")
+    for name in ("associated", "maintenance", "retired"):
+        f[name] = params.flag(args, name)
+    state = params.text(args, "provision_state", 9)
+    if state is not None:
+        if state not in states.ALL_STATES:
+            raise exceptions.InvalidParameterValue(err=f'Provision state "{state}" is not valid')
+        f["provision_state"] = state
+    f["driver"] = params.text(args, "driver", 16)
+    f["resource_class"] = params.text(args, "resource_class", 21)
+    fault = params.text(args, "fault", 42)
+    if fault is not None and fault not in FAULTS:
+        raise exceptions.InvalidParameterValue(
+            err=f'Unrecognized fault "{fault}" is specified, allowed faults are {FAULTS}'
+        )
+    f["fault"] = fault
+    f["conductor_group"] = params.text(args, "conductor_group", 46)
+    f["owner"] = params.text(args, "owner", 50)
+    f["description_contains"] = params.text(args, "description_contains")
+    f["lessee"] = params.text(args, "lessee", 65)
+    f["project"] = params.text(args, "project")
+    f["shard"] = params.comma_list(args, "shard", 82)
+    f["sharded"] = params.flag(args, "sharded", 82)
+    parent = params.text(args, "parent_node", 83)
+    if parent is not None:
+        f["parent_node"] = parent if dbapi.is_uuid(parent) else find_node(parent)["uuid"]
+    include_children = params.flag(args, "include_children", 83)
+    f["include_children"] = bool(include_children)
+    f["instance_name"] = params.text(args, "instance_name", 104)
+    return f
+
+
+def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = None):
+    allowed = (
+        set(_FILTERS) | set(_PAGING) | ({"detail", "fields"} if not detail_route else {"detail"})
+    )
+    if base_filters and "chassis_id" in base_filters:
+        allowed.discard("chassis_uuid")
+    args = params.check_arguments(allowed)
+    filters = _filters(args)
+    filters.update(base_filters or {})
+    fields = None if detail_route else params.fields_arg(args, views.SELECTABLE)
+    detail = detail_route or bool(params.detail_arg(args, fields))
+    paging = params.Paging(args, SORTABLE, _REFUSED_SORT)
+    current = minor()
+    if detail:
+        wanted = views.visible_fields(current)
+    else:
+        wanted = views.visible_fields(current, fields or views.LIST_DEFAULT)
+    columns = None if detail else views.columns_for(wanted)
+    rows, more = dbapi.list_nodes(
+        filters,
+        paging.limit,
+        paging.marker,
+        paging.sort_key,
+        paging.sort_dir,
+        columns,
+        with_traits="traits" in wanted,
+    )
+    conductor = params.text(args, "conductor", 49)
+    if conductor is not None:
+        rows = [r for r in rows if conductor_for(r) == conductor]
+    render = views.renderer(current, wanted, links.base_url(), conductor_for)
+    return json_response(collection("nodes", [render(r) for r in rows], rows, more, paging, path))
+
+
+@bp.get("")
+def list_nodes():
+    return list_nodes_view(False, "nodes")
+
+
+@bp.get("/detail")
+def list_nodes_detail():
+    return list_nodes_view(True, "nodes/detail")
+
+
+@bp.get("/<ident>")
+def show_node(ident):
+    args = params.check_arguments({"fields"})
+    fields = params.fields_arg(args, views.SELECTABLE)
+    return json_response(render_node(find_node(ident), fields))
+
+
+# --- create -----------------------------------------------------------------------------------
+def _check_versions(fields: dict) -> None:
+    current = minor()
+    for name, value in fields.items():
+        since = views.FIELDS.get(name, 1)
+        if since > current and value not in (None, "", {}, False):
+            raise exceptions.NotAcceptable()
+
+
+def _check_name(name: str | None, verb: str) -> None:
+    if name is None:
+        return
+    if name in RESERVED_NAMES:
+        raise exceptions.InvalidParameterValue(
+            err=f'The word "{name}" is reserved and can not be used as a node name. '
+            f"Reserved words are: {', '.join(RESERVED_NAMES)}."
+        )
+    if not is_valid_name(name):
+        raise exceptions.InvalidParameterValue(err=f"{verb} invalid name '{name}'")
+
+
+def _resolve_references(values: dict) -> None:
+    """Turn chassis_uuid into chassis_id and a parent node name into its UUID (400 if gone)."""
+    if "chassis_uuid" in values:
+        chassis_uuid = values.pop("chassis_uuid")
+        if chassis_uuid is None:
+            values["chassis_id"] = None
+        else:
+            try:
+                values["chassis_id"] = dbapi.get_chassis(chassis_uuid)["id"]
+            except exceptions.ChassisNotFound as exc:
+                raise exceptions.InvalidParameterValue(err=str(exc)) from None
+    if values.get("parent_node"):
+        try:
+            values["parent_node"] = dbapi.get_node(values["parent_node"])["uuid"]
+        except exceptions.NodeNotFound:
+            raise exceptions.InvalidParameterValue(
+                err=f"Unable to apply the requested parent_node '{values['parent_node']}'. "
+                "Requested value was invalid."
+            ) from None
+
+
+@bp.post("")
+def create_node():
+    doc = body.validate(body.json_body(), schemas.CREATE, "node")
+    _check_versions(doc)
+    if minor() < 5 and doc.get("name"):
+        raise exceptions.NotAcceptable()
+    _check_name(doc.get("name"), "Cannot create node with")
+    values = {
+        k: (
+            as_bool(v)
+            if k
+            in (
+                "automated_clean",
+                "console_enabled",
+                "maintenance",
+                "retired",
+                "secure_boot",
+                "disable_power_off",
+            )
+            else v
+        )
+        for k, v in doc.items()
+    }
+    if values.get("retired_reason") and not values.get("retired"):
+        raise exceptions.InvalidParameterValue(
+            err="The retired_reason field can only be set when retired is True"
+        )
+    _resolve_references(values)
+    values["conductor_group"] = (
+        values.get("conductor_group") or CONF.default_conductor_group or ""
+    ).lower()
+    given = {f: values.pop(f) for f in INTERFACE_FIELDS if values.get(f) is not None}
+    values.update(hardware.resolve_interfaces(values["driver"], values["conductor_group"], given))
+    if values.get("resource_class") is None and CONF.default_resource_class:
+        values["resource_class"] = CONF.default_resource_class
+    if values.get("network_data") is None:
+        values.pop("network_data", None)
+    values["provision_state"] = states.ENROLL if minor() >= 11 else states.AVAILABLE
+    node = dbapi.create_node({k: v for k, v in values.items() if v is not None})
+    location = f"{links.base_url()}/v1/nodes/{node['uuid']}"
+    return json_response(render_node(node), 201, {"Location": location})
+
+
+# --- update -----------------------------------------------------------------------------------
+def _patch_document(node: dict) -> dict:
+    return {f: node.get(f) for f in schemas.PATCHABLE}
+
+
+def _check_patch_rules(node: dict, ops: list[dict], changed: dict, reset: bool | None) -> None:
+    current = minor()
+    roots = patch.root_fields(ops)
+    for root in roots:
+        if views.FIELDS.get(root, 1) > current:
+            raise exceptions.NotAcceptable()
+    if reset is not None:
+        params.require_version(45)
+        if "driver" not in roots:
+            raise exceptions.InvalidParameterValue(
+                err="The reset_interfaces parameter can only be used when changing the "
+                "node's driver."
+            )
+    if current < 25 and any(op["op"] == "remove" and op["path"] == "/chassis_uuid" for op in ops):
+        raise exceptions.NotAcceptable()
+    state = node["provision_state"]
+    ident = node["uuid"]
+    only_instance_removal = (
+        node["maintenance"]
+        and len(ops) == 1
+        and ops[0]["op"] == "remove"
+        and ops[0]["path"] == "/instance_uuid"
+    )
+    if (
+        node["target_provision_state"]
+        and state not in _UPDATABLE_IN_TRANSITION
+        and not only_instance_removal
+    ):
+        raise exceptions.NodeInWrongState(
+            err=f"Node {ident} can not be updated while a state transition is in progress."
+        )
+    if state == states.INSPECTING and current >= 39:
+        raise exceptions.NodeInWrongState(
+            err=f'Cannot update node "{ident}" while it is in state "inspecting".'
+        )
+    if not node["maintenance"] and state not in _INTERFACE_CHANGE_STATES:
+        for field in changed:
+            if field in INTERFACE_FIELDS or (
+                field == "resource_class" and node["resource_class"] is not None
+            ):
+                raise exceptions.NodeInWrongState(
+                    err=f"Node {ident} can not have {field} updated unless it is in one of "
+                    f"allowed ({', '.join(sorted(_INTERFACE_CHANGE_STATES))}) states or in "
+                    f"maintenance mode. Current state is '{state}'."
+                )
+    if changed.get("instance_uuid") and node["instance_uuid"]:
+        raise exceptions.NodeAssociated(node=ident, instance=node["instance_uuid"])
+    if "driver" in changed and node["console_enabled"]:
+        raise exceptions.NodeInWrongState(
+            err=f"Node {ident} can not update the driver while the console is enabled. "
+            "Please stop the console first."
+        )
+
+
+def _normalise_changes(node: dict, patched: dict, changed: dict, reset: bool | None) -> dict:
+    for key in ("automated_clean", "maintenance", "retired", "protected", "disable_power_off"):
+        if key in changed:
+            changed[key] = as_bool(changed[key])
+    for key in ("driver_info", "extra", "instance_info", "properties", "network_data"):
+        if key in changed and changed[key] is None:
+            changed[key] = {}
+    if "name" in changed:
+        _check_name(changed["name"], f"Node {node['uuid']}: Cannot change name to")
+    protected = changed.get("protected", node["protected"])
+    if (
+        "protected" in changed
+        and protected
+        and node["provision_state"] not in (states.ACTIVE, states.RESCUE)
+    ):
+        raise exceptions.NodeInWrongState(
+            err=f"Node {node['uuid']} can only be made protected in provision states 'active' "
+            f"or 'rescue', the current state is '{node['provision_state']}'"
+        )
+    if changed.get("protected_reason") and not protected:
+        raise exceptions.InvalidParameterValue(
+            err="The protected_reason field can only be set when protected is True"
+        )
+    if "protected" in changed and not protected:
+        changed["protected_reason"] = None
+    retired = changed.get("retired", node["retired"])
+    if "retired" in changed and retired and node["provision_state"] == states.AVAILABLE:
+        raise exceptions.NodeInWrongState(
+            err=f"Node {node['uuid']} can not be retired in state 'available'; move it to "
+            "'manageable' first."
+        )
+    if changed.get("retired_reason") and not retired:
+        raise exceptions.InvalidParameterValue(
+            err="The retired_reason field can only be set when retired is True"
+        )
+    if "retired" in changed and not retired:
+        changed["retired_reason"] = None
+    if "maintenance" in changed and not changed["maintenance"]:
+        changed.update(maintenance_reason=None, fault=None)
+    if "instance_info" in changed and not (changed.get("instance_name") or node["instance_name"]):
+        display = (changed["instance_info"] or {}).get("display_name")
+        if display:
+            changed["instance_name"] = display
+    _resolve_references(changed)
+    if (
+        "driver" in changed
+        or any(f in changed for f in INTERFACE_FIELDS)
+        or "conductor_group" in changed
+    ):
+        driver = patched["driver"]
+        group = patched.get("conductor_group") or ""
+        given = {
+            f: patched[f] for f in INTERFACE_FIELDS if f in changed and patched.get(f) is not None
+        }
+        changed.update(
+            hardware.resolve_interfaces(
+                driver,
+                group,
+                given,
+                current=node,
+                reset=bool(reset) if "driver" in changed else False,
+            )
+        )
+        changed = {k: v for k, v in changed.items() if node.get(k) != v}
+    return changed
+
+
+@bp.patch("/<ident>")
+def update_node(ident):
+    args = params.check_arguments({"reset_interfaces"})
+    reset = params.parse_bool("reset_interfaces", args.get("reset_interfaces"))
+    ops = patch.validate_patch(body.json_body(), schemas.PATCHABLE)
+    for _attempt in range(3):
+        node = find_node(ident)
+        doc = _patch_document(node)
+        patched = patch.apply_patch(doc, ops)
+        body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "node")
+        changed = patch.changed_fields(doc, patched, schemas.PATCHABLE)
+        _check_patch_rules(node, ops, changed, reset)
+        changed = _normalise_changes(node, patched, changed, reset)
+        if not changed:
+            return json_response(render_node(node))
+        try:
+            updated = write_node(node, changes=changed, expected={"revision": node["revision"]})
+        except exceptions.NodeChanged:
+            continue
+        return json_response(render_node(updated))
+    raise exceptions.NodeChanged(node=ident)
+
+
+# --- delete -----------------------------------------------------------------------------------
+@bp.delete("/<ident>")
+def delete_node(ident):
+    node = find_node(ident)
+    if node["instance_uuid"] and not node["maintenance"]:
+        raise exceptions.NodeAssociated(node=node["uuid"], instance=node["instance_uuid"])
+    if node["protected"]:
+        raise exceptions.NodeProtected(node=node["uuid"])
+    if node["provision_state"] not in _DELETABLE_STATES and not node["maintenance"]:
+        raise exceptions.NodeInWrongState(
+            err=f'Can not delete node "{node["uuid"]}" while it is in provision state '
+            f'"{node["provision_state"]}". Valid provision states to perform deletion are: '
+            f"{', '.join(sorted(_DELETABLE_STATES))}, or set the node into maintenance mode"
+        )
+    rpcapi().destroy_node(g.context, node)
+    return no_content()

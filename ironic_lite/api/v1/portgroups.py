@@ -1,0 +1,218 @@
+"""/v1/portgroups (1.23) and the portgroup sub-collection of nodes."""
+
+from flask import Blueprint
+
+from ironic_lite.api import body, links, params, patch
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import ports as schemas
+from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor
+from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.ports import list_ports_view, normalise_mac
+from ironic_lite.api.views import ports as views
+from ironic_lite.common import exceptions, states
+from ironic_lite.conf import CONF
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("portgroups", __name__)
+
+SORTABLE = {
+    c: views.PORTGROUP_FIELDS.get(c, 23)
+    for c in (
+        "id",
+        "uuid",
+        "address",
+        "name",
+        "created_at",
+        "updated_at",
+        "node_id",
+        "mode",
+        "standalone_ports_supported",
+        "physical_network",
+        "category",
+        "dynamic_portgroup",
+    )
+}
+_REFUSED_SORT = ("extra", "internal_info", "properties")
+_SELECTABLE = {k: v for k, v in views.PORTGROUP_FIELDS.items() if k != "links"}
+DEFAULT_MODE = "active-backup"
+
+
+def _require():
+    if minor() < 23:
+        raise exceptions.NotFound("The API is not supported for this version")
+
+
+def find_portgroup(ident: str) -> dict:
+    if dbapi.is_uuid(ident):
+        return dbapi.get_portgroup(ident)
+    check_ident(ident, "portgroup")
+    return dbapi.get_portgroup(name=ident)
+
+
+def render_portgroup(pg: dict, fields=None) -> dict:
+    wanted = views.visible(views.PORTGROUP_FIELDS, minor(), fields)
+    return views.renderer("portgroups", minor(), wanted, links.base_url())(pg)
+
+
+def _list(path: str, detail_route: bool, base_filters: dict | None = None):
+    _require()
+    allowed = {"limit", "marker", "sort_key", "sort_dir", "detail"}
+    if not detail_route:
+        allowed.add("fields")
+    if base_filters is None:
+        allowed |= {"node", "address", "shard", "conductor_groups"}
+    args = params.check_arguments(allowed)
+    filters = dict(base_filters or {})
+    if args.get("node"):
+        filters["node_id"] = find_node(args["node"])["id"]
+    if args.get("address"):
+        filters["address"] = normalise_mac(args["address"])
+    filters["shard"] = params.comma_list(args, "shard", 106)
+    filters["conductor_group"] = params.comma_list(args, "conductor_groups", 99)
+    fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
+    detail = detail_route or bool(params.detail_arg(args, fields))
+    paging = params.Paging(args, SORTABLE, _REFUSED_SORT)
+    rows, more = dbapi.list_portgroups(
+        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
+    )
+    wanted = views.visible(
+        views.PORTGROUP_FIELDS,
+        minor(),
+        None if detail else (fields or views.PORTGROUP_LIST_DEFAULT),
+    )
+    render = views.renderer("portgroups", minor(), wanted, links.base_url())
+    return json_response(
+        collection("portgroups", [render(r) for r in rows], rows, more, paging, path)
+    )
+
+
+@bp.get("/v1/portgroups")
+def list_portgroups():
+    return _list("portgroups", False)
+
+
+@bp.get("/v1/portgroups/detail")
+def list_portgroups_detail():
+    return _list("portgroups/detail", True)
+
+
+@bp.get("/v1/nodes/<ident>/portgroups")
+def list_node_portgroups(ident):
+    params.require_version(24)
+    node = find_node(ident)
+    return _list(f"nodes/{ident}/portgroups", False, {"node_id": node["id"]})
+
+
+@bp.get("/v1/nodes/<ident>/portgroups/detail")
+def list_node_portgroups_detail(ident):
+    params.require_version(24)
+    node = find_node(ident)
+    return _list(f"nodes/{ident}/portgroups/detail", True, {"node_id": node["id"]})
+
+
+@bp.get("/v1/portgroups/<ident>/ports")
+def list_portgroup_ports(ident):
+    _require()
+    params.require_version(24)
+    pg = find_portgroup(ident)
+    return list_ports_view(f"portgroups/{ident}/ports", False, {"portgroup_id": pg["id"]})
+
+
+@bp.get("/v1/portgroups/<ident>/ports/detail")
+def list_portgroup_ports_detail(ident):
+    _require()
+    params.require_version(24)
+    pg = find_portgroup(ident)
+    return list_ports_view(f"portgroups/{ident}/ports/detail", True, {"portgroup_id": pg["id"]})
+
+
+@bp.get("/v1/portgroups/<ident>")
+def show_portgroup(ident):
+    _require()
+    args = params.check_arguments({"fields"})
+    fields = params.fields_arg(args, _SELECTABLE)
+    return json_response(render_portgroup(find_portgroup(ident), fields))
+
+
+def _check_name(name, verb: str) -> None:
+    if name is not None and not is_valid_name(name):
+        raise exceptions.InvalidParameterValue(err=f"{verb} invalid name '{name}'")
+
+
+def _check_versions(names) -> None:
+    for name in names:
+        if views.PORTGROUP_FIELDS.get(name, 23) > minor():
+            raise exceptions.NotAcceptable()
+
+
+@bp.post("/v1/portgroups")
+def create_portgroup():
+    _require()
+    doc = body.validate(body.json_body(), schemas.PORTGROUP_CREATE, "portgroup")
+    _check_versions([k for k, v in doc.items() if v])
+    _check_name(doc.get("name"), "Cannot create portgroup with")
+    try:
+        node = find_node(doc.pop("node_uuid"))
+    except exceptions.NodeNotFound as exc:
+        raise exceptions.InvalidParameterValue(err=str(exc)) from None
+    values = dict(doc, node_id=node["id"])
+    if values.get("address"):
+        values["address"] = normalise_mac(values["address"])
+    if "standalone_ports_supported" in values:
+        values["standalone_ports_supported"] = params.parse_bool(
+            "standalone_ports_supported", values["standalone_ports_supported"]
+        )
+    values.setdefault("mode", getattr(CONF, "default_portgroup_mode", None) or DEFAULT_MODE)
+    pg = dbapi.create_portgroup({k: v for k, v in values.items() if v is not None})
+    location = f"{links.base_url()}/v1/portgroups/{pg['uuid']}"
+    return json_response(render_portgroup(pg), 201, {"Location": location})
+
+
+@bp.patch("/v1/portgroups/<ident>")
+def update_portgroup(ident):
+    _require()
+    pg = find_portgroup(ident)
+    ops = patch.validate_patch(body.json_body(), schemas.PORTGROUP_PATCHABLE)
+    _check_versions(patch.root_fields(ops))
+    if any(op["op"] == "remove" and op["path"] == "/mode" for op in ops):
+        raise exceptions.InvalidParameterValue(
+            err="'mode' is a mandatory attribute and can not be removed"
+        )
+    doc = {f: pg.get(f) for f in schemas.PORTGROUP_PATCHABLE}
+    patched = patch.apply_patch(doc, ops)
+    body.validate(
+        {k: v for k, v in patched.items() if v is not None}, schemas.PORTGROUP_PATCHED, "portgroup"
+    )
+    changed = patch.changed_fields(doc, patched, schemas.PORTGROUP_PATCHABLE)
+    _check_name(changed.get("name"), f"Portgroup {pg['uuid']}: Cannot change name to")
+    node = dbapi.get_node_by_id(pg["node_id"])
+    if "node_uuid" in changed:
+        try:
+            node = find_node(changed.pop("node_uuid"))
+        except exceptions.NodeNotFound as exc:
+            raise exceptions.InvalidParameterValue(err=str(exc)) from None
+        changed["node_id"] = node["id"]
+    if node["provision_state"] == states.INSPECTING and minor() >= 39:
+        raise exceptions.NodeInWrongState(
+            err=f'Cannot update portgroup of node "{node["uuid"]}" while it is inspecting.'
+        )
+    if changed.get("address"):
+        changed["address"] = normalise_mac(changed["address"])
+    if "standalone_ports_supported" in changed:
+        changed["standalone_ports_supported"] = params.parse_bool(
+            "standalone_ports_supported", changed["standalone_ports_supported"]
+        )
+    for key in ("extra", "properties"):
+        if key in changed and changed[key] is None:
+            changed[key] = {}
+    if not changed:
+        return json_response(render_portgroup(pg))
+    return json_response(render_portgroup(dbapi.update_portgroup(pg["id"], changed)))
+
+
+@bp.delete("/v1/portgroups/<ident>")
+def delete_portgroup(ident):
+    _require()
+    pg = find_portgroup(ident)
+    dbapi.destroy_portgroup(pg["id"], pg["uuid"])
+    return no_content()

@@ -1,0 +1,291 @@
+"""/v1/ports, and the port sub-collections of nodes and portgroups."""
+
+import re
+
+from flask import Blueprint
+
+from ironic_lite.api import body, links, params, patch
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import ports as schemas
+from ironic_lite.api.v1.collection import collection, is_valid_name, minor
+from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.views import ports as views
+from ironic_lite.common import exceptions, states
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("ports", __name__)
+
+SORTABLE = {
+    c: views.PORT_FIELDS.get(c, 1)
+    for c in (
+        "id",
+        "uuid",
+        "address",
+        "created_at",
+        "updated_at",
+        "node_id",
+        "portgroup_id",
+        "pxe_enabled",
+        "physical_network",
+        "is_smartnic",
+        "name",
+        "description",
+        "vendor",
+        "category",
+    )
+}
+_REFUSED_SORT = ("extra", "internal_info", "local_link_connection")
+_CONNECTIVITY = ("portgroup_uuid", "pxe_enabled", "local_link_connection", "physical_network")
+_CONNECTIVITY_STATES = {states.ENROLL, states.INSPECTING, states.INSPECTWAIT, states.MANAGEABLE}
+_DATAPATH_RE = re.compile(r"^(0x)?[0-9a-fA-F]{16}$|^([0-9a-fA-F]{2}:){7}[0-9a-fA-F]{2}$")
+_MAC_RE = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
+_SELECTABLE = {k: v for k, v in views.PORT_FIELDS.items() if k != "links"}
+
+
+def normalise_mac(mac: str) -> str:
+    if not isinstance(mac, str) or not _MAC_RE.match(mac):
+        raise exceptions.InvalidMAC(mac=mac)
+    return mac.replace("-", ":").lower()
+
+
+def find_port(ident: str) -> dict:
+    if dbapi.is_uuid(ident):
+        return dbapi.get_port(ident)
+    if ident.isdigit():
+        return dbapi.get_port(port_id=int(ident))
+    if not is_valid_name(ident):
+        raise exceptions.InvalidParameterValue(err=f"Expected UUID or name for port: {ident}")
+    return dbapi.get_port(name=ident)
+
+
+def render_port(port: dict, fields=None) -> dict:
+    wanted = views.visible(views.PORT_FIELDS, minor(), fields)
+    return views.renderer("ports", minor(), wanted, links.base_url())(port)
+
+
+# --- list -------------------------------------------------------------------------------------
+def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = None):
+    allowed = {"limit", "marker", "sort_key", "sort_dir", "detail"}
+    if not detail_route:
+        allowed.add("fields")
+    if base_filters is None:
+        allowed |= {"node", "node_uuid", "address", "portgroup", "shard", "conductor_groups"}
+    args = params.check_arguments(allowed)
+    filters = dict(base_filters or {})
+    node = args.get("node") or params.uuid_arg(args, "node_uuid")
+    if node:
+        filters["node_id"] = find_node(node)["id"]
+    if args.get("address"):
+        try:
+            filters["address"] = normalise_mac(args["address"])
+        except exceptions.InvalidMAC:
+            raise exceptions.InvalidParameterValue(
+                err=f"Expected valid MAC address for address: {args['address']}"
+            ) from None
+    portgroup = params.text(args, "portgroup", 24)
+    if portgroup:
+        from ironic_lite.api.v1.portgroups import find_portgroup
+
+        filters["portgroup_id"] = find_portgroup(portgroup)["id"]
+    filters["shard"] = params.comma_list(args, "shard", 82)
+    filters["conductor_group"] = params.comma_list(args, "conductor_groups")
+    fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
+    detail = detail_route or bool(params.detail_arg(args, fields))
+    paging = params.Paging(args, SORTABLE, _REFUSED_SORT)
+    rows, more = dbapi.list_ports(
+        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
+    )
+    wanted = views.visible(
+        views.PORT_FIELDS, minor(), None if detail else (fields or views.PORT_LIST_DEFAULT)
+    )
+    render = views.renderer("ports", minor(), wanted, links.base_url())
+    return json_response(collection("ports", [render(r) for r in rows], rows, more, paging, path))
+
+
+@bp.get("/v1/ports")
+def list_ports():
+    return list_ports_view("ports", False)
+
+
+@bp.get("/v1/ports/detail")
+def list_ports_detail():
+    return list_ports_view("ports/detail", True)
+
+
+@bp.get("/v1/nodes/<ident>/ports")
+def list_node_ports(ident):
+    node = find_node(ident)
+    return list_ports_view(f"nodes/{ident}/ports", False, {"node_id": node["id"]})
+
+
+@bp.get("/v1/nodes/<ident>/ports/detail")
+def list_node_ports_detail(ident):
+    node = find_node(ident)
+    return list_ports_view(f"nodes/{ident}/ports/detail", True, {"node_id": node["id"]})
+
+
+@bp.get("/v1/ports/<ident>")
+def show_port(ident):
+    args = params.check_arguments({"fields"})
+    return json_response(render_port(find_port(ident), params.fields_arg(args, _SELECTABLE)))
+
+
+# --- create / update / delete -----------------------------------------------------------------
+def _check_versions(doc: dict) -> None:
+    for name in doc:
+        since = 94 if name == "node_ident" else views.PORT_FIELDS.get(name, 1)
+        if since > minor():
+            raise exceptions.NotAcceptable()
+
+
+def _check_llc(llc: dict | None) -> dict | None:
+    if not llc:
+        return llc
+    if "network_type" in llc:
+        params.require_version(64)
+    if llc.get("switch_id"):
+        sid = llc["switch_id"]
+        if _MAC_RE.match(sid):
+            llc["switch_id"] = sid.replace("-", ":").lower()
+        elif _DATAPATH_RE.match(sid):
+            llc["switch_id"] = sid.lower()
+        else:
+            raise exceptions.InvalidParameterValue(
+                err=f"Expected a MAC address or OpenFlow datapath ID but received {sid}."
+            )
+    if llc.get("network_type") == "unmanaged" or not llc:
+        return llc
+    if "port_id" not in llc or not ({"switch_id", "hostname"} & set(llc)):
+        raise exceptions.InvalidParameterValue(
+            err="local_link_connection needs port_id together with switch_id or hostname, "
+            "or network_type 'unmanaged'."
+        )
+    return llc
+
+
+def _resolve(values: dict, node: dict | None) -> None:
+    """Node and portgroup references to ids, checking they exist and agree (400 if not)."""
+    if "portgroup_uuid" in values:
+        pg_uuid = values.pop("portgroup_uuid")
+        if pg_uuid is None:
+            values["portgroup_id"] = None
+            return
+        try:
+            pg = dbapi.get_portgroup(pg_uuid)
+        except exceptions.PortgroupNotFound as exc:
+            raise exceptions.InvalidParameterValue(err=str(exc)) from None
+        if node is not None and pg["node_id"] != node["id"]:
+            raise exceptions.InvalidParameterValue(
+                err=f"Port can not be added to portgroup {pg_uuid} of another node."
+            )
+        if values.get("pxe_enabled", True) and not pg["standalone_ports_supported"]:
+            raise exceptions.Conflict(
+                f"Port with PXE enabled can not be added to portgroup {pg_uuid} which does "
+                "not support standalone ports."
+            )
+        values["portgroup_id"] = pg["id"]
+
+
+def _node_for(ident: str) -> dict:
+    try:
+        return find_node(ident)
+    except exceptions.NodeNotFound as exc:
+        raise exceptions.InvalidParameterValue(err=str(exc)) from None
+
+
+@bp.post("/v1/ports")
+def create_port():
+    doc = body.validate(body.json_body(), schemas.PORT_CREATE, "port")
+    _check_versions(doc)
+    if ("node_uuid" in doc) == ("node_ident" in doc):
+        raise exceptions.InvalidParameterValue(
+            err="Schema error for port: exactly one of 'node_uuid' and 'node_ident' is required."
+        )
+    node = _node_for(doc.pop("node_uuid", None) or doc.pop("node_ident"))
+    values = {
+        k: (
+            params.parse_bool(k, v)
+            if k in ("pxe_enabled", "is_smartnic", "available_for_dynamic_portgroup")
+            else v
+        )
+        for k, v in doc.items()
+    }
+    values["address"] = normalise_mac(values["address"])
+    values["node_id"] = node["id"]
+    values["local_link_connection"] = _check_llc(values.get("local_link_connection"))
+    _resolve(values, node)
+    port = dbapi.create_port({k: v for k, v in values.items() if v is not None})
+    location = f"{links.base_url()}/v1/ports/{port['uuid']}"
+    return json_response(render_port(port), 201, {"Location": location})
+
+
+@bp.patch("/v1/ports/<ident>")
+def update_port(ident):
+    port = find_port(ident)
+    ops = patch.validate_patch(body.json_body(), schemas.PORT_PATCHABLE)
+    for root in patch.root_fields(ops):
+        since = 94 if root == "node_ident" else views.PORT_FIELDS.get(root, 1)
+        if since > minor():
+            raise exceptions.NotAcceptable()
+    doc = {f: port.get(f) for f in schemas.PORT_PATCHABLE}
+    doc["node_ident"] = port["node_uuid"]
+    patched = patch.apply_patch(doc, ops)
+    body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PORT_PATCHED, "port")
+    changed = patch.changed_fields(doc, patched, schemas.PORT_PATCHABLE)
+    node = dbapi.get_node_by_id(port["node_id"])
+    new_node_ref = changed.pop("node_ident", None) or changed.pop("node_uuid", None)
+    if new_node_ref:
+        node = _node_for(new_node_ref)
+        changed["node_id"] = node["id"]
+    for key in ("pxe_enabled", "is_smartnic", "available_for_dynamic_portgroup"):
+        if key in changed:
+            changed[key] = params.parse_bool(key, changed[key])
+    for key in ("extra", "local_link_connection"):
+        if key in changed and changed[key] is None:
+            changed[key] = {}
+    if "address" in changed:
+        changed["address"] = normalise_mac(changed["address"])
+    if "local_link_connection" in changed:
+        changed["local_link_connection"] = _check_llc(changed["local_link_connection"])
+    _check_node_state(port, node, changed)
+    _resolve(changed, node)
+    if not changed:
+        return json_response(render_port(port))
+    return json_response(render_port(dbapi.update_port(port["id"], changed)))
+
+
+def _check_node_state(port: dict, node: dict, changed: dict) -> None:
+    state = node["provision_state"]
+    if node["maintenance"]:
+        return
+    touched = [f for f in _CONNECTIVITY if f in changed]
+    if touched and state not in _CONNECTIVITY_STATES:
+        raise exceptions.NodeInWrongState(
+            err=f"Port {port['uuid']} can not have any connectivity attributes "
+            f"({', '.join(_CONNECTIVITY)}) updated unless node {node['uuid']} is in a "
+            f"{', '.join(sorted(_CONNECTIVITY_STATES))} state or in maintenance mode. The "
+            f"current state is {state}."
+        )
+    if "address" in changed and (state == states.ACTIVE or node["instance_uuid"]):
+        raise exceptions.NodeInWrongState(
+            err=f"Cannot update the address of port {port['uuid']} while node {node['uuid']} "
+            "is active or has an instance; set maintenance first."
+        )
+
+
+@bp.delete("/v1/ports/<ident>")
+def delete_port(ident):
+    port = find_port(ident)
+    node = dbapi.get_node_by_id(port["node_id"]) if port["node_id"] else None
+    if (
+        node
+        and node["provision_state"] == states.ACTIVE
+        and not node["maintenance"]
+        and (port["internal_info"] or {}).get("tenant_vif_port_id")
+    ):
+        raise exceptions.NodeInWrongState(
+            err=f"Port {port['uuid']} has a VIF attached on active node {node['uuid']}; "
+            "detach it first or set the node in maintenance."
+        )
+    dbapi.destroy_port(port["id"])
+    return no_content()

@@ -1,0 +1,82 @@
+"""Discovery documents at / and /v1."""
+
+from flask import Blueprint
+
+from ironic_lite.api import links
+from ironic_lite.api.microversions import MAX_VERSION, MIN_VERSION
+from ironic_lite.api.responses import json_response
+from ironic_lite.api.v1.collection import minor
+
+bp = Blueprint("root", __name__)
+
+# Resource links of /v1 and the minor version each appears at, in Ironic's order.
+RESOURCES = {
+    "chassis": 1,
+    "nodes": 1,
+    "ports": 1,
+    "drivers": 1,
+    "portgroups": 23,
+    "volume": 32,
+    "lookup": 22,
+    "heartbeat": 22,
+    "conductors": 49,
+    "allocations": 52,
+    "events": 54,
+    "deploy_templates": 55,
+    "shards": 82,
+    "runbooks": 92,
+    "inspection_rules": 96,
+    "continue_inspection": 84,
+}
+
+
+def _version(base: str) -> dict:
+    return {
+        "id": "v1",
+        "links": [{"href": f"{base}/v1/", "rel": "self"}],
+        "status": "CURRENT",
+        "min_version": str(MIN_VERSION),
+        "version": str(MAX_VERSION),
+    }
+
+
+@bp.get("/")
+def root():
+    base = links.base_url()
+    version = _version(base)
+    return json_response(
+        {
+            "name": "OpenStack Ironic API",
+            "description": "ironic-lite: bare-metal provisioning speaking Ironic's v1 API.",
+            "default_version": version,
+            "versions": [version],
+        }
+    )
+
+
+@bp.get("/v1")
+@bp.get("/v1/")
+def v1():
+    base = links.base_url()
+    doc = {
+        "id": "v1",
+        "links": [
+            {"href": f"{base}/v1/", "rel": "self"},
+            {
+                "href": "https://docs.openstack.org/ironic/latest/contributor/webapi.html",
+                "rel": "describedby",
+                "type": "text/html",
+            },
+        ],
+        "media_types": {
+            "base": "application/json",
+            "type": "application/vnd.openstack.ironic.v1+json",
+        },
+        "version": _version(base),
+    }
+    current = minor()
+    for name, since in RESOURCES.items():
+        if since <= current:
+            doc[name] = links.pair(base, name, "")
+            doc[name] = [{"href": link["href"] + "/", "rel": link["rel"]} for link in doc[name]]
+    return json_response(doc)

@@ -1,0 +1,1 @@
+"""Console-script entry points: parse configuration, build the pieces, run."""

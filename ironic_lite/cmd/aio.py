@@ -1,0 +1,38 @@
+"""ironic-lite: the all-in-one service (API + one conductor, in-process RPC, SQLite default)."""
+
+import logging
+import sys
+
+from ironic_lite.cmd import common
+from ironic_lite.conf import CONF
+
+LOG = logging.getLogger("ironic_lite.aio")
+
+
+def main(argv: list[str] | None = None) -> int:
+    common.parse_config(argv, prog="ironic-lite")
+    common.setup_logging()
+    state = common.state_dir()
+    CONF.set_override("rpc_transport", "none")
+
+    from ironic_lite.api.app import create_app
+    from ironic_lite.api.server import serve
+    from ironic_lite.conductor.manager import ConductorManager
+    from ironic_lite.conductor.rpcapi import ConductorAPI, LocalTransport
+    from ironic_lite.conductor.service import ConductorService
+    from ironic_lite.db import migration, session
+
+    LOG.info("State directory: %s", state)
+    LOG.info("Database: %s", session.database_url_safe())
+    migration.upgrade()
+    LOG.info("Schema at revision %s", migration.current())
+
+    conductor = ConductorService()
+    conductor.start()
+    rpcapi = ConductorAPI(LocalTransport(ConductorManager(conductor.host)))
+    serve(create_app(rpcapi), on_stop=conductor.stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""One exception hierarchy for ironic-lite.
+
+Each class carries a message template, the HTTP status the API answers with and whether
+retrying the same call later may succeed. The API turns any of them into Ironic's error body;
+anything else that escapes is a server error with a generic message.
+"""
+
+from http import HTTPStatus
+
+
+class IronicLiteError(Exception):
+    """Base class: ``message`` is a %-template filled from the keyword arguments."""
+
+    message = "An unknown error occurred."
+    code = HTTPStatus.INTERNAL_SERVER_ERROR
+    retryable = False
+
+    def __init__(self, message: str | None = None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            try:
+                message = self.message % kwargs
+            except (KeyError, TypeError):
+                message = self.message
+        self.text = message
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+# --- 400 -----------------------------------------------------------------------------------
+class Invalid(IronicLiteError):
+    message = "Unacceptable parameters."
+    code = HTTPStatus.BAD_REQUEST
+
+
+class InvalidParameterValue(Invalid):
+    message = "%(err)s"
+
+
+class MissingParameterValue(Invalid):
+    message = "%(err)s"
+
+
+class InvalidUUID(Invalid):
+    message = "Expected a UUID but received %(uuid)s."
+
+
+class InvalidUuidOrName(Invalid):
+    message = "Expected a logical name or UUID but received %(name)s."
+
+
+class InvalidName(Invalid):
+    message = "Expected a logical name but received %(name)s."
+
+
+class InvalidMAC(Invalid):
+    message = "Expected a MAC address but received %(mac)s."
+
+
+class PatchError(Invalid):
+    message = "Couldn't apply patch '%(patch)s'. Reason: %(reason)s"
+
+
+class InvalidStateRequested(Invalid):
+    message = (
+        'The requested action "%(action)s" can not be performed on node "%(node)s" '
+        'while it is in state "%(state)s".'
+    )
+
+
+class DriverNotFoundForNode(Invalid):
+    message = "%(err)s"
+
+
+class InterfaceNotFoundInEntrypoint(Invalid):
+    message = "%(err)s"
+
+
+class NoValidHost(Invalid):
+    message = "No valid host was found. Reason: %(reason)s"
+
+
+class UnsupportedDriverExtension(Invalid):
+    message = "Driver %(driver)s does not support %(extension)s (disabled or not implemented)."
+
+
+# --- 401/403 -------------------------------------------------------------------------------
+class NotAuthorized(IronicLiteError):
+    message = "Not authorized."
+    code = HTTPStatus.UNAUTHORIZED
+
+
+class Forbidden(IronicLiteError):
+    message = "Access was denied to the following resource: %(resource)s"
+    code = HTTPStatus.FORBIDDEN
+
+
+# --- 404 -----------------------------------------------------------------------------------
+class NotFound(IronicLiteError):
+    message = "Resource could not be found."
+    code = HTTPStatus.NOT_FOUND
+
+
+class NodeNotFound(NotFound):
+    message = "Node %(node)s could not be found."
+
+
+class PortNotFound(NotFound):
+    message = "Port %(port)s could not be found."
+
+
+class PortgroupNotFound(NotFound):
+    message = "Portgroup %(portgroup)s could not be found."
+
+
+class ChassisNotFound(NotFound):
+    message = "Chassis %(chassis)s could not be found."
+
+
+class DriverNotFound(NotFound):
+    message = "Could not find the following driver(s) or hardware type(s): %(driver_name)s."
+
+
+class ConductorNotFound(NotFound):
+    message = "Conductor %(conductor)s could not be found."
+
+
+class TraitNotFound(NotFound):
+    message = "Node %(node)s doesn't have a trait '%(trait)s'"
+
+
+class ResourceNotFound(NotFound):
+    message = "The resource could not be found."
+
+
+# --- 405/406 -------------------------------------------------------------------------------
+class MethodNotAllowed(IronicLiteError):
+    message = "The method is not allowed for the requested URL."
+    code = HTTPStatus.METHOD_NOT_ALLOWED
+
+
+class NotAcceptable(IronicLiteError):
+    message = "Request not acceptable."
+    code = HTTPStatus.NOT_ACCEPTABLE
+
+
+# --- 409 -----------------------------------------------------------------------------------
+class Conflict(IronicLiteError):
+    message = "Conflict."
+    code = HTTPStatus.CONFLICT
+
+
+class NodeLocked(Conflict):
+    message = (
+        "Node %(node)s is locked by host %(host)s, please retry after the current "
+        "operation is completed."
+    )
+    retryable = True
+
+
+class DuplicateName(Conflict):
+    message = "A %(resource)s with name %(name)s already exists."
+
+
+class NodeAlreadyExists(Conflict):
+    message = "A node with UUID %(uuid)s already exists."
+
+
+class InstanceAssociated(Conflict):
+    message = (
+        "Instance %(instance_uuid)s is already associated with a node, it cannot be "
+        "associated with this other node %(node)s"
+    )
+
+
+class MACAlreadyExists(Conflict):
+    message = "A port with MAC address %(mac)s already exists."
+
+
+class PortgroupMACAlreadyExists(Conflict):
+    message = "A portgroup with MAC address %(mac)s already exists."
+
+
+class AlreadyExists(Conflict):
+    message = "A %(resource)s with UUID %(uuid)s already exists."
+
+
+class ChassisNotEmpty(Invalid):
+    message = "Cannot complete the requested action because chassis %(chassis)s contains nodes."
+
+
+class PortgroupNotEmpty(Invalid):
+    message = "Cannot complete the requested action because portgroup %(portgroup)s contains ports."
+
+
+class NodeAssociated(Conflict):
+    message = "Node %(node)s is associated with instance %(instance)s."
+
+
+class NodeInWrongState(Conflict):
+    message = "%(err)s"
+
+
+class NodeChanged(Conflict):
+    message = "Node %(node)s was changed by another request at the same time; retry."
+    retryable = True
+
+
+class NodeProtected(IronicLiteError):
+    message = "Node %(node)s is protected and cannot be undeployed, rebuilt or deleted"
+    code = HTTPStatus.FORBIDDEN
+
+
+# --- 5xx -----------------------------------------------------------------------------------
+class ServiceUnavailable(IronicLiteError):
+    message = "The service is temporarily unavailable: %(reason)s"
+    code = HTTPStatus.SERVICE_UNAVAILABLE
+    retryable = True
+
+
+class NoFreeConductorWorker(ServiceUnavailable):
+    message = "Requested action cannot be performed due to lack of free conductor workers."
+
+
+class NoConductorForDriver(ServiceUnavailable):
+    message = (
+        'No live conductor serves driver %(driver)s in conductor group "%(group)s"; '
+        "retry once one is up."
+    )
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    message = "The database is unavailable; retry later."

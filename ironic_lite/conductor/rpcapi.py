@@ -1,0 +1,83 @@
+"""The client side of conductor RPC, derived from the ``@rpc`` declarations of the manager.
+
+``ConductorAPI(transport).<method>(context, node, **kwargs)`` finds the conductor that owns the
+node on the hash ring and calls it through the transport: in-process for the all-in-one
+service, oslo.messaging over RabbitMQ otherwise. When nobody serves the node's driver and
+group, the call fails at once with 503, never hangs.
+"""
+
+import functools
+import random
+from typing import Protocol
+
+from ironic_lite.common import exceptions
+from ironic_lite.common.context import RequestContext
+from ironic_lite.common.hash_ring import HashRings
+from ironic_lite.conductor.manager import RPC_METHODS, RPCSpec
+
+
+class Transport(Protocol):
+    def call(self, host: str, method: str, context: RequestContext, **kwargs): ...
+
+    def cast(self, host: str, method: str, context: RequestContext, **kwargs) -> None: ...
+
+
+class LocalTransport:
+    """Calls the manager of this process directly (all-in-one)."""
+
+    def __init__(self, manager):
+        self.manager = manager
+
+    def call(self, host: str, method: str, context: RequestContext, **kwargs):
+        return getattr(self.manager, method)(context, **kwargs)
+
+    def cast(self, host: str, method: str, context: RequestContext, **kwargs) -> None:
+        getattr(self.manager, method)(context, **kwargs)
+
+
+class ConductorAPI:
+    def __init__(self, transport: Transport, rings: HashRings | None = None):
+        self.transport = transport
+        self.rings = rings or HashRings()
+
+    def conductor_for(self, node: dict) -> str | None:
+        """Hostname of the conductor that owns ``node`` now, None if no one serves it."""
+        return self.rings.owner(node["uuid"], node["driver"], node["conductor_group"])
+
+    def host_for_node(self, node: dict) -> str:
+        host = self.conductor_for(node)
+        if host is None:
+            self.rings.reset()
+            host = self.conductor_for(node)
+        if host is None:
+            raise exceptions.NoConductorForDriver(
+                driver=node["driver"], group=node["conductor_group"] or ""
+            )
+        return host
+
+    def host_for_driver(self, driver: str) -> str:
+        ring_hosts = [
+            h
+            for (group, name), ring in self.rings._fresh().items()
+            if name == driver
+            for h in ring.nodes
+        ]
+        if not ring_hosts:
+            raise exceptions.NoConductorForDriver(driver=driver, group="any")
+        return random.choice(ring_hosts)
+
+    def _invoke(self, spec: RPCSpec, context: RequestContext, target, **kwargs):
+        if spec.route == "node":
+            host = self.host_for_node(target)
+            kwargs["node_id"] = target["id"]
+        else:
+            host = self.host_for_driver(target)
+            kwargs["driver_name"] = target
+        send = self.transport.call if spec.kind == "call" else self.transport.cast
+        return send(host, spec.name, context, **kwargs)
+
+    def __getattr__(self, name: str):
+        spec = RPC_METHODS.get(name)
+        if spec is None:
+            raise AttributeError(name)
+        return functools.partial(self._invoke, spec)

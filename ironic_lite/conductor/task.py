@@ -1,0 +1,154 @@
+"""Node locks and the task that carries a locked node to the drivers.
+
+The one contract::
+
+    with acquire(context, node_id, purpose="power on") as task:
+        task.driver.power.set_power_state(task, "power on")
+
+An exclusive task owns ``nodes.reservation`` (set by one atomic conditional UPDATE) until the
+block ends, or until ``task.spawn_after(pool, fn)`` hands the lock to a worker thread that
+releases it when ``fn`` returns. A shared task reads the node without locking it, for checks
+that change nothing. A busy node is retried a few times, then NodeLocked (409).
+"""
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+
+import tenacity
+
+from ironic_lite.common import exceptions
+from ironic_lite.common.context import RequestContext
+from ironic_lite.conf import CONF
+from ironic_lite.db import api as dbapi
+from ironic_lite.drivers.loader import Driver
+
+LOG = logging.getLogger(__name__)
+
+
+class Task:
+    """A node, its driver, and (unless shared) the lock on it."""
+
+    def __init__(self, context: RequestContext, node: dict, host: str, shared: bool, purpose: str):
+        self.context = context
+        self.node = node
+        self.host = host
+        self.shared = shared
+        self.purpose = purpose
+        self._driver: Driver | None = None
+        self._released = shared
+        self._handed_off = False
+
+    @property
+    def driver(self) -> Driver:
+        if self._driver is None:
+            self._driver = Driver(self.node)
+        return self._driver
+
+    # --- writing the node while holding its lock ---------------------------------------------
+    def save(self, **changes) -> dict:
+        """Write ``changes`` to the node; only while this task holds the lock."""
+        if self.shared:
+            raise RuntimeError(f"shared task for {self.purpose} tried to change the node")
+        self.node = dbapi.update_node(self.node["id"], changes, expected={"reservation": self.host})
+        return self.node
+
+    def remember(self, **info) -> dict:
+        """Merge ``info`` into driver_internal_info (None values delete keys)."""
+        merged = dict(self.node["driver_internal_info"] or {})
+        for key, value in info.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return self.save(driver_internal_info=merged)
+
+    def remember_power(self, state: str) -> dict:
+        return self.save(power_state=state, target_power_state=None)
+
+    def remember_fields(self, **fields) -> dict:
+        return self.save(**fields)
+
+    def refresh(self) -> dict:
+        self.node = dbapi.get_node_by_id(self.node["id"])
+        return self.node
+
+    # --- lock hand-over ----------------------------------------------------------------------
+    def spawn_after(
+        self, spawn: Callable[..., object], fn: Callable[..., object], *args, **kwargs
+    ) -> None:
+        """Run ``fn(*args)`` through ``spawn`` with the lock; the worker releases it at the end.
+
+        ``spawn`` submits a callable to a bounded pool and raises NoFreeConductorWorker when
+        the pool is full, in which case the lock is released at once.
+        """
+
+        def run():
+            try:
+                fn(*args, **kwargs)
+            except Exception:
+                LOG.exception("Unexpected error in %s of node %s", self.purpose, self.node["uuid"])
+            finally:
+                self.release()
+
+        spawn(run)
+        self._handed_off = True
+
+    def release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        if not dbapi.release_node(self.node["id"], self.host):
+            LOG.warning(
+                "Lock of node %s for %s was already gone when releasing it",
+                self.node["uuid"],
+                self.purpose,
+            )
+
+
+def _load(node_ident: int | str) -> dict:
+    if isinstance(node_ident, int):
+        return dbapi.get_node_by_id(node_ident)
+    return dbapi.get_node(node_ident)
+
+
+def _reserve(node: dict, host: str) -> dict:
+    attempts = CONF.conductor.node_locked_retry_attempts + 1
+
+    @tenacity.retry(
+        retry=tenacity.retry_if_exception_type(exceptions.NodeLocked),
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_fixed(CONF.conductor.node_locked_retry_interval),
+        reraise=True,
+    )
+    def reserve() -> dict:
+        if dbapi.reserve_node(node["id"], host):
+            return dbapi.get_node_by_id(node["id"])
+        current = dbapi.get_node_by_id(node["id"])
+        if current["reservation"] is None:
+            # Released between our UPDATE and our read: try again at once.
+            raise exceptions.NodeLocked(node=node["uuid"], host="(just released)")
+        raise exceptions.NodeLocked(node=node["uuid"], host=current["reservation"])
+
+    return reserve()
+
+
+@contextlib.contextmanager
+def acquire(
+    context: RequestContext,
+    node_ident: int | str,
+    purpose: str,
+    shared: bool = False,
+    host: str | None = None,
+) -> Iterator[Task]:
+    """A task on the node; exclusive (locked) unless ``shared``."""
+    host = host or CONF.host
+    node = _load(node_ident)
+    if not shared:
+        node = _reserve(node, host)
+    task = Task(context, node, host, shared, purpose)
+    try:
+        yield task
+    finally:
+        if not task._handed_off:
+            task.release()

@@ -1,0 +1,14 @@
+"""The one oslo.config object of the service, with every option group registered.
+
+Each group lives in its own module (``conf/<group>.py``) exposing ``register(conf)`` and
+``list_opts()``; ``conf/opts.py`` aggregates them for oslo-config-generator.
+"""
+
+from oslo_config import cfg
+
+from ironic_lite.conf import api, conductor, database, default, drivers, fake
+
+CONF = cfg.CONF
+
+for _module in (default, api, database, conductor, drivers, fake):
+    _module.register(CONF)

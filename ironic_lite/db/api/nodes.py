@@ -1,0 +1,405 @@
+"""Queries on nodes and their traits and tags."""
+
+import datetime
+
+from sqlalchemy import delete, exc, func, insert, or_, select, update
+
+from ironic_lite.common import exceptions
+from ironic_lite.db import models, session
+from ironic_lite.db.api._common import (
+    bool_filter,
+    is_uuid,
+    new_uuid,
+    one_or_none,
+    paginate,
+    raise_for_integrity,
+    rows_to_dicts,
+    split_page,
+)
+
+__all__ = [
+    "get_node_by_id",
+    "get_node_by_uuid",
+    "get_node_by_name",
+    "get_node_by_instance",
+    "get_node",
+    "list_nodes",
+    "count_nodes",
+    "create_node",
+    "update_node",
+    "destroy_node",
+    "get_node_traits",
+    "set_node_traits",
+    "add_node_trait",
+    "delete_node_trait",
+    "reserve_node",
+    "release_node",
+    "release_all_locks",
+    "now",
+    "NODE_COLUMNS",
+]
+
+N = models.Node.__table__
+TRAITS = models.NodeTrait.__table__
+TAGS = models.NodeTag.__table__
+CHASSIS = models.Chassis.__table__
+ALLOC = models.Allocation.__table__
+
+NODE_COLUMNS: tuple[str, ...] = tuple(c.name for c in N.columns)
+# Columns a caller reads as a node that are not stored on the nodes table itself.
+DERIVED = ("chassis_uuid", "allocation_uuid")
+
+_CONFLICTS = {
+    "name": lambda v: exceptions.DuplicateName(resource="node", name=v.get("name")),
+    "uuid": lambda v: exceptions.NodeAlreadyExists(uuid=v.get("uuid")),
+    "instance_uuid": lambda v: exceptions.InstanceAssociated(
+        instance_uuid=v.get("instance_uuid"), node=v.get("uuid")
+    ),
+}
+
+
+def _select(columns=None):
+    """SELECT of node columns (all by default) plus chassis_uuid and allocation_uuid."""
+    cols = [N.c[c] for c in (columns or NODE_COLUMNS)]
+    wanted = set(columns or NODE_COLUMNS) | set(DERIVED)
+    stmt_cols = list(cols)
+    frm = N
+    if columns is None or "chassis_uuid" in wanted:
+        stmt_cols.append(CHASSIS.c.uuid.label("chassis_uuid"))
+        frm = frm.outerjoin(CHASSIS, N.c.chassis_id == CHASSIS.c.id)
+    if columns is None or "allocation_uuid" in wanted:
+        stmt_cols.append(ALLOC.c.uuid.label("allocation_uuid"))
+        frm = frm.outerjoin(ALLOC, N.c.allocation_id == ALLOC.c.id)
+    return select(*stmt_cols).select_from(frm)
+
+
+def _attach_traits(conn, nodes: list[dict]) -> None:
+    if not nodes:
+        return
+    by_id = {n["id"]: n for n in nodes}
+    for n in nodes:
+        n["traits"] = []
+    ids = list(by_id)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        rows = conn.execute(
+            select(TRAITS.c.node_id, TRAITS.c.trait)
+            .where(TRAITS.c.node_id.in_(chunk))
+            .order_by(TRAITS.c.node_id, TRAITS.c.trait)
+        )
+        for node_id, trait in rows:
+            by_id[node_id]["traits"].append(trait)
+
+
+def _get(conn, where, with_traits: bool = True) -> dict | None:
+    node = one_or_none(conn, _select().where(where))
+    if node is not None and with_traits:
+        _attach_traits(conn, [node])
+    return node
+
+
+def get_node_by_id(node_id: int) -> dict:
+    with session.reader() as conn:
+        node = _get(conn, N.c.id == node_id)
+    if node is None:
+        raise exceptions.NodeNotFound(node=node_id)
+    return node
+
+
+def get_node_by_uuid(node_uuid: str) -> dict:
+    with session.reader() as conn:
+        node = _get(conn, N.c.uuid == node_uuid)
+    if node is None:
+        raise exceptions.NodeNotFound(node=node_uuid)
+    return node
+
+
+def get_node_by_name(name: str) -> dict:
+    with session.reader() as conn:
+        node = _get(conn, N.c.name == name)
+    if node is None:
+        raise exceptions.NodeNotFound(node=name)
+    return node
+
+
+def get_node_by_instance(instance_uuid: str) -> dict:
+    with session.reader() as conn:
+        node = _get(conn, N.c.instance_uuid == instance_uuid)
+    if node is None:
+        raise exceptions.NodeNotFound(node=f"with instance {instance_uuid}")
+    return node
+
+
+def get_node(ident: str) -> dict:
+    """A node by UUID or, failing that, by name."""
+    if is_uuid(ident):
+        return get_node_by_uuid(ident)
+    return get_node_by_name(ident)
+
+
+def _filter_conditions(filters: dict) -> list:
+    conds = []
+    f = filters
+    if f.get("associated") is not None:
+        conds.append(
+            N.c.instance_uuid.is_not(None) if f["associated"] else N.c.instance_uuid.is_(None)
+        )
+    for name in ("maintenance", "retired"):
+        if f.get(name) is not None:
+            conds.append(bool_filter(N.c[name], f[name]))
+    for name in (
+        "driver",
+        "resource_class",
+        "fault",
+        "owner",
+        "lessee",
+        "instance_uuid",
+        "instance_name",
+        "chassis_id",
+        "parent_node",
+        "power_state",
+        "reservation",
+        "conductor_affinity",
+    ):
+        if f.get(name) is not None:
+            conds.append(N.c[name] == f[name])
+    if f.get("conductor_group") is not None:
+        conds.append(N.c.conductor_group == f["conductor_group"].lower())
+    if f.get("provision_state") is not None:
+        states = f["provision_state"]
+        states = [states] if isinstance(states, str) else list(states)
+        conds.append(N.c.provision_state.in_(states))
+    if f.get("project") is not None:
+        conds.append(or_(N.c.owner == f["project"], N.c.lessee == f["project"]))
+    if f.get("description_contains") is not None:
+        pattern = "%" + f["description_contains"].replace("%", r"\%").replace("_", r"\_") + "%"
+        conds.append(N.c.description.like(pattern, escape="\\"))
+    if f.get("shard") is not None:
+        conds.append(N.c.shard.in_(list(f["shard"])))
+    if f.get("sharded") is not None:
+        conds.append(N.c.shard.is_not(None) if f["sharded"] else N.c.shard.is_(None))
+    if f.get("include_children") is False and f.get("parent_node") is None:
+        conds.append(N.c.parent_node.is_(None))
+    if f.get("reserved") is not None:
+        conds.append(N.c.reservation.is_not(None) if f["reserved"] else N.c.reservation.is_(None))
+    if f.get("reserved_by_any_of") is not None:
+        conds.append(N.c.reservation.in_(list(f["reserved_by_any_of"])))
+    if f.get("uuid_in") is not None:
+        conds.append(N.c.uuid.in_(list(f["uuid_in"])))
+    if f.get("id_in") is not None:
+        conds.append(N.c.id.in_(list(f["id_in"])))
+    if f.get("provision_updated_before") is not None:
+        conds.append(N.c.provision_updated_at < f["provision_updated_before"])
+    return conds
+
+
+def list_nodes(
+    filters: dict | None = None,
+    limit: int | None = None,
+    marker: str | None = None,
+    sort_key: str = "id",
+    sort_dir: str = "asc",
+    columns: list[str] | None = None,
+    with_traits: bool = True,
+) -> tuple[list[dict], bool]:
+    """One page of nodes, and whether more remain.
+
+    ``columns`` limits the node columns read (id and uuid always come along); ``marker`` is
+    the UUID of the last node of the previous page.
+    """
+    cols = None
+    if columns is not None:
+        cols = list(dict.fromkeys(["id", "uuid", sort_key, *[c for c in columns if c in N.c]]))
+    with session.reader() as conn:
+        marker_row = None
+        if marker is not None:
+            marker_row = one_or_none(conn, select(N.c.id, N.c[sort_key]).where(N.c.uuid == marker))
+            if marker_row is None:
+                raise exceptions.InvalidParameterValue(
+                    err=f"The marker {marker} does not match any node."
+                )
+        stmt = _select(cols)
+        for cond in _filter_conditions(filters or {}):
+            stmt = stmt.where(cond)
+        stmt = paginate(stmt, N, sort_key, sort_dir, marker_row, limit)
+        rows = rows_to_dicts(conn.execute(stmt))
+        rows, more = split_page(rows, limit)
+        if with_traits:
+            _attach_traits(conn, rows)
+    return rows, more
+
+
+def count_nodes(filters: dict | None = None) -> int:
+    with session.reader() as conn:
+        stmt = select(func.count()).select_from(N)
+        for cond in _filter_conditions(filters or {}):
+            stmt = stmt.where(cond)
+        return conn.execute(stmt).scalar_one()
+
+
+def create_node(values: dict, traits: list[str] | None = None) -> dict:
+    """Insert a node (and its traits) and return it as stored."""
+    values = dict(values)
+    values.setdefault("uuid", new_uuid())
+    values.setdefault("conductor_group", "")
+    values["conductor_group"] = (values["conductor_group"] or "").lower()
+    try:
+        with session.writer() as conn:
+            node_id = conn.execute(insert(N).values(**values)).inserted_primary_key[0]
+            if traits:
+                conn.execute(
+                    insert(TRAITS),
+                    [{"node_id": node_id, "trait": t} for t in dict.fromkeys(traits)],
+                )
+            node = _get(conn, N.c.id == node_id)
+    except exc.IntegrityError as e:
+        raise_for_integrity(e, N, values, _CONFLICTS)
+    return node
+
+
+def update_node(
+    node_id: int,
+    changes: dict,
+    expected_revision: int | None = None,
+    unless_reserved: bool = False,
+    expected: dict | None = None,
+) -> dict:
+    """Apply ``changes`` to a node in one conditional UPDATE and return the node.
+
+    ``expected_revision`` refuses the update if someone changed the node since it was read;
+    ``unless_reserved`` refuses it while a conductor holds the node's lock; ``expected`` adds
+    column == value conditions. A refused update raises; the caller decides whether to retry.
+    """
+    values = dict(changes)
+    if "conductor_group" in values and values["conductor_group"] is not None:
+        values["conductor_group"] = values["conductor_group"].lower()
+    values.setdefault("updated_at", models.utcnow())
+    if "provision_state" in values and "provision_updated_at" not in values:
+        values["provision_updated_at"] = values["updated_at"]
+    stmt = update(N).where(N.c.id == node_id).values(revision=N.c.revision + 1, **values)
+    if expected_revision is not None:
+        stmt = stmt.where(N.c.revision == expected_revision)
+    if unless_reserved:
+        stmt = stmt.where(N.c.reservation.is_(None))
+    for column, value in (expected or {}).items():
+        stmt = stmt.where(N.c[column].is_(None) if value is None else N.c[column] == value)
+    try:
+        with session.writer() as conn:
+            if conn.execute(stmt).rowcount != 1:
+                current = _get(conn, N.c.id == node_id, with_traits=False)
+                if current is None:
+                    raise exceptions.NodeNotFound(node=node_id)
+                if unless_reserved and current["reservation"]:
+                    raise exceptions.NodeLocked(node=current["uuid"], host=current["reservation"])
+                raise exceptions.NodeChanged(node=current["uuid"])
+            node = _get(conn, N.c.id == node_id)
+    except exc.IntegrityError as e:
+        raise_for_integrity(e, N, values, _CONFLICTS)
+    return node
+
+
+def destroy_node(node_id: int) -> None:
+    """Delete a node with everything that hangs off it."""
+    with session.writer() as conn:
+        for model in (
+            models.Port,
+            models.Portgroup,
+            models.NodeTrait,
+            models.NodeTag,
+            models.VolumeConnector,
+            models.VolumeTarget,
+            models.NodeHistory,
+            models.BIOSSetting,
+            models.FirmwareComponent,
+            models.NodeInventory,
+        ):
+            table = model.__table__
+            conn.execute(delete(table).where(table.c.node_id == node_id))
+        conn.execute(update(ALLOC).where(ALLOC.c.node_id == node_id).values(node_id=None))
+        if conn.execute(delete(N).where(N.c.id == node_id)).rowcount != 1:
+            raise exceptions.NodeNotFound(node=node_id)
+
+
+# --- traits ----------------------------------------------------------------------------------
+def get_node_traits(node_id: int) -> list[str]:
+    with session.reader() as conn:
+        rows = conn.execute(
+            select(TRAITS.c.trait).where(TRAITS.c.node_id == node_id).order_by(TRAITS.c.trait)
+        )
+        return [r[0] for r in rows]
+
+
+def set_node_traits(node_id: int, traits: list[str]) -> list[str]:
+    """Replace the node's traits with ``traits``."""
+    with session.writer() as conn:
+        conn.execute(delete(TRAITS).where(TRAITS.c.node_id == node_id))
+        unique = list(dict.fromkeys(traits))
+        if unique:
+            conn.execute(insert(TRAITS), [{"node_id": node_id, "trait": t} for t in unique])
+        _touch(conn, node_id)
+    return sorted(unique)
+
+
+def add_node_trait(node_id: int, trait: str) -> None:
+    with session.writer() as conn:
+        exists = conn.execute(
+            select(TRAITS.c.trait).where(TRAITS.c.node_id == node_id, TRAITS.c.trait == trait)
+        ).first()
+        if not exists:
+            conn.execute(insert(TRAITS).values(node_id=node_id, trait=trait))
+            _touch(conn, node_id)
+
+
+def delete_node_trait(node_id: int, trait: str, node_ident: str) -> None:
+    with session.writer() as conn:
+        deleted = conn.execute(
+            delete(TRAITS).where(TRAITS.c.node_id == node_id, TRAITS.c.trait == trait)
+        ).rowcount
+        if not deleted:
+            raise exceptions.TraitNotFound(node=node_ident, trait=trait)
+        _touch(conn, node_id)
+
+
+def _touch(conn, node_id: int) -> None:
+    conn.execute(
+        update(N)
+        .where(N.c.id == node_id)
+        .values(updated_at=models.utcnow(), revision=N.c.revision + 1)
+    )
+
+
+# --- locks -----------------------------------------------------------------------------------
+def reserve_node(node_id: int, host: str) -> bool:
+    """Take the node's lock for ``host``: one atomic conditional UPDATE."""
+    with session.writer() as conn:
+        return (
+            conn.execute(
+                update(N)
+                .where(N.c.id == node_id, N.c.reservation.is_(None))
+                .values(reservation=host)
+            ).rowcount
+            == 1
+        )
+
+
+def release_node(node_id: int, host: str) -> bool:
+    """Drop ``host``'s lock on the node; False if it did not hold it."""
+    with session.writer() as conn:
+        return (
+            conn.execute(
+                update(N).where(N.c.id == node_id, N.c.reservation == host).values(reservation=None)
+            ).rowcount
+            == 1
+        )
+
+
+def release_all_locks(host: str) -> int:
+    """Drop every lock ``host`` holds (a conductor starting up or shutting down)."""
+    with session.writer() as conn:
+        return conn.execute(
+            update(N).where(N.c.reservation == host).values(reservation=None)
+        ).rowcount
+
+
+def now() -> datetime.datetime:
+    return models.utcnow()

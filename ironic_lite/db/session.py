@@ -1,0 +1,116 @@
+"""Engine and transactions: the only place that knows how to reach the database.
+
+SQLite (the all-in-one default) runs in WAL mode with a busy timeout, and write transactions
+start with ``BEGIN IMMEDIATE`` so that two writers queue for the lock instead of one of them
+failing with "database is locked" when it upgrades a read transaction.
+"""
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from ironic_lite.conf import CONF
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def database_url() -> str:
+    """The configured database URL, SQLite under the state dir when none is set."""
+    if CONF.database.connection:
+        return CONF.database.connection
+    state = os.path.expanduser(os.path.expandvars(CONF.state_path))
+    return "sqlite:///" + os.path.join(state, "ironic-lite.sqlite")
+
+
+def database_url_safe() -> str:
+    """The database URL with any password hidden, for logs."""
+    return make_url(database_url()).render_as_string(hide_password=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    busy_ms = CONF.database.sqlite_busy_timeout * 1000
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take transaction control from pysqlite so that BEGIN is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection):
+        if conn.get_execution_options().get("write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Build an engine for ``url`` (default: the configured one) with our pool settings."""
+    url = url or database_url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": CONF.database.sqlite_busy_timeout},
+            pool_size=CONF.database.max_pool_size,
+            max_overflow=CONF.database.max_overflow,
+            pool_timeout=CONF.database.pool_timeout,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_size=CONF.database.max_pool_size,
+        max_overflow=CONF.database.max_overflow,
+        pool_timeout=CONF.database.pool_timeout,
+        pool_recycle=CONF.database.connection_recycle_time,
+        pool_pre_ping=True,
+    )
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, built on first use."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                _engine = make_engine()
+    return _engine
+
+
+def set_engine(engine: Engine | None) -> None:
+    """Replace the process-wide engine (tests point it at another database)."""
+    global _engine
+    with _engine_lock:
+        if _engine is not None and _engine is not engine:
+            _engine.dispose()
+        _engine = engine
+
+
+@contextlib.contextmanager
+def reader() -> Iterator[Connection]:
+    """A read-only transaction."""
+    with get_engine().connect() as conn, conn.begin():
+        yield conn
+
+
+@contextlib.contextmanager
+def writer() -> Iterator[Connection]:
+    """A write transaction; committed when the block ends without an exception."""
+    with get_engine().connect() as conn:
+        conn.execution_options(write=True)
+        with conn.begin():
+            yield conn

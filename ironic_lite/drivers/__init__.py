@@ -1,0 +1,1 @@
+"""Hardware types and the interface implementations they compose."""

@@ -1,0 +1,136 @@
+"""The ``fake`` implementations: they touch no hardware and take configurable delays.
+
+Delays come from ``[fake] <interface>_delay`` ("N" or "MIN:MAX" seconds) so that tests and
+benchmarks can exercise concurrency, takeover and drain without real machines.
+"""
+
+import random
+import time
+
+from ironic_lite.common import exceptions, states
+from ironic_lite.conf import CONF
+from ironic_lite.drivers import base
+
+
+def sleep_for(option: str) -> None:
+    """Sleep as long as ``[fake] <option>`` says."""
+    raw = str(getattr(CONF.fake, option) or "0").strip()
+    try:
+        if ":" in raw:
+            low, high = (float(x) for x in raw.split(":", 1))
+            seconds = random.uniform(low, high)
+        else:
+            seconds = float(raw)
+    except ValueError:
+        raise exceptions.InvalidParameterValue(
+            err=f"[fake] {option} must be 'N' or 'MIN:MAX' seconds, not {raw!r}"
+        ) from None
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+_FAKE_PROPERTIES = {"B1": "B1 description. Required.", "B2": "B2 description. Required."}
+
+
+class FakePower(base.PowerInterface):
+    def get_power_state(self, task) -> str:
+        sleep_for("power_delay")
+        return task.node["power_state"] or states.POWER_OFF
+
+    def set_power_state(self, task, state: str, timeout: int | None = None) -> None:
+        sleep_for("power_delay")
+        if state not in (states.POWER_ON, states.POWER_OFF, states.SOFT_POWER_OFF):
+            raise exceptions.InvalidParameterValue(err=f"Unsupported power state {state}")
+        task.remember_power(states.POWER_OFF if state == states.SOFT_POWER_OFF else state)
+
+    def reboot(self, task, timeout: int | None = None) -> None:
+        sleep_for("power_delay")
+        task.remember_power(states.POWER_ON)
+
+    def get_supported_power_states(self, task) -> list[str]:
+        return [
+            states.POWER_ON,
+            states.POWER_OFF,
+            states.REBOOT,
+            states.SOFT_REBOOT,
+            states.SOFT_POWER_OFF,
+        ]
+
+
+class FakeManagement(base.ManagementInterface):
+    properties = _FAKE_PROPERTIES
+    _DEVICES = ("pxe", "disk", "cdrom", "bios", "safe")
+
+    def get_supported_boot_devices(self, task) -> list[str]:
+        return list(self._DEVICES)
+
+    def set_boot_device(self, task, device: str, persistent: bool = False) -> None:
+        sleep_for("management_delay")
+        if device not in self._DEVICES:
+            raise exceptions.InvalidParameterValue(
+                err=f"Invalid boot device {device} specified; valid are {list(self._DEVICES)}"
+            )
+        task.remember(fake_boot_device={"boot_device": device, "persistent": persistent})
+
+    def get_boot_device(self, task) -> dict:
+        sleep_for("management_delay")
+        return task.node["driver_internal_info"].get(
+            "fake_boot_device", {"boot_device": "pxe", "persistent": False}
+        )
+
+    def inject_nmi(self, task) -> None:
+        sleep_for("management_delay")
+
+    def get_boot_mode(self, task) -> str | None:
+        return task.node["boot_mode"] or "uefi"
+
+    def set_boot_mode(self, task, mode: str) -> None:
+        sleep_for("management_delay")
+        task.remember_fields(boot_mode=mode)
+
+    def get_secure_boot_state(self, task) -> bool | None:
+        return bool(task.node["secure_boot"])
+
+    def set_secure_boot_state(self, task, state: bool) -> None:
+        sleep_for("management_delay")
+        task.remember_fields(secure_boot=state)
+
+
+class FakeBoot(base.BootInterface):
+    pass
+
+
+class FakeDeploy(base.DeployInterface):
+    pass
+
+
+class FakeConsole(base.ConsoleInterface):
+    pass
+
+
+class FakeInspect(base.InspectInterface):
+    pass
+
+
+class FakeRAID(base.RAIDInterface):
+    pass
+
+
+class FakeRescue(base.RescueInterface):
+    pass
+
+
+class FakeStorage(base.StorageInterface):
+    pass
+
+
+class FakeVendor(base.VendorInterface):
+    pass
+
+
+class FakeBIOS(base.BIOSInterface):
+    pass
+
+
+class FakeFirmware(base.FirmwareInterface):
+    pass

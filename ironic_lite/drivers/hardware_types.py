@@ -1,0 +1,61 @@
+"""Hardware types: which implementations of each interface a kind of machine can use.
+
+For each interface type, the supported implementation names in order of preference: the first
+one that is enabled in the configuration is the default for new nodes.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+
+from ironic_lite.common.interfaces import INTERFACE_TYPES
+
+
+@dataclasses.dataclass(frozen=True)
+class HardwareType:
+    name: str
+    supported: Mapping[str, tuple[str, ...]]
+
+    def __post_init__(self):
+        missing = set(INTERFACE_TYPES) - set(self.supported)
+        if missing:
+            raise ValueError(f"hardware type {self.name} lacks {sorted(missing)}")
+
+
+FAKE_HARDWARE = HardwareType(
+    "fake-hardware",
+    {
+        "bios": ("fake", "no-bios"),
+        "boot": ("fake",),
+        "console": ("fake", "no-console"),
+        "deploy": ("fake",),
+        "firmware": ("fake", "no-firmware"),
+        "inspect": ("fake", "no-inspect"),
+        "management": ("fake", "noop"),
+        "network": ("noop", "flat"),
+        "power": ("fake",),
+        "raid": ("fake", "no-raid"),
+        "rescue": ("fake", "no-rescue"),
+        "storage": ("noop", "fake"),
+        "vendor": ("fake", "no-vendor"),
+    },
+)
+
+# Machines whose power and boot device a person handles: ironic-lite only runs the flows.
+MANUAL_MANAGEMENT = HardwareType(
+    "manual-management",
+    {
+        "bios": ("no-bios",),
+        "boot": ("fake",),
+        "console": ("no-console",),
+        "deploy": ("fake",),
+        "firmware": ("no-firmware",),
+        "inspect": ("no-inspect",),
+        "management": ("noop", "fake"),
+        "network": ("noop", "flat"),
+        "power": ("fake",),
+        "raid": ("no-raid",),
+        "rescue": ("no-rescue",),
+        "storage": ("noop",),
+        "vendor": ("no-vendor",),
+    },
+)
