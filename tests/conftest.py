@@ -22,10 +22,15 @@ def sdk(service):
     """An openstacksdk connection to the service, as Nova's driver builds one (noauth)."""
     import openstack
 
-    conn = openstack.connect(auth_type="none", auth={"endpoint": service.url},
-                             baremetal_endpoint_override=service.url, has_compute=False,
-                             has_image=False, load_yaml_config=False,
-                             load_envvars=False)
+    conn = openstack.connect(
+        auth_type="none",
+        auth={"endpoint": service.url},
+        baremetal_endpoint_override=service.url,
+        has_compute=False,
+        has_image=False,
+        load_yaml_config=False,
+        load_envvars=False,
+    )
     yield conn
     conn.close()
 
@@ -34,20 +39,33 @@ class CLI:
     """Runs ``openstack baremetal ...`` against the service, as an operator would."""
 
     def __init__(self, url: str):
-        self.env = {**os.environ, "OS_AUTH_TYPE": "none", "OS_ENDPOINT": url,
-                    "OS_BAREMETAL_API_VERSION": "latest"}
+        self.env = {
+            **os.environ,
+            "OS_AUTH_TYPE": "none",
+            "OS_ENDPOINT": url,
+            "OS_BAREMETAL_API_VERSION": "latest",
+        }
         for key in list(self.env):
-            if key.startswith("OS_") and key not in ("OS_AUTH_TYPE", "OS_ENDPOINT",
-                                                     "OS_BAREMETAL_API_VERSION"):
+            if key.startswith("OS_") and key not in (
+                "OS_AUTH_TYPE",
+                "OS_ENDPOINT",
+                "OS_BAREMETAL_API_VERSION",
+            ):
                 del self.env[key]
         self.exe = os.path.join(os.path.dirname(sys.executable), "openstack")
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([self.exe, "baremetal", *args], env=self.env,
-                              capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [self.exe, "baremetal", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if check and proc.returncode != 0:
-            raise AssertionError(f"openstack baremetal {' '.join(args)} failed "
-                                 f"({proc.returncode}):\n{proc.stderr}")
+            raise AssertionError(
+                f"openstack baremetal {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}"
+            )
         return proc
 
     def json(self, *args: str):

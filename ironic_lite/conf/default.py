@@ -7,7 +7,7 @@ from oslo_config import cfg
 opts = [
     cfg.StrOpt(
         "state_path",
-        default="$HOME/.local/state/ironic-lite",
+        default="~/.local/state/ironic-lite",
         help="Directory where ironic-lite keeps its state (the SQLite database of the "
         "all-in-one service, boot files). Created on start when missing.",
     ),

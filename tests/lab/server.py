@@ -21,9 +21,14 @@ def free_port() -> int:
 class Service:
     """One ironic-lite process with its own state directory and config file."""
 
-    def __init__(self, command: str = "ironic_lite.cmd.aio", extra_conf: str = "",
-                 state_dir: str | None = None, port: int | None = None,
-                 env: dict | None = None):
+    def __init__(
+        self,
+        command: str = "ironic_lite.cmd.aio",
+        extra_conf: str = "",
+        state_dir: str | None = None,
+        port: int | None = None,
+        env: dict | None = None,
+    ):
         self.port = port or free_port()
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="ironic-lite-test-")
         self.url = f"http://127.0.0.1:{self.port}"
@@ -47,8 +52,11 @@ class Service:
         logf = open(self.log, "ab")  # noqa: SIM115 - the child keeps it open
         self.proc = subprocess.Popen(
             [sys.executable, "-m", self.command, "--config-file", self.conf],
-            stdout=logf, stderr=subprocess.STDOUT, env={**os.environ, **self.env},
-            start_new_session=True)
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

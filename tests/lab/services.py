@@ -10,10 +10,12 @@ import uuid
 
 import pytest
 
-POSTGRES_URL = os.environ.get("IRONIC_LITE_TEST_POSTGRES",
-                              "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-MYSQL_URL = os.environ.get("IRONIC_LITE_TEST_MYSQL",
-                           "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4")
+POSTGRES_URL = os.environ.get(
+    "IRONIC_LITE_TEST_POSTGRES", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+MYSQL_URL = os.environ.get(
+    "IRONIC_LITE_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+)
 RABBIT_URL = os.environ.get("IRONIC_LITE_TEST_RABBIT", "rabbit://guest:guest@127.0.0.1:5672/")
 
 
@@ -50,15 +52,15 @@ def scratch_database(kind: str) -> tuple[str, callable]:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         else:
             conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(
-        hide_password=False)
+    url = sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
     def drop() -> None:
         with admin.connect() as conn:
             if kind == "postgresql":
                 conn.exec_driver_sql(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                )
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
             else:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
