@@ -10,8 +10,9 @@ import os
 import threading
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.pool import StaticPool
 
 from ironic_lite.conf import CONF
 
@@ -55,23 +56,50 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+# MySQL reports a NOT NULL column left out of an INSERT as a plain OperationalError; SQLite and
+# PostgreSQL call it a constraint violation, and so do we.
+_MYSQL_NO_DEFAULT_FOR_FIELD = 1364
+
+
+def _configure_mysql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Strict whatever the server's default: a missing or too long value is an error, never
+        # a silently stored '' or a truncated string.
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET SESSION sql_mode = 'TRADITIONAL'")
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext):
+        orig = context.original_exception
+        args = getattr(orig, "args", ())
+        if args and args[0] == _MYSQL_NO_DEFAULT_FOR_FIELD:
+            return exc.IntegrityError(context.statement, context.parameters, orig)
+        return None
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Build an engine for ``url`` (default: the configured one) with our pool settings."""
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        connect_args = {"check_same_thread": False, "timeout": CONF.database.sqlite_busy_timeout}
+        if parsed.database in (None, "", ":memory:"):
+            # Every connection to ":memory:" is a database of its own, so the process keeps
+            # exactly one: a throwaway database for tests, not for concurrent writers.
+            engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+        else:
             os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": CONF.database.sqlite_busy_timeout},
-            pool_size=CONF.database.max_pool_size,
-            max_overflow=CONF.database.max_overflow,
-            pool_timeout=CONF.database.pool_timeout,
-        )
+            engine = create_engine(
+                url,
+                connect_args=connect_args,
+                pool_size=CONF.database.max_pool_size,
+                max_overflow=CONF.database.max_overflow,
+                pool_timeout=CONF.database.pool_timeout,
+            )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=CONF.database.max_pool_size,
         max_overflow=CONF.database.max_overflow,
@@ -79,6 +107,9 @@ def make_engine(url: str | None = None) -> Engine:
         pool_recycle=CONF.database.connection_recycle_time,
         pool_pre_ping=True,
     )
+    if parsed.get_backend_name() == "mysql":
+        _configure_mysql(engine)
+    return engine
 
 
 def get_engine() -> Engine:

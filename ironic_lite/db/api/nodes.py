@@ -332,6 +332,7 @@ def get_node_traits(node_id: int) -> list[str]:
 def set_node_traits(node_id: int, traits: list[str]) -> list[str]:
     """Replace the node's traits with ``traits``."""
     with session.writer() as conn:
+        _lock(conn, node_id)
         conn.execute(delete(TRAITS).where(TRAITS.c.node_id == node_id))
         unique = list(dict.fromkeys(traits))
         if unique:
@@ -342,6 +343,7 @@ def set_node_traits(node_id: int, traits: list[str]) -> list[str]:
 
 def add_node_trait(node_id: int, trait: str) -> None:
     with session.writer() as conn:
+        _lock(conn, node_id)
         exists = conn.execute(
             select(TRAITS.c.trait).where(TRAITS.c.node_id == node_id, TRAITS.c.trait == trait)
         ).first()
@@ -352,12 +354,24 @@ def add_node_trait(node_id: int, trait: str) -> None:
 
 def delete_node_trait(node_id: int, trait: str, node_ident: str) -> None:
     with session.writer() as conn:
+        _lock(conn, node_id)
         deleted = conn.execute(
             delete(TRAITS).where(TRAITS.c.node_id == node_id, TRAITS.c.trait == trait)
         ).rowcount
         if not deleted:
             raise exceptions.TraitNotFound(node=node_ident, trait=trait)
         _touch(conn, node_id)
+
+
+def _lock(conn, node_id: int) -> None:
+    """Lock the node's row for the rest of the transaction; NodeNotFound if it is gone.
+
+    Trait changes of one node then queue behind each other (two adds of the same trait would
+    otherwise both find it missing and one fail on the primary key) and never hit the foreign
+    key of a deleted node.
+    """
+    if conn.execute(select(N.c.id).where(N.c.id == node_id).with_for_update()).first() is None:
+        raise exceptions.NodeNotFound(node=node_id)
 
 
 def _touch(conn, node_id: int) -> None:
