@@ -17,9 +17,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from ironic_lite.api.app import create_app
     from ironic_lite.api.server import serve
-    from ironic_lite.conductor.manager import ConductorManager
+    from ironic_lite.conductor.daemon import Conductor
     from ironic_lite.conductor.rpcapi import ConductorAPI, LocalTransport
-    from ironic_lite.conductor.service import ConductorService
     from ironic_lite.db import migration, session
 
     LOG.info("State directory: %s", state)
@@ -27,9 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     migration.upgrade()
     LOG.info("Schema at revision %s", migration.current())
 
-    conductor = ConductorService()
+    conductor = Conductor()
     conductor.start()
-    rpcapi = ConductorAPI(LocalTransport(ConductorManager(conductor.host)))
+    rpcapi = ConductorAPI(LocalTransport(conductor.manager), rings=conductor.rings)
     serve(create_app(rpcapi), on_stop=conductor.stop)
     return 0
 

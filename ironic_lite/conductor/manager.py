@@ -9,9 +9,22 @@ import dataclasses
 import logging
 from collections.abc import Callable
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import RequestContext
-from ironic_lite.conductor.task import acquire
+from ironic_lite.conductor import power, transitions
+from ironic_lite.conductor.flows import (
+    adopt,
+    clean,
+    control,
+    deploy,
+    inspect,
+    rescue,
+    service,
+    undeploy,
+    verify,
+)
+from ironic_lite.conductor.task import Task, acquire
+from ironic_lite.conductor.workers import WorkerPool
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 from ironic_lite.drivers import loader
@@ -43,8 +56,16 @@ def rpc(kind: str = "call", route: str = "node") -> Callable:
 
 
 class ConductorManager:
-    def __init__(self, host: str | None = None):
+    def __init__(self, host: str | None = None, workers: WorkerPool | None = None):
         self.host = host or CONF.host
+        self.workers = workers or WorkerPool(CONF.conductor.workers_pool_size)
+
+    def _task(self, context: RequestContext, node_id: int, purpose: str, shared=False):
+        return acquire(context, node_id, purpose, shared=shared, host=self.host)
+
+    def _spawn(self, task: Task, body: Callable[..., None]) -> None:
+        """Run ``body(task, stopping)`` on a worker that inherits the node's lock."""
+        task.spawn_after(self.workers.spawn, body, task, self.workers.stopping)
 
     # --- drivers -------------------------------------------------------------------------------
     @rpc(route="driver")
@@ -56,9 +77,7 @@ class ConductorManager:
     def validate_driver_interfaces(self, context: RequestContext, node_id: int) -> dict:
         """Each interface's verdict on whether the node is set up to use it."""
         result = {}
-        with acquire(
-            context, node_id, "validate driver interfaces", shared=True, host=self.host
-        ) as task:
+        with self._task(context, node_id, "validate driver interfaces", shared=True) as task:
             for itype, iface in task.driver.interfaces().items():
                 if itype == "vendor":
                     continue
@@ -76,9 +95,248 @@ class ConductorManager:
                     result[itype] = {"result": True}
         return result
 
+    # --- provisioning --------------------------------------------------------------------------
+    @rpc()
+    def do_provisioning_action(
+        self,
+        context: RequestContext,
+        node_id: int,
+        target: str,
+        configdrive=None,
+        clean_steps=None,
+        deploy_steps=None,
+        service_steps=None,
+        rescue_password=None,
+        disable_ramdisk=None,
+    ) -> None:
+        """Start the flow ``target`` asks for; 400 when the state machine has no such move."""
+        event = states.VERBS[target].event
+        with self._task(context, node_id, f"provisioning action {target}") as task:
+            state = task.node["provision_state"]
+            transitions.check(task, event, action=target)
+            body = self._start_flow(
+                task,
+                event,
+                state,
+                configdrive=configdrive,
+                clean_steps=clean_steps,
+                deploy_steps=deploy_steps,
+                service_steps=service_steps,
+                rescue_password=rescue_password,
+                disable_ramdisk=disable_ramdisk,
+            )
+            if body is not None:
+                self._spawn(task, body)
+
+    def _start_flow(self, task: Task, event: str, state: str, **params):
+        """Fire the first event of the flow; return its worker body (None: nothing to run)."""
+        if event == "manage":
+            if state == states.ENROLL:
+                verify.start(task)
+                return verify.run
+            transitions.advance(task, "manage", target=None)
+            return None
+        if event == "provide":
+            clean.start_automated(task)
+            return clean.run
+        if event == "clean":
+            if not params.get("clean_steps"):
+                raise exceptions.MissingParameterValue(
+                    err='"clean_steps" is required when setting target provision state to clean'
+                )
+            clean.start_manual(task, params["clean_steps"], params.get("disable_ramdisk"))
+            return clean.run
+        if event in ("deploy", "rebuild"):
+            deploy.start(task, event, params.get("configdrive"), params.get("deploy_steps"))
+            return deploy.run
+        if event == "delete":
+            undeploy.start(task)
+            return undeploy.run
+        if event == "inspect":
+            inspect.start(task)
+            return inspect.run
+        if event == "adopt":
+            adopt.start(task)
+            return adopt.run
+        if event == "rescue":
+            rescue.start(task, params.get("rescue_password"))
+            return rescue.run
+        if event == "unrescue":
+            rescue.start_unrescue(task)
+            return rescue.run_unrescue
+        if event == "service":
+            service.start(task, params.get("service_steps"), params.get("disable_ramdisk"))
+            return service.run
+        if event == "abort":
+            control.abort(task)
+            return None
+        if event == "unhold":
+            control.unhold(task)
+            return self._continue_body(task)
+        raise exceptions.InvalidParameterValue(
+            err=f'The requested action "{event}" could not be understood.'
+        )
+
+    def _continue_body(self, task: Task):
+        """The body that takes a node out of its wait state and continues its flow."""
+        flow = control.FLOW_BY_STATE[task.node["provision_state"]]
+
+        def body(task: Task, stopping) -> None:
+            control.resume_waiting(task)
+            flow.resume(task, stopping)
+
+        return body
+
+    @rpc(kind="cast")
+    def continue_node_flow(self, context: RequestContext, node_id: int) -> None:
+        """Resume a node parked in a wait state (a wait step ran out, or its agent is back)."""
+        with self._task(context, node_id, "continue flow") as task:
+            if task.node["provision_state"] not in states.WAIT_STATES:
+                return
+            self._spawn(task, self._continue_body(task))
+
+    def fail_waiting(self, context: RequestContext, node_id: int, timeout: int) -> None:
+        """A node waited in a wait state longer than allowed: fail it (not an RPC method)."""
+        with self._task(context, node_id, "wait timeout") as task:
+            state = task.node["provision_state"]
+            if state not in states.WAIT_STATES:
+                return
+            fault = {states.CLEANWAIT: clean.FAULT, states.SERVICEWAIT: service.FAULT}.get(state)
+            transitions.fail(
+                task,
+                f"Timeout reached while waiting in '{state}' for {timeout} s"
+                " (nothing called back: check the ramdisk/agent, its network and "
+                "the BMC's console)",
+                fault=fault,
+            )
+
+    def resume_orphan(self, context: RequestContext, node_id: int, dead_host: str | None) -> bool:
+        """Take over a node whose flow lost its conductor; resume or fail it. True if taken."""
+        if dead_host is not None:
+            dbapi.break_lock(node_id, dead_host)
+        try:
+            with self._task(context, node_id, "takeover") as task:
+                flow = control.FLOW_BY_STATE.get(task.node["provision_state"])
+                if flow is None or task.node["provision_state"] in (
+                    states.WAIT_STATES | states.HOLD_STATES
+                ):
+                    return True
+                if not control.takeover_check(task, dead_host):
+                    return True
+                transitions.history(
+                    task,
+                    f"taken over from {dead_host or 'a stopped conductor'} by "
+                    f"{self.host}; resuming {task.node['provision_state']}",
+                )
+                self._spawn(task, flow.resume)
+                return True
+        except exceptions.NodeLocked:
+            return False
+
+    # --- power ---------------------------------------------------------------------------------
+    @rpc()
+    def change_node_power_state(
+        self, context: RequestContext, node_id: int, target: str, timeout: int | None = None
+    ) -> None:
+        with self._task(context, node_id, f"power {target}") as task:
+            if task.node["provision_state"] in (states.CLEANING, states.CLEANWAIT):
+                raise exceptions.InvalidStateRequested(
+                    action=target, node=task.node["uuid"], state=task.node["provision_state"]
+                )
+            power.check_target(task, target)
+            task.save(target_power_state=target, last_error=None)
+
+            def body(task: Task, stopping) -> None:
+                try:
+                    power.apply(task, target, timeout)
+                except exceptions.IronicLiteError as exc:
+                    transitions.history(task, str(exc), severity="ERROR", event_type="power")
+
+            self._spawn(task, body)
+
+    # --- management ----------------------------------------------------------------------------
+    @rpc()
+    def get_boot_device(self, context: RequestContext, node_id: int) -> dict:
+        with self._task(context, node_id, "get boot device", shared=True) as task:
+            return task.driver.management.get_boot_device(task)
+
+    @rpc()
+    def get_supported_boot_devices(self, context: RequestContext, node_id: int) -> list:
+        with self._task(context, node_id, "list boot devices", shared=True) as task:
+            return task.driver.management.get_supported_boot_devices(task)
+
+    @rpc()
+    def set_boot_device(
+        self, context: RequestContext, node_id: int, device: str, persistent: bool = False
+    ) -> None:
+        with self._task(context, node_id, "set boot device") as task:
+            supported = task.driver.management.get_supported_boot_devices(task)
+            if device not in supported:
+                raise exceptions.InvalidParameterValue(
+                    err=f"Invalid boot device {device} specified; node {task.node['uuid']} "
+                    f"supports {', '.join(supported) or 'none'}"
+                )
+            task.driver.management.set_boot_device(task, device, persistent)
+
+    @rpc()
+    def inject_nmi(self, context: RequestContext, node_id: int) -> None:
+        with self._task(context, node_id, "inject NMI") as task:
+            task.driver.management.inject_nmi(task)
+
+    @rpc()
+    def set_boot_mode(self, context: RequestContext, node_id: int, mode: str) -> None:
+        with self._task(context, node_id, "set boot mode") as task:
+            self._check_not_transient(task)
+            task.driver.management.set_boot_mode(task, mode)
+            task.save(boot_mode=mode)
+
+    @rpc()
+    def set_secure_boot_state(self, context: RequestContext, node_id: int, enabled: bool) -> None:
+        with self._task(context, node_id, "set secure boot") as task:
+            self._check_not_transient(task)
+            task.driver.management.set_secure_boot_state(task, enabled)
+            task.save(secure_boot=enabled)
+
+    @staticmethod
+    def _check_not_transient(task: Task) -> None:
+        if task.node["target_provision_state"]:
+            raise exceptions.NodeInWrongState(
+                err=f"Node {task.node['uuid']} is in {task.node['provision_state']}; try "
+                "again when it is in a stable state."
+            )
+
+    # --- vendor passthru -----------------------------------------------------------------------
+    @rpc()
+    def vendor_passthru(
+        self, context: RequestContext, node_id: int, method: str, http_method: str, info: dict
+    ) -> dict:
+        with self._task(context, node_id, f"vendor passthru {method}") as task:
+            return task.driver.vendor.call(task, method, http_method, info)
+
+    @rpc()
+    def get_vendor_passthru_methods(self, context: RequestContext, node_id: int) -> dict:
+        with self._task(context, node_id, "list vendor methods", shared=True) as task:
+            return task.driver.vendor.methods()
+
+    # --- VIFs ----------------------------------------------------------------------------------
+    @rpc()
+    def vif_list(self, context: RequestContext, node_id: int) -> list:
+        with self._task(context, node_id, "list VIFs", shared=True) as task:
+            return task.driver.network.vif_list(task)
+
+    @rpc()
+    def vif_attach(self, context: RequestContext, node_id: int, vif_info: dict) -> None:
+        with self._task(context, node_id, "attach VIF") as task:
+            task.driver.network.vif_attach(task, vif_info)
+
+    @rpc()
+    def vif_detach(self, context: RequestContext, node_id: int, vif_id: str) -> None:
+        with self._task(context, node_id, "detach VIF") as task:
+            task.driver.network.vif_detach(task, vif_id)
+
     # --- node lifetime -------------------------------------------------------------------------
     @rpc()
     def destroy_node(self, context: RequestContext, node_id: int) -> None:
-        with acquire(context, node_id, "node deletion", host=self.host) as task:
+        with self._task(context, node_id, "node deletion") as task:
             dbapi.destroy_node(task.node["id"])
             task._released = True

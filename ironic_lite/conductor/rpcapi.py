@@ -66,13 +66,13 @@ class ConductorAPI:
             raise exceptions.NoConductorForDriver(driver=driver, group="any")
         return random.choice(ring_hosts)
 
-    def _invoke(self, spec: RPCSpec, context: RequestContext, target, **kwargs):
+    def _invoke(self, spec: RPCSpec, context: RequestContext, routed_by, /, **kwargs):
         if spec.route == "node":
-            host = self.host_for_node(target)
-            kwargs["node_id"] = target["id"]
+            host = self.host_for_node(routed_by)
+            kwargs["node_id"] = routed_by["id"]
         else:
-            host = self.host_for_driver(target)
-            kwargs["driver_name"] = target
+            host = self.host_for_driver(routed_by)
+            kwargs["driver_name"] = routed_by
         send = self.transport.call if spec.kind == "call" else self.transport.cast
         return send(host, spec.name, context, **kwargs)
 

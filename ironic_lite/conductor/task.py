@@ -63,11 +63,29 @@ class Task:
                 merged[key] = value
         return self.save(driver_internal_info=merged)
 
-    def remember_power(self, state: str) -> dict:
-        return self.save(power_state=state, target_power_state=None)
-
     def remember_fields(self, **fields) -> dict:
         return self.save(**fields)
+
+    # --- the node's ports, for network and inspect interfaces ---------------------------------
+    @property
+    def ports(self) -> list[dict]:
+        rows, _ = dbapi.list_ports({"node_id": self.node["id"]})
+        return rows
+
+    @property
+    def portgroups(self) -> list[dict]:
+        rows, _ = dbapi.list_portgroups({"node_id": self.node["id"]})
+        return rows
+
+    def save_port(self, port: dict, **changes) -> dict:
+        if self.shared:
+            raise RuntimeError(f"shared task for {self.purpose} tried to change a port")
+        return dbapi.update_port(port["id"], changes)
+
+    def save_portgroup(self, portgroup: dict, **changes) -> dict:
+        if self.shared:
+            raise RuntimeError(f"shared task for {self.purpose} tried to change a portgroup")
+        return dbapi.update_portgroup(portgroup["id"], changes)
 
     def refresh(self) -> dict:
         self.node = dbapi.get_node_by_id(self.node["id"])

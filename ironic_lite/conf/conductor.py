@@ -43,6 +43,106 @@ opts = [
         "the live conductors (membership changes are also noticed on heart-beats).",
     ),
     cfg.IntOpt(
+        "rpc_call_timeout",
+        default=15,
+        min=1,
+        help="Seconds an API process waits for a conductor to answer a call before "
+        "answering 503. Conductor calls only check and hand work to a worker, so they "
+        "are quick; a longer wait means the conductor is gone.",
+    ),
+    cfg.IntOpt(
+        "graceful_shutdown_timeout",
+        default=60,
+        min=0,
+        help="Seconds a stopping conductor lets running actions finish before handing the "
+        "rest back (their nodes are resumed by the conductors that take them over).",
+    ),
+    cfg.BoolOpt(
+        "automated_clean",
+        default=True,
+        help="Run automated cleaning when a node is provided or undeployed; a node's own "
+        "automated_clean field overrides this.",
+    ),
+    cfg.DictOpt(
+        "clean_step_priority_override",
+        default={},
+        help="New priorities of automated clean steps, as interface.step:priority pairs "
+        "(e.g. deploy.erase_devices:0 to skip disk erasure).",
+    ),
+    cfg.DictOpt(
+        "deploy_step_priority_override",
+        default={},
+        help="New priorities of automated deploy steps, as interface.step:priority pairs.",
+    ),
+    cfg.BoolOpt(
+        "node_history",
+        default=True,
+        help="Record state changes and failures of nodes in their history.",
+    ),
+    cfg.IntOpt(
+        "node_history_max_entries",
+        default=300,
+        min=1,
+        help="History events kept per node; older ones are pruned.",
+    ),
+    cfg.IntOpt(
+        "sync_power_state_interval",
+        default=60,
+        min=0,
+        help="Seconds between passes that compare each node's power state with its BMC "
+        "(0 disables them).",
+    ),
+    cfg.IntOpt(
+        "sync_power_state_workers",
+        default=8,
+        min=1,
+        help="BMCs a conductor queries at once during a power-state pass.",
+    ),
+    cfg.IntOpt(
+        "power_state_sync_max_retries",
+        default=3,
+        min=1,
+        help="Consecutive failed power-state reads after which a node goes into maintenance "
+        "with the 'power failure' fault (cleared once the BMC answers again).",
+    ),
+    cfg.IntOpt(
+        "check_provision_state_interval",
+        default=10,
+        min=1,
+        help="Seconds between checks for nodes waiting too long, nodes to take over, and "
+        "wait steps that are due.",
+    ),
+    cfg.IntOpt(
+        "deploy_callback_timeout",
+        default=1800,
+        min=1,
+        help="Seconds a node may stay in 'wait call-back' before the deploy fails.",
+    ),
+    cfg.IntOpt(
+        "clean_callback_timeout",
+        default=1800,
+        min=1,
+        help="Seconds a node may stay in 'clean wait' before cleaning fails.",
+    ),
+    cfg.IntOpt(
+        "service_callback_timeout",
+        default=1800,
+        min=1,
+        help="Seconds a node may stay in 'service wait' before servicing fails.",
+    ),
+    cfg.IntOpt(
+        "inspect_wait_timeout",
+        default=1800,
+        min=1,
+        help="Seconds a node may stay in 'inspect wait' before inspection fails.",
+    ),
+    cfg.IntOpt(
+        "rescue_callback_timeout",
+        default=1800,
+        min=1,
+        help="Seconds a node may stay in 'rescue wait' before rescue fails.",
+    ),
+    cfg.IntOpt(
         "workers_pool_size",
         default=100,
         min=3,

@@ -17,7 +17,7 @@ _ENABLED_DEFAULTS = {
     "firmware": ["fake", "no-firmware"],
     "inspect": ["fake", "no-inspect"],
     "management": ["fake", "noop"],
-    "network": ["noop"],
+    "network": ["noop", "flat"],
     "power": ["fake"],
     "raid": ["fake", "no-raid"],
     "rescue": ["fake", "no-rescue"],

@@ -6,10 +6,53 @@ callers never test for None.
 """
 
 import abc
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from ironic_lite.common import exceptions
+
+STEP_KINDS = ("deploy", "clean", "service", "verify")
+
+
+@dataclasses.dataclass(frozen=True)
+class StepSpec:
+    """What a driver method declares about itself as a step of one kind."""
+
+    kind: str
+    priority: int
+    argsinfo: Mapping[str, Mapping[str, Any]] | None = None
+    abortable: bool = False
+    requires_ramdisk: bool = False
+    # Safe to run again from the start if the conductor running it died mid-way; a flow whose
+    # current step is not rerunnable fails on takeover instead of resuming.
+    rerunnable: bool = False
+
+
+def step(
+    kind: str,
+    priority: int = 0,
+    *,
+    argsinfo: Mapping[str, Mapping[str, Any]] | None = None,
+    abortable: bool = False,
+    requires_ramdisk: bool = False,
+    rerunnable: bool = False,
+) -> Callable:
+    """Declare a driver method as a ``kind`` step (stack the decorator for several kinds).
+
+    ``priority`` 0 means the step only runs when requested by name; ``argsinfo`` maps argument
+    names to ``{"description": ..., "required": bool}``.
+    """
+    if kind not in STEP_KINDS:
+        raise ValueError(f"unknown step kind {kind!r}")
+
+    def decorate(fn):
+        specs = dict(getattr(fn, "_step_specs", {}))
+        specs[kind] = StepSpec(kind, priority, argsinfo, abortable, requires_ramdisk, rerunnable)
+        fn._step_specs = specs
+        return fn
+
+    return decorate
 
 
 class BaseInterface(abc.ABC):
@@ -125,8 +168,45 @@ class StorageInterface(_Simple):
     interface_type = "storage"
 
 
+def passthru(http_methods: list[str], description: str = "", is_async: bool = False):
+    """Declare a vendor interface method callable through vendor_passthru."""
+
+    def decorate(fn):
+        fn._passthru = {
+            "http_methods": [m.upper() for m in http_methods],
+            "async": is_async,
+            "description": description,
+            "attach": False,
+            "require_exclusive_lock": True,
+        }
+        return fn
+
+    return decorate
+
+
 class VendorInterface(_Simple):
     interface_type = "vendor"
+
+    def methods(self) -> dict:
+        """The passthru methods this implementation offers, as Ironic lists them."""
+        return {
+            name: dict(getattr(type(self), name)._passthru)
+            for name in dir(type(self))
+            if hasattr(getattr(type(self), name, None), "_passthru")
+        }
+
+    def call(self, task, method: str, http_method: str, info: dict):
+        spec = self.methods().get(method)
+        if spec is None:
+            raise exceptions.InvalidParameterValue(
+                err=f"Unsupported method ({method}) passed through to vendor extension of "
+                f"{task.node['driver']}; available: {', '.join(sorted(self.methods()))}"
+            )
+        if http_method.upper() not in spec["http_methods"]:
+            raise exceptions.InvalidParameterValue(
+                err=f"The method {method} does not support HTTP {http_method}"
+            )
+        return getattr(self, method)(task, **(info or {}))
 
 
 class BIOSInterface(_Simple):

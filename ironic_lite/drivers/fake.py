@@ -37,15 +37,14 @@ class FakePower(base.PowerInterface):
         sleep_for("power_delay")
         return task.node["power_state"] or states.POWER_OFF
 
+    # The node's own power_state plays the BMC: the conductor records what it set.
     def set_power_state(self, task, state: str, timeout: int | None = None) -> None:
         sleep_for("power_delay")
         if state not in (states.POWER_ON, states.POWER_OFF, states.SOFT_POWER_OFF):
             raise exceptions.InvalidParameterValue(err=f"Unsupported power state {state}")
-        task.remember_power(states.POWER_OFF if state == states.SOFT_POWER_OFF else state)
 
     def reboot(self, task, timeout: int | None = None) -> None:
         sleep_for("power_delay")
-        task.remember_power(states.POWER_ON)
 
     def get_supported_power_states(self, task) -> list[str]:
         return [
@@ -101,7 +100,35 @@ class FakeBoot(base.BootInterface):
 
 
 class FakeDeploy(base.DeployInterface):
-    pass
+    @base.step("deploy", priority=100, rerunnable=True)
+    def deploy(self, task) -> None:
+        """Pretend to write the image: wait [fake] deploy_delay, end powered on."""
+        sleep_for("deploy_delay")
+        task.save(power_state=states.POWER_ON)
+
+    @base.step("clean", priority=0, abortable=True, rerunnable=True)
+    @base.step("service", priority=0, abortable=True, rerunnable=True)
+    def erase_devices(self, task) -> None:
+        sleep_for("deploy_delay")
+
+    @base.step(
+        "clean",
+        priority=0,
+        rerunnable=True,
+        argsinfo={"fail": {"description": "fail with this message", "required": True}},
+    )
+    @base.step(
+        "service",
+        priority=0,
+        rerunnable=True,
+        argsinfo={"fail": {"description": "fail with this message", "required": True}},
+    )
+    def fail_on_purpose(self, task, fail: str) -> None:
+        """A step that always fails: for trying out failure handling."""
+        raise exceptions.IronicLiteError(fail)
+
+    def tear_down(self, task) -> None:
+        sleep_for("deploy_delay")
 
 
 class FakeConsole(base.ConsoleInterface):
@@ -109,15 +136,32 @@ class FakeConsole(base.ConsoleInterface):
 
 
 class FakeInspect(base.InspectInterface):
-    pass
+    def inspect_hardware(self, task):
+        sleep_for("inspect_delay")
+        return None
 
 
 class FakeRAID(base.RAIDInterface):
-    pass
+    @base.step("clean", priority=0, rerunnable=True)
+    @base.step("deploy", priority=0, rerunnable=True)
+    def create_configuration(self, task) -> None:
+        sleep_for("raid_delay")
+        task.save(raid_config=dict(task.node["target_raid_config"] or {}))
+
+    @base.step("clean", priority=0, rerunnable=True)
+    @base.step("deploy", priority=0, rerunnable=True)
+    def delete_configuration(self, task) -> None:
+        sleep_for("raid_delay")
+        task.save(raid_config={})
 
 
 class FakeRescue(base.RescueInterface):
-    pass
+    def rescue(self, task):
+        sleep_for("rescue_delay")
+        return None
+
+    def unrescue(self, task) -> None:
+        sleep_for("rescue_delay")
 
 
 class FakeStorage(base.StorageInterface):
@@ -125,12 +169,47 @@ class FakeStorage(base.StorageInterface):
 
 
 class FakeVendor(base.VendorInterface):
-    pass
+    @base.passthru(["POST", "GET"], description="Answer with what was sent.")
+    def echo(self, task, **info) -> dict:
+        sleep_for("vendor_delay")
+        return {"node": task.node["uuid"], "received": info}
 
 
 class FakeBIOS(base.BIOSInterface):
-    pass
+    @base.step(
+        "clean",
+        priority=0,
+        rerunnable=True,
+        argsinfo={"settings": {"description": "list of {name, value}", "required": True}},
+    )
+    @base.step(
+        "deploy",
+        priority=0,
+        rerunnable=True,
+        argsinfo={"settings": {"description": "list of {name, value}", "required": True}},
+    )
+    @base.step(
+        "service",
+        priority=0,
+        rerunnable=True,
+        argsinfo={"settings": {"description": "list of {name, value}", "required": True}},
+    )
+    def apply_configuration(self, task, settings: list) -> None:
+        sleep_for("bios_delay")
 
 
 class FakeFirmware(base.FirmwareInterface):
-    pass
+    @base.step(
+        "clean",
+        priority=0,
+        rerunnable=True,
+        argsinfo={"settings": {"description": "list of firmware images", "required": True}},
+    )
+    @base.step(
+        "service",
+        priority=0,
+        rerunnable=True,
+        argsinfo={"settings": {"description": "list of firmware images", "required": True}},
+    )
+    def update(self, task, settings: list) -> None:
+        sleep_for("firmware_delay")

@@ -16,10 +16,6 @@ class NoopManagement(base.ManagementInterface):
         return {"boot_device": None, "persistent": None}
 
 
-class NoopNetwork(base.NetworkInterface):
-    """Networking is handled outside ironic-lite."""
-
-
 class NoopStorage(base.StorageInterface):
     """Local disks only; no volume to attach."""
 

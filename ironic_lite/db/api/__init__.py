@@ -10,3 +10,4 @@ from ironic_lite.db.api.conductors import *  # noqa: F401,F403
 from ironic_lite.db.api.history import *  # noqa: F401,F403
 from ironic_lite.db.api.nodes import *  # noqa: F401,F403
 from ironic_lite.db.api.ports import *  # noqa: F401,F403
+from ironic_lite.db.api.takeover import *  # noqa: F401,F403

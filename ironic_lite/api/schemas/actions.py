@@ -1,0 +1,77 @@
+"""Request bodies of node actions: provisioning, power, management, VIFs."""
+
+from ironic_lite.common.interfaces import INTERFACE_TYPES
+
+STEP = {
+    "type": "object",
+    "properties": {
+        "interface": {"type": "string", "enum": list(INTERFACE_TYPES)},
+        "step": {"type": "string", "minLength": 1},
+        "args": {"type": "object"},
+        "priority": {
+            "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]
+        },
+        "order": {"type": "integer"},
+        "execute_on_child_nodes": {"type": "boolean"},
+        "limit_child_node_execution": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["interface", "step"],
+    "additionalProperties": False,
+}
+
+PROVISION = {
+    "type": "object",
+    "properties": {
+        "target": {"type": "string"},
+        "configdrive": {"type": ["string", "object", "null"]},
+        "clean_steps": {"type": "array", "items": STEP},
+        "deploy_steps": {"type": "array", "items": STEP},
+        "service_steps": {"type": "array", "items": STEP},
+        "rescue_password": {"type": "string"},
+        "disable_ramdisk": {"type": "boolean"},
+        "runbook": {"type": "string"},
+    },
+    "required": ["target"],
+    "additionalProperties": False,
+}
+
+POWER = {
+    "type": "object",
+    "properties": {"target": {"type": "string"}, "timeout": {"type": ["integer", "null"]}},
+    "required": ["target"],
+    "additionalProperties": False,
+}
+
+BOOT_DEVICE = {
+    "type": "object",
+    "properties": {
+        "boot_device": {"type": "string", "minLength": 1},
+        "persistent": {"type": "boolean"},
+    },
+    "required": ["boot_device"],
+    "additionalProperties": False,
+}
+
+BOOT_MODE = {
+    "type": "object",
+    "properties": {"target": {"type": "string", "enum": ["bios", "uefi"]}},
+    "required": ["target"],
+    "additionalProperties": False,
+}
+
+SECURE_BOOT = {
+    "type": "object",
+    "properties": {"target": {"type": "boolean"}},
+    "required": ["target"],
+    "additionalProperties": False,
+}
+
+VIF = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": 255},
+        "port_uuid": {"type": "string", "format": "uuid"},
+        "portgroup_uuid": {"type": "string", "format": "uuid"},
+    },
+    "required": ["id"],
+}

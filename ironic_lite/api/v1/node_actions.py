@@ -1,0 +1,256 @@
+"""Node actions carried out by the owning conductor: provisioning, power, management,
+vendor passthru and VIFs. Each view checks the request, then makes one RPC call."""
+
+from flask import Blueprint, g, request
+
+from ironic_lite.api import body, links, params
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import actions as schemas
+from ironic_lite.api.v1.collection import minor, rpcapi
+from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.common import exceptions, states
+
+bp = Blueprint("node_actions", __name__, url_prefix="/v1/nodes/<ident>")
+
+_POWER_TARGETS = {
+    states.POWER_ON: 1,
+    states.POWER_OFF: 1,
+    states.REBOOT: 1,
+    states.SOFT_REBOOT: 27,
+    states.SOFT_POWER_OFF: 27,
+}
+_STEP_ARGS = {
+    "clean_steps": "clean",
+    "deploy_steps": ("active", "rebuild", "deploy"),
+    "service_steps": "service",
+}
+
+
+def _accepted(ident: str, path: str = "states"):
+    response = no_content(202)
+    response.headers["Location"] = f"{links.base_url()}/v1/nodes/{ident}/{path}"
+    return response
+
+
+# --- provisioning ------------------------------------------------------------------------------
+def _check_provision_request(doc: dict, node: dict) -> None:
+    target = doc["target"]
+    verb = states.VERBS.get(target)
+    if verb is None:
+        raise exceptions.InvalidStateRequested(
+            action=target, node=node["uuid"], state=node["provision_state"]
+        )
+    params.require_version(verb.min_minor)
+    if target == "abort":
+        params.require_version(states.ABORT_MIN_MINOR.get(node["provision_state"], 13))
+    if doc.get("configdrive") is not None:
+        if target not in ("active", "rebuild", "deploy"):
+            raise exceptions.InvalidParameterValue(
+                err="Adding a config drive is only supported when setting provision state "
+                "to active, rebuild or deploy"
+            )
+        if target == "rebuild":
+            params.require_version(35)
+        if isinstance(doc["configdrive"], dict):
+            params.require_version(56)
+            extra = set(doc["configdrive"]) - {
+                "meta_data",
+                "network_data",
+                "user_data",
+                "vendor_data",
+            }
+            if extra:
+                raise exceptions.InvalidParameterValue(
+                    err=f"Unknown configdrive keys: {', '.join(sorted(extra))}"
+                )
+            if "vendor_data" in doc["configdrive"]:
+                params.require_version(59)
+    if "deploy_steps" in doc:
+        params.require_version(69)
+    if "disable_ramdisk" in doc:
+        params.require_version(108 if target == "service" else 70)
+        if target not in ("clean", "service"):
+            raise exceptions.InvalidParameterValue(
+                err="disable_ramdisk is supported only with manual cleaning or servicing"
+            )
+    if "runbook" in doc:
+        params.require_version(92)
+        raise exceptions.InvalidParameterValue(
+            err="Runbooks are not available yet in this version of ironic-lite"
+        )
+    for key, wanted in _STEP_ARGS.items():
+        if key in doc and target not in ((wanted,) if isinstance(wanted, str) else wanted):
+            raise exceptions.InvalidParameterValue(
+                err=f'"{key}" is only valid when setting target provision state to '
+                f"{wanted if isinstance(wanted, str) else ' or '.join(wanted)}"
+            )
+    if "rescue_password" in doc and target != "rescue":
+        raise exceptions.InvalidParameterValue(
+            err='"rescue_password" is only valid when setting target provision state to rescue'
+        )
+    if target in ("active", "rebuild", "deploy") and node["maintenance"]:
+        raise exceptions.InvalidParameterValue(
+            err=f"The provisioning operation can't be performed on node {node['uuid']} "
+            "because it's in maintenance mode."
+        )
+
+
+@bp.put("/states/provision")
+def set_provision_state(ident):
+    doc = body.validate(body.json_body(), schemas.PROVISION, "provision")
+    node = find_node(ident)
+    _check_provision_request(doc, node)
+    kwargs = {
+        k: doc[k]
+        for k in (
+            "configdrive",
+            "clean_steps",
+            "deploy_steps",
+            "service_steps",
+            "rescue_password",
+            "disable_ramdisk",
+        )
+        if k in doc
+    }
+    for key in ("clean_steps", "deploy_steps", "service_steps"):
+        for step in kwargs.get(key, []):
+            if isinstance(step.get("priority"), str):
+                step["priority"] = int(step["priority"])
+    rpcapi().do_provisioning_action(g.context, node, target=doc["target"], **kwargs)
+    return _accepted(ident)
+
+
+# --- power -------------------------------------------------------------------------------------
+@bp.put("/states/power")
+def set_power_state(ident):
+    doc = body.validate(body.json_body(), schemas.POWER, "power")
+    node = find_node(ident)
+    target = doc["target"]
+    if target not in _POWER_TARGETS:
+        raise exceptions.InvalidStateRequested(
+            action=target, node=node["uuid"], state=node["power_state"]
+        )
+    params.require_version(_POWER_TARGETS[target])
+    timeout = doc.get("timeout")
+    if timeout is not None:
+        params.require_version(27)
+        if timeout < 1:
+            raise exceptions.InvalidParameterValue(err="timeout has to be positive integer")
+    rpcapi().change_node_power_state(g.context, node, target=target, timeout=timeout)
+    return _accepted(ident)
+
+
+# --- boot mode, secure boot, RAID ---------------------------------------------------------------
+@bp.put("/states/boot_mode")
+def set_boot_mode(ident):
+    if minor() < 76:
+        raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
+    doc = body.validate(body.json_body(), schemas.BOOT_MODE, "boot_mode")
+    rpcapi().set_boot_mode(g.context, find_node(ident), mode=doc["target"])
+    return _accepted(ident)
+
+
+@bp.put("/states/secure_boot")
+def set_secure_boot(ident):
+    if minor() < 76:
+        raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
+    doc = body.validate(body.json_body(), schemas.SECURE_BOOT, "secure_boot")
+    rpcapi().set_secure_boot_state(g.context, find_node(ident), enabled=doc["target"])
+    return _accepted(ident)
+
+
+@bp.put("/states/raid")
+def set_target_raid_config(ident):
+    params.require_version(12)
+    doc = body.json_body()
+    if not isinstance(doc, dict):
+        raise exceptions.InvalidParameterValue(err="The RAID configuration must be an object")
+    from ironic_lite.api.v1.nodes import write_node
+
+    write_node(find_node(ident), {"target_raid_config": doc})
+    return no_content()
+
+
+# --- management --------------------------------------------------------------------------------
+@bp.get("/management/boot_device")
+def get_boot_device(ident):
+    return json_response(rpcapi().get_boot_device(g.context, find_node(ident)))
+
+
+@bp.put("/management/boot_device")
+def set_boot_device(ident):
+    doc = body.validate(body.json_body(), schemas.BOOT_DEVICE, "boot_device")
+    rpcapi().set_boot_device(
+        g.context,
+        find_node(ident),
+        device=doc["boot_device"],
+        persistent=doc.get("persistent", False),
+    )
+    return no_content()
+
+
+@bp.get("/management/boot_device/supported")
+def supported_boot_devices(ident):
+    devices = rpcapi().get_supported_boot_devices(g.context, find_node(ident))
+    return json_response({"supported_boot_devices": devices})
+
+
+@bp.put("/management/inject_nmi")
+def inject_nmi(ident):
+    if minor() < 29:
+        raise exceptions.NotFound("This endpoint is supported starting with the API version 1.29")
+    rpcapi().inject_nmi(g.context, find_node(ident))
+    return no_content()
+
+
+# --- vendor passthru ---------------------------------------------------------------------------
+@bp.get("/vendor_passthru/methods")
+def vendor_methods(ident):
+    return json_response(rpcapi().get_vendor_passthru_methods(g.context, find_node(ident)))
+
+
+@bp.route("/vendor_passthru", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def vendor_passthru(ident):
+    method = request.args.get("method")
+    if not method:
+        raise exceptions.MissingParameterValue(err="Method not specified")
+    info = body.json_body(required=False) or {}
+    if not isinstance(info, dict):
+        raise exceptions.InvalidParameterValue(err="The vendor passthru body must be an object")
+    result = rpcapi().vendor_passthru(
+        g.context, find_node(ident), method=method, http_method=request.method, info=info
+    )
+    return json_response(result)
+
+
+# --- VIFs --------------------------------------------------------------------------------------
+def _vif_version():
+    if minor() < 28:
+        raise exceptions.NotFound("VIF endpoints need API version 1.28 or later")
+
+
+@bp.get("/vifs")
+def vif_list(ident):
+    _vif_version()
+    return json_response({"vifs": rpcapi().vif_list(g.context, find_node(ident))})
+
+
+@bp.post("/vifs")
+def vif_attach(ident):
+    _vif_version()
+    doc = body.validate(body.json_body(), schemas.VIF, "vif")
+    if "port_uuid" in doc or "portgroup_uuid" in doc:
+        params.require_version(67)
+        if "port_uuid" in doc and "portgroup_uuid" in doc:
+            raise exceptions.InvalidParameterValue(
+                err="Cannot specify both port_uuid and portgroup_uuid"
+            )
+    rpcapi().vif_attach(g.context, find_node(ident), vif_info=doc)
+    return no_content()
+
+
+@bp.delete("/vifs/<vif_id>")
+def vif_detach(ident, vif_id):
+    _vif_version()
+    rpcapi().vif_detach(g.context, find_node(ident), vif_id=vif_id)
+    return no_content()

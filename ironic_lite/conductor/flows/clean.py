@@ -1,0 +1,66 @@
+"""Cleaning: automated (on provide and after undeploy) or manual (a given list of steps).
+
+manageable --provide--> cleaning -> available
+manageable --clean---> cleaning -> manageable            (manual: the steps asked for)
+deleting  --clean---> cleaning -> available              (automated, after tear-down)
+cleaning -> clean wait (async step / wait step) -> cleaning ... ; clean hold until unhold
+any failure -> clean failed, in maintenance with fault "clean failure"
+"""
+
+from ironic_lite.common import states
+from ironic_lite.conductor import steps, transitions
+from ironic_lite.conductor.flows import runner
+from ironic_lite.conductor.task import Task
+from ironic_lite.conf import CONF
+
+FAULT = "clean failure"
+
+
+def _automated_enabled(node: dict) -> bool:
+    if node["automated_clean"] is not None:
+        return bool(node["automated_clean"])
+    return CONF.conductor.automated_clean
+
+
+def start_automated(task: Task, event: str = "provide") -> None:
+    """Begin automated cleaning (``provide``, or ``clean`` from deleting)."""
+    step_list = (
+        steps.automated(task, "clean", CONF.conductor.clean_step_priority_override)
+        if _automated_enabled(task.node)
+        else []
+    )
+    target = states.MANAGEABLE if task.node["retired"] else states.AVAILABLE
+    transitions.advance(task, event, target=target, last_error=None)
+    task.remember(
+        clean_steps=step_list, clean_step_index=0, clean_manual=False, clean_disable_ramdisk=False
+    )
+
+
+def start_manual(task: Task, clean_steps: list[dict], disable_ramdisk: bool = False) -> None:
+    """Begin manual cleaning with the steps the operator asked for (checked here: a bad
+    step name is a 400 before the node moves)."""
+    step_list = steps.requested(task, "clean", clean_steps)
+    transitions.advance(task, "clean", target=states.MANAGEABLE, last_error=None)
+    task.remember(
+        clean_steps=step_list,
+        clean_step_index=0,
+        clean_manual=True,
+        clean_disable_ramdisk=bool(disable_ramdisk),
+    )
+
+
+def run(task: Task, stopping=None) -> None:
+    step_list, index = steps.saved_progress(task.node, "clean")
+    if index is None:
+        index = 0
+    if not runner.run_steps(task, "clean", step_list, index, stopping, fault=FAULT):
+        return
+    manual = task.node["driver_internal_info"].get("clean_manual")
+    task.remember(clean_manual=None, clean_disable_ramdisk=None)
+    if manual or task.node["target_provision_state"] == states.MANAGEABLE:
+        transitions.advance(task, "manage", note="manual cleaning done")
+    else:
+        transitions.advance(task, "done", note="cleaning done")
+
+
+resume = run

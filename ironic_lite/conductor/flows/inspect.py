@@ -1,0 +1,46 @@
+"""Inspection: find out what hardware a node has.
+
+manageable / inspect failed --inspect--> inspecting -> manageable
+inspecting -> inspect wait (in-band: the agent reports back) -> manageable
+failure -> inspect failed with last_error
+"""
+
+from ironic_lite.common import states
+from ironic_lite.conductor import steps, transitions
+from ironic_lite.conductor.flows import runner
+from ironic_lite.conductor.task import Task
+from ironic_lite.db.models import utcnow
+
+
+def start(task: Task) -> None:
+    transitions.advance(
+        task,
+        "inspect",
+        last_error=None,
+        inspection_started_at=utcnow(),
+        inspection_finished_at=None,
+    )
+
+
+def run(task: Task, stopping=None) -> None:
+    outcome = []
+
+    def inspect():
+        outcome.append(task.driver.inspect.inspect_hardware(task))
+
+    if not runner.guarded(task, "Inspection", inspect):
+        return
+    if outcome[0] is steps.Outcome.WAIT:
+        transitions.advance(task, "wait", note="waiting for the ramdisk's inventory")
+        return
+    finish(task)
+
+
+def finish(task: Task) -> None:
+    """Inspection data is in: back to manageable."""
+    transitions.advance(task, "done", target=None, inspection_finished_at=utcnow())
+
+
+def resume(task: Task, stopping=None) -> None:
+    if task.node["provision_state"] == states.INSPECTING:
+        run(task, stopping)

@@ -1,0 +1,39 @@
+"""Undeploy (``deleted``/``undeploy``): take the instance off a node, then clean it.
+
+active / deploy failed / error / rescue* / wait states --delete--> deleting
+deleting -> (power off, tear down, forget the instance) -> cleaning (automated) -> available
+failure while tearing down -> error with last_error
+"""
+
+from ironic_lite.common import exceptions, states
+from ironic_lite.conductor import power
+from ironic_lite.conductor.flows import clean, runner
+from ironic_lite.conductor.task import Task
+
+
+def start(task: Task) -> None:
+    if task.node["protected"]:
+        raise exceptions.NodeProtected(node=task.node["uuid"])
+    from ironic_lite.conductor import transitions
+
+    transitions.advance(task, "delete", last_error=None)
+
+
+def run(task: Task, stopping=None) -> None:
+    def tear_down():
+        if not task.node["disable_power_off"]:
+            power.apply(task, states.POWER_OFF)
+        hook = getattr(task.driver.deploy, "tear_down", None)
+        if hook is not None:
+            hook(task)
+        task.save(instance_info={}, instance_uuid=None, instance_name=None)
+        info = {k: None for k in ("deploy_steps", "deploy_step_index", "agent_url", "agent_token")}
+        task.remember(**info)
+
+    if runner.guarded(task, "Tearing down the instance", tear_down):
+        clean.start_automated(task, event="clean")
+        clean.run(task, stopping)
+
+
+def resume(task: Task, stopping=None) -> None:
+    run(task, stopping)

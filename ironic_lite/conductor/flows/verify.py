@@ -1,0 +1,28 @@
+"""Verify (``manage`` from enroll): can the conductor reach the node's BMC?
+
+enroll -> verifying -> manageable, or back to enroll with last_error.
+"""
+
+from ironic_lite.conductor import steps, transitions
+from ironic_lite.conductor.flows import runner
+from ironic_lite.conductor.task import Task
+
+
+def start(task: Task) -> None:
+    transitions.advance(task, "manage", last_error=None)
+
+
+def run(task: Task, stopping=None) -> None:
+    def reach_bmc():
+        task.driver.power.validate(task)
+        task.driver.management.validate(task)
+        task.save(power_state=task.driver.power.get_power_state(task))
+
+    if not runner.guarded(task, "Verifying access to the BMC", reach_bmc):
+        return
+    if runner.run_steps(task, "verify", steps.automated(task, "verify"), 0, stopping):
+        transitions.advance(task, "done")
+
+
+def resume(task: Task, stopping=None) -> None:
+    run(task, stopping)

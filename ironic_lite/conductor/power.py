@@ -1,0 +1,58 @@
+"""Power actions on a locked node: what the BMC is asked, what the node records."""
+
+import logging
+
+from ironic_lite.common import exceptions, states
+from ironic_lite.conductor.task import Task
+
+LOG = logging.getLogger(__name__)
+
+# API targets of PUT /states/power and the microversion each needs.
+TARGETS = {
+    states.POWER_ON: 1,
+    states.POWER_OFF: 1,
+    states.REBOOT: 1,
+    states.SOFT_REBOOT: 27,
+    states.SOFT_POWER_OFF: 27,
+}
+
+
+def check_target(task: Task, target: str) -> None:
+    supported = task.driver.power.get_supported_power_states(task)
+    if target not in supported:
+        raise exceptions.InvalidStateRequested(
+            action=target, node=task.node["uuid"], state=task.node["power_state"]
+        )
+    if target in (states.POWER_OFF, states.SOFT_POWER_OFF) and task.node["disable_power_off"]:
+        raise exceptions.Conflict(
+            f"Node {task.node['uuid']} has disable_power_off set; it can not be powered off."
+        )
+
+
+def apply(task: Task, target: str, timeout: int | None = None) -> str:
+    """Bring the node to ``target`` and record the result; raise (with last_error set) if not.
+
+    Reboots end powered on; soft power off ends powered off.
+    """
+    final = {
+        states.REBOOT: states.POWER_ON,
+        states.SOFT_REBOOT: states.POWER_ON,
+        states.SOFT_POWER_OFF: states.POWER_OFF,
+    }.get(target, target)
+    task.save(target_power_state=final)
+    power = task.driver.power
+    try:
+        if target in (states.REBOOT, states.SOFT_REBOOT):
+            if target == states.SOFT_REBOOT and task.node["power_state"] == states.POWER_ON:
+                power.set_power_state(task, states.SOFT_POWER_OFF, timeout=timeout)
+                power.set_power_state(task, states.POWER_ON, timeout=timeout)
+            else:
+                power.reboot(task, timeout=timeout)
+        else:
+            power.set_power_state(task, target, timeout=timeout)
+    except exceptions.IronicLiteError as exc:
+        message = f"Failed to change power state to '{target}': {exc}"
+        task.save(target_power_state=None, last_error=message)
+        raise exceptions.IronicLiteError(message) from exc
+    task.save(power_state=final, target_power_state=None, last_error=None)
+    return final

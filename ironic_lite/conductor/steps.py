@@ -1,0 +1,244 @@
+"""Steps: collecting them from a node's interfaces, checking requested ones, running them.
+
+A step is a driver method declared with ``@step``. A flow runs a list of step dicts one after
+another; before each one it saves the list and the index on the node, so that a conductor
+taking over a dead one's node resumes at the right step (if the step is rerunnable) or fails
+it with a clear last_error (if not).
+
+Flow-control steps can appear in any list: ``hold`` parks the node in its hold state,
+``wait`` parks it in its wait state (for ``args.seconds`` or until aborted), and
+``power_on``/``power_off``/``reboot`` act on the node's power.
+"""
+
+import enum
+import logging
+import time
+
+from ironic_lite.common import exceptions, states
+from ironic_lite.conductor.task import Task
+from ironic_lite.drivers.base import StepSpec
+
+LOG = logging.getLogger(__name__)
+
+# When two steps have the same priority, the one of the interface with the higher value runs
+# first: firmware before the BIOS settings it may reset, RAID before the image lands on it.
+INTERFACE_PRIORITY = {
+    "vendor": 7,
+    "power": 6,
+    "management": 5,
+    "firmware": 4,
+    "bios": 3,
+    "raid": 2,
+    "deploy": 1,
+}
+FLOW_CONTROL = ("hold", "wait", "power_on", "power_off", "reboot")
+# The node column holding the current step of each kind (verify has none).
+STEP_FIELD = {"deploy": "deploy_step", "clean": "clean_step", "service": "service_step"}
+
+
+class Outcome(enum.Enum):
+    DONE = "done"  # every step ran
+    WAIT = "wait"  # parked in the wait state; something will resume it
+    HOLD = "hold"  # parked in the hold state until unhold
+
+
+class HandBack(Exception):
+    """The conductor is stopping: leave the flow where it is for the next owner."""
+
+
+def _steps_of(task: Task, kind: str) -> list[tuple[str, str, StepSpec]]:
+    found = []
+    for itype, iface in task.driver.interfaces().items():
+        if not iface.supported:
+            continue
+        for name in dir(type(iface)):
+            spec = getattr(getattr(type(iface), name, None), "_step_specs", {}).get(kind)
+            if spec is not None:
+                found.append((itype, name, spec))
+    return found
+
+
+def _as_dict(
+    itype: str, name: str, spec: StepSpec, priority: int | None = None, args: dict | None = None
+) -> dict:
+    return {
+        "interface": itype,
+        "step": name,
+        "priority": spec.priority if priority is None else priority,
+        "args": args or {},
+        "abortable": spec.abortable,
+        "requires_ramdisk": spec.requires_ramdisk,
+        "rerunnable": spec.rerunnable,
+        "argsinfo": dict(spec.argsinfo) if spec.argsinfo else None,
+    }
+
+
+def sort_key(step: dict) -> tuple[int, int]:
+    return (-step["priority"], -INTERFACE_PRIORITY.get(step["interface"], 0))
+
+
+def offered(task: Task, kind: str) -> list[dict]:
+    """Every ``kind`` step the node's interfaces offer, whatever its priority."""
+    return sorted((_as_dict(*found) for found in _steps_of(task, kind)), key=sort_key)
+
+
+def automated(task: Task, kind: str, overrides: dict[str, str] | None = None) -> list[dict]:
+    """Steps that run without being asked: priority above 0 (after overrides), in order."""
+    result = []
+    for step in offered(task, kind):
+        key = f"{step['interface']}.{step['step']}"
+        priority = int((overrides or {}).get(key, step["priority"]))
+        if priority > 0:
+            result.append(dict(step, priority=priority))
+    return sorted(result, key=sort_key)
+
+
+def _check_args(step: dict, argsinfo: dict | None, kind: str) -> None:
+    args = step.get("args") or {}
+    info = argsinfo or {}
+    unknown = sorted(set(args) - set(info))
+    if unknown:
+        raise exceptions.InvalidParameterValue(
+            err=f"{kind} step {step['interface']}.{step['step']} does not accept the "
+            f"argument(s) {', '.join(unknown)}"
+        )
+    missing = sorted(k for k, v in info.items() if v.get("required") and k not in args)
+    if missing:
+        raise exceptions.InvalidParameterValue(
+            err=f"{kind} step {step['interface']}.{step['step']} requires the argument(s) "
+            f"{', '.join(missing)}"
+        )
+
+
+def flow_control(step: dict) -> dict:
+    args = step.get("args") or {}
+    if step["step"] == "wait" and "seconds" in args:
+        seconds = args["seconds"]
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+            raise exceptions.InvalidParameterValue(
+                err="The wait step needs 'seconds' as a non-negative integer"
+            )
+    return {
+        "interface": step.get("interface") or "power",
+        "step": step["step"],
+        "priority": step.get("priority", 0),
+        "args": args,
+        "abortable": True,
+        "requires_ramdisk": False,
+        "rerunnable": True,
+        "argsinfo": None,
+    }
+
+
+def requested(task: Task, kind: str, user_steps: list[dict]) -> list[dict]:
+    """The user's steps checked against what the node offers, in the order they will run.
+
+    Clean and service steps run in the order given; deploy steps carry priorities and are
+    merged by the caller.
+    """
+    available = {(s["interface"], s["step"]): s for s in offered(task, kind)}
+    result = []
+    for user in user_steps:
+        if user.get("step") in FLOW_CONTROL:
+            result.append(flow_control(user))
+            continue
+        found = available.get((user.get("interface"), user.get("step")))
+        if found is None:
+            names = ", ".join(f"{i}.{n}" for i, n in sorted(available)) or "none"
+            raise exceptions.InvalidParameterValue(
+                err=f"The {kind} step {user.get('interface')}.{user.get('step')} is not "
+                f"offered by node {task.node['uuid']} with its current interfaces "
+                f"(offered: {names})"
+            )
+        _check_args(user, found["argsinfo"], kind)
+        priority = user.get("priority", found["priority"])
+        result.append(dict(found, args=user.get("args") or {}, priority=priority))
+    return result
+
+
+# --- running ---------------------------------------------------------------------------------
+def _save_progress(task: Task, kind: str, steps: list[dict], index: int | None) -> None:
+    info = dict(task.node["driver_internal_info"] or {})
+    changes: dict = {}
+    if index is None:
+        info.pop(f"{kind}_steps", None)
+        info.pop(f"{kind}_step_index", None)
+        info.pop("wait_until", None)
+        if kind in STEP_FIELD:
+            changes[STEP_FIELD[kind]] = {}
+    else:
+        info[f"{kind}_steps"] = steps
+        info[f"{kind}_step_index"] = index
+        if kind in STEP_FIELD:
+            current = steps[index]
+            changes[STEP_FIELD[kind]] = {
+                k: current[k] for k in ("interface", "step", "priority", "args")
+            }
+    changes["driver_internal_info"] = info
+    task.save(**changes)
+
+
+def saved_progress(node: dict, kind: str) -> tuple[list[dict], int | None]:
+    info = node["driver_internal_info"] or {}
+    return info.get(f"{kind}_steps") or [], info.get(f"{kind}_step_index")
+
+
+def clear_progress(task: Task, kind: str) -> None:
+    _save_progress(task, kind, [], None)
+
+
+def _run_flow_control(task: Task, step: dict) -> Outcome | None:
+    from ironic_lite.conductor import power
+
+    name = step["step"]
+    if name == "hold":
+        return Outcome.HOLD
+    if name == "wait":
+        seconds = (step.get("args") or {}).get("seconds")
+        until = None if seconds is None else time.time() + seconds
+        task.remember(wait_until=until)
+        return Outcome.WAIT
+    target = {"power_on": states.POWER_ON, "power_off": states.POWER_OFF, "reboot": states.REBOOT}[
+        name
+    ]
+    power.apply(task, target)
+    return None
+
+
+def run(task: Task, kind: str, steps: list[dict], start: int = 0, stopping=None) -> Outcome:
+    """Run ``steps[start:]``; raise on the first failing step (the flow decides the state).
+
+    A step that returns ``Outcome.WAIT`` has started something asynchronous (e.g. on the
+    agent); the flow parks and is resumed later at the next step.
+    """
+    for index in range(start, len(steps)):
+        if stopping is not None and stopping.is_set():
+            raise HandBack()
+        step = steps[index]
+        _save_progress(task, kind, steps, index)
+        try:
+            if step["step"] in FLOW_CONTROL:
+                outcome = _run_flow_control(task, step)
+            else:
+                iface = getattr(task.driver, step["interface"])
+                method = getattr(iface, step["step"])
+                outcome = method(task, **(step.get("args") or {}))
+        except exceptions.IronicLiteError as exc:
+            raise StepFailed(step, str(exc)) from exc
+        except Exception as exc:
+            LOG.exception(
+                "Step %s.%s of node %s crashed", step["interface"], step["step"], task.node["uuid"]
+            )
+            raise StepFailed(step, f"unexpected {type(exc).__name__}: {exc}") from exc
+        if isinstance(outcome, Outcome) and outcome is not Outcome.DONE:
+            task.remember(**{f"{kind}_step_index": index + 1})
+            return outcome
+    _save_progress(task, kind, steps, None)
+    return Outcome.DONE
+
+
+class StepFailed(Exception):
+    def __init__(self, step: dict, reason: str):
+        self.step = step
+        self.reason = reason
+        super().__init__(f"{step['interface']}.{step['step']} failed: {reason}")

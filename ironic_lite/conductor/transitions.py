@@ -1,0 +1,75 @@
+"""Moving a locked node through the provision state machine, and recording it.
+
+Flows never write provision states by hand: they fire an event, the table in
+``common.states`` says where it leads, and the move lands in node history with the conductor
+and the user that asked.
+"""
+
+import logging
+
+from ironic_lite.common import exceptions, states
+from ironic_lite.conductor.task import Task
+from ironic_lite.conf import CONF
+from ironic_lite.db import api as dbapi
+
+LOG = logging.getLogger(__name__)
+
+_UNSET = object()
+
+
+def history(
+    task: Task, event: str, severity: str = "INFO", event_type: str = "provisioning"
+) -> None:
+    if not CONF.conductor.node_history:
+        return
+    node = task.node
+    dbapi.record_history(
+        node["id"],
+        event=event,
+        event_type=event_type,
+        severity=severity,
+        conductor=task.host,
+        user=task.context.user,
+        project=task.context.project,
+        state=node["provision_state"],
+        target_provision_state=node["target_provision_state"],
+    )
+
+
+def check(task: Task, event: str, action: str | None = None) -> str:
+    """The state ``event`` leads to from the node's state, or InvalidStateRequested (400)."""
+    new = states.next_state(task.node["provision_state"], event)
+    if new is None:
+        raise exceptions.InvalidStateRequested(
+            action=action or event, node=task.node["uuid"], state=task.node["provision_state"]
+        )
+    return new
+
+
+def advance(
+    task: Task, event: str, *, target=_UNSET, last_error=_UNSET, note: str | None = None, **changes
+) -> str:
+    """Fire ``event``: move to the next state, set its target and record the move."""
+    old = task.node["provision_state"]
+    new = check(task, event)
+    values = dict(changes, provision_state=new)
+    values["target_provision_state"] = states.TARGETS.get(new) if target is _UNSET else target
+    if last_error is not _UNSET:
+        values["last_error"] = last_error
+    task.save(**values)
+    history(task, note or f"{old} -> {new} ({event})")
+    return new
+
+
+def fail(task: Task, reason: str, *, event: str = "fail", fault: str | None = None) -> str:
+    """Fire a failure event with ``reason`` as last_error; optionally set a fault (and
+    maintenance, as Ironic does for clean and service failures)."""
+    old = task.node["provision_state"]
+    new = check(task, event)
+    values: dict = {"provision_state": new, "target_provision_state": None, "last_error": reason}
+    if fault:
+        values.update(fault=fault, maintenance=True, maintenance_reason=reason)
+    task.save(**values)
+    LOG.warning("Node %s: %s -> %s: %s", task.node["uuid"], old, new, reason)
+    history(task, f"{old} -> {new}: {reason}", severity="ERROR")
+    return new
