@@ -29,6 +29,11 @@ def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
+# Timestamps keep microseconds everywhere (MySQL's DATETIME would drop them), so that an
+# entity reads back exactly as written and keyset pages on created_at never tie needlessly.
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
+
+
 class JSONText(types.TypeDecorator):
     """A JSON document (dict or list) kept as text; NULL reads back as the empty document."""
 
@@ -61,8 +66,8 @@ class Base(DeclarativeBase):
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime, onupdate=utcnow)
+    created_at: Mapped[datetime.datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp, onupdate=utcnow)
 
 
 class Chassis(TimestampMixin, Base):
@@ -185,7 +190,7 @@ class Node(TimestampMixin, Base):
     target_power_state: Mapped[str | None] = mapped_column(String(15))
     provision_state: Mapped[str | None] = mapped_column(String(15))
     target_provision_state: Mapped[str | None] = mapped_column(String(15))
-    provision_updated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    provision_updated_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
     last_error: Mapped[str | None] = mapped_column(Text)
     maintenance: Mapped[bool] = mapped_column(Boolean, default=False)
     maintenance_reason: Mapped[str | None] = mapped_column(Text)
@@ -194,8 +199,8 @@ class Node(TimestampMixin, Base):
     reservation: Mapped[str | None] = mapped_column(String(255))
     conductor_affinity: Mapped[int | None] = mapped_column(Integer)
     conductor_group: Mapped[str] = mapped_column(String(255), default="", server_default="")
-    inspection_started_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
-    inspection_finished_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    inspection_started_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
+    inspection_finished_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)
     resource_class: Mapped[str | None] = mapped_column(String(80))
     bios_interface: Mapped[str | None] = mapped_column(String(255))
     boot_interface: Mapped[str | None] = mapped_column(String(255))

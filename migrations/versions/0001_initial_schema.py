@@ -18,6 +18,8 @@ depends_on = None
 
 # JSON documents are stored as text; large ones need LONGTEXT on MySQL/MariaDB.
 LONG_TEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql")
+# Timestamps keep microseconds on MySQL/MariaDB too.
+TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
 
 
 def upgrade() -> None:
@@ -34,8 +36,8 @@ def upgrade() -> None:
     sa.Column('candidate_nodes', sa.Text(), nullable=True),
     sa.Column('extra', sa.Text(), nullable=True),
     sa.Column('conductor_affinity', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name', name='uniq_allocations0name'),
     sa.UniqueConstraint('uuid', name='uniq_allocations0uuid')
@@ -50,8 +52,8 @@ def upgrade() -> None:
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('description', sa.String(length=255), nullable=True),
     sa.Column('extra', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('uuid', name='uniq_chassis0uuid')
     )
@@ -61,8 +63,8 @@ def upgrade() -> None:
     sa.Column('drivers', sa.Text(), nullable=True),
     sa.Column('online', sa.Boolean(), nullable=False),
     sa.Column('conductor_group', sa.String(length=255), server_default='', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('hostname', name='uniq_conductors0hostname')
     )
@@ -73,8 +75,8 @@ def upgrade() -> None:
     sa.Column('uuid', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('extra', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name', name='uniq_deploytemplates0name'),
     sa.UniqueConstraint('uuid', name='uniq_deploytemplates0uuid')
@@ -88,8 +90,8 @@ def upgrade() -> None:
     sa.Column('sensitive', sa.Boolean(), nullable=False),
     sa.Column('conditions', LONG_TEXT, nullable=True),
     sa.Column('actions', LONG_TEXT, nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('uuid', name='uniq_inspection_rules0uuid')
     )
@@ -104,8 +106,8 @@ def upgrade() -> None:
     sa.Column('owner', sa.String(length=255), nullable=True),
     sa.Column('disable_ramdisk', sa.Boolean(), nullable=False),
     sa.Column('extra', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name', name='uniq_runbooks0name'),
     sa.UniqueConstraint('uuid', name='uniq_runbooks0uuid')
@@ -119,8 +121,8 @@ def upgrade() -> None:
     sa.Column('interface_type', sa.String(length=16), nullable=False),
     sa.Column('interface_name', sa.String(length=255), nullable=False),
     sa.Column('default', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['conductor_id'], ['conductors.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('conductor_id', 'hardware_type', 'interface_type', 'interface_name', name='uniq_conductorhardwareinterfaces0')
@@ -132,8 +134,8 @@ def upgrade() -> None:
     sa.Column('step', sa.String(length=255), nullable=False),
     sa.Column('args', sa.Text(), nullable=True),
     sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['deploy_template_id'], ['deploy_templates.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -162,7 +164,7 @@ def upgrade() -> None:
     sa.Column('target_power_state', sa.String(length=15), nullable=True),
     sa.Column('provision_state', sa.String(length=15), nullable=True),
     sa.Column('target_provision_state', sa.String(length=15), nullable=True),
-    sa.Column('provision_updated_at', sa.DateTime(), nullable=True),
+    sa.Column('provision_updated_at', TIMESTAMP, nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('maintenance', sa.Boolean(), nullable=False),
     sa.Column('maintenance_reason', sa.Text(), nullable=True),
@@ -171,8 +173,8 @@ def upgrade() -> None:
     sa.Column('reservation', sa.String(length=255), nullable=True),
     sa.Column('conductor_affinity', sa.Integer(), nullable=True),
     sa.Column('conductor_group', sa.String(length=255), server_default='', nullable=False),
-    sa.Column('inspection_started_at', sa.DateTime(), nullable=True),
-    sa.Column('inspection_finished_at', sa.DateTime(), nullable=True),
+    sa.Column('inspection_started_at', TIMESTAMP, nullable=True),
+    sa.Column('inspection_finished_at', TIMESTAMP, nullable=True),
     sa.Column('resource_class', sa.String(length=80), nullable=True),
     sa.Column('bios_interface', sa.String(length=255), nullable=True),
     sa.Column('boot_interface', sa.String(length=255), nullable=True),
@@ -203,8 +205,8 @@ def upgrade() -> None:
     sa.Column('disable_power_off', sa.Boolean(), server_default='0', nullable=False),
     sa.Column('health', sa.String(length=32), nullable=True),
     sa.Column('revision', sa.Integer(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['chassis_id'], ['chassis.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('instance_uuid', name='uniq_nodes0instance_uuid'),
@@ -236,8 +238,8 @@ def upgrade() -> None:
     sa.Column('step', sa.String(length=255), nullable=False),
     sa.Column('args', sa.Text(), nullable=True),
     sa.Column('order', sa.Integer(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['runbook_id'], ['runbooks.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -246,8 +248,8 @@ def upgrade() -> None:
     op.create_table('runbook_traits',
     sa.Column('runbook_id', sa.Integer(), nullable=False),
     sa.Column('trait', sa.String(length=255), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['runbook_id'], ['runbooks.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('runbook_id', 'trait')
     )
@@ -266,8 +268,8 @@ def upgrade() -> None:
     sa.Column('reset_required', sa.Boolean(), nullable=True),
     sa.Column('unique', sa.Boolean(), nullable=True),
     sa.Column('upper_bound', sa.BigInteger(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('node_id', 'name')
     )
@@ -281,8 +283,8 @@ def upgrade() -> None:
     sa.Column('vendor', sa.String(length=255), nullable=True),
     sa.Column('model', sa.String(length=255), nullable=True),
     sa.Column('serial_number', sa.String(length=255), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('node_id', 'component', name='uniq_firmware0node_id0component')
@@ -300,8 +302,8 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=255), nullable=True),
     sa.Column('target_provision_state', sa.String(length=255), nullable=True),
     sa.Column('duration_seconds', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('uuid', name='uniq_history0uuid')
@@ -315,8 +317,8 @@ def upgrade() -> None:
     sa.Column('node_id', sa.Integer(), nullable=False),
     sa.Column('inventory_data', LONG_TEXT, nullable=True),
     sa.Column('plugin_data', LONG_TEXT, nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('node_id', name='uniq_node_inventory0node_id')
@@ -324,8 +326,8 @@ def upgrade() -> None:
     op.create_table('node_tags',
     sa.Column('node_id', sa.Integer(), nullable=False),
     sa.Column('tag', sa.String(length=255), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('node_id', 'tag')
     )
@@ -334,8 +336,8 @@ def upgrade() -> None:
     op.create_table('node_traits',
     sa.Column('node_id', sa.Integer(), nullable=False),
     sa.Column('trait', sa.String(length=255), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('node_id', 'trait')
     )
@@ -355,8 +357,8 @@ def upgrade() -> None:
     sa.Column('physical_network', sa.String(length=64), nullable=True),
     sa.Column('category', sa.String(length=80), nullable=True),
     sa.Column('dynamic_portgroup', sa.Boolean(), server_default='0', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('address', name='uniq_portgroups0address'),
@@ -373,8 +375,8 @@ def upgrade() -> None:
     sa.Column('type', sa.String(length=32), nullable=False),
     sa.Column('connector_id', sa.String(length=255), nullable=False),
     sa.Column('extra', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('type', 'connector_id', name='uniq_volumeconnectors0type0connector_id'),
@@ -391,8 +393,8 @@ def upgrade() -> None:
     sa.Column('boot_index', sa.Integer(), nullable=False),
     sa.Column('volume_id', sa.String(length=255), nullable=False),
     sa.Column('extra', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('node_id', 'boot_index', name='uniq_volumetargets0node_id0boot_index'),
@@ -415,8 +417,8 @@ def upgrade() -> None:
     sa.Column('vendor', sa.String(length=32), nullable=True),
     sa.Column('category', sa.String(length=80), nullable=True),
     sa.Column('available_for_dynamic_portgroup', sa.Boolean(), server_default='1', nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', TIMESTAMP, nullable=False),
+    sa.Column('updated_at', TIMESTAMP, nullable=True),
     sa.ForeignKeyConstraint(['node_id'], ['nodes.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['portgroup_id'], ['portgroups.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id'),

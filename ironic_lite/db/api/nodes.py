@@ -2,7 +2,7 @@
 
 import datetime
 
-from sqlalchemy import delete, exc, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exc, func, insert, or_, select, update
 
 from ironic_lite.common import exceptions
 from ironic_lite.db import models, session
@@ -73,8 +73,23 @@ def _select(columns=None):
     return select(*stmt_cols).select_from(frm)
 
 
+# Built once: a single-node read is the API's hottest query, an insert the enrolment's.
+_INSERT = insert(N)
+_FULL = _select()
+_BY = {
+    col: _FULL.where(N.c[col] == bindparam("value"))
+    for col in ("id", "uuid", "name", "instance_uuid")
+}
+_TRAITS_OF = (
+    select(TRAITS.c.trait).where(TRAITS.c.node_id == bindparam("node_id")).order_by(TRAITS.c.trait)
+)
+
+
 def _attach_traits(conn, nodes: list[dict]) -> None:
     if not nodes:
+        return
+    if len(nodes) == 1:
+        nodes[0]["traits"] = list(conn.execute(_TRAITS_OF, {"node_id": nodes[0]["id"]}).scalars())
         return
     by_id = {n["id"]: n for n in nodes}
     for n in nodes:
@@ -91,16 +106,20 @@ def _attach_traits(conn, nodes: list[dict]) -> None:
             by_id[node_id]["traits"].append(trait)
 
 
-def _get(conn, where, with_traits: bool = True) -> dict | None:
-    node = one_or_none(conn, _select().where(where))
-    if node is not None and with_traits:
+def _get(conn, column: str, value, with_traits: bool = True) -> dict | None:
+    result = conn.execute(_BY[column], {"value": value})
+    row = result.first()
+    if row is None:
+        return None
+    node = dict(zip(result.keys(), row, strict=True))
+    if with_traits:
         _attach_traits(conn, [node])
     return node
 
 
 def get_node_by_id(node_id: int) -> dict:
     with session.reader() as conn:
-        node = _get(conn, N.c.id == node_id)
+        node = _get(conn, "id", node_id)
     if node is None:
         raise exceptions.NodeNotFound(node=node_id)
     return node
@@ -108,7 +127,7 @@ def get_node_by_id(node_id: int) -> dict:
 
 def get_node_by_uuid(node_uuid: str) -> dict:
     with session.reader() as conn:
-        node = _get(conn, N.c.uuid == node_uuid)
+        node = _get(conn, "uuid", node_uuid)
     if node is None:
         raise exceptions.NodeNotFound(node=node_uuid)
     return node
@@ -116,7 +135,7 @@ def get_node_by_uuid(node_uuid: str) -> dict:
 
 def get_node_by_name(name: str) -> dict:
     with session.reader() as conn:
-        node = _get(conn, N.c.name == name)
+        node = _get(conn, "name", name)
     if node is None:
         raise exceptions.NodeNotFound(node=name)
     return node
@@ -124,7 +143,7 @@ def get_node_by_name(name: str) -> dict:
 
 def get_node_by_instance(instance_uuid: str) -> dict:
     with session.reader() as conn:
-        node = _get(conn, N.c.instance_uuid == instance_uuid)
+        node = _get(conn, "instance_uuid", instance_uuid)
     if node is None:
         raise exceptions.NodeNotFound(node=f"with instance {instance_uuid}")
     return node
@@ -237,23 +256,53 @@ def count_nodes(filters: dict | None = None) -> int:
         return conn.execute(stmt).scalar_one()
 
 
+def _column_defaults() -> dict:
+    """What a freshly inserted row holds in each column nobody gave a value for."""
+    defaults = {}
+    for column in N.columns:
+        value = None
+        if column.default is not None and not callable(column.default.arg):
+            value = column.default.arg
+        elif isinstance(column.type, models.JSONText):
+            value = column.type.empty  # a factory: every node gets its own
+        elif column.server_default is not None and column.name == "revision":
+            value = 0
+        defaults[column.name] = value
+    return defaults
+
+
+_DEFAULTS = _column_defaults()
+
+
 def create_node(values: dict, traits: list[str] | None = None) -> dict:
-    """Insert a node (and its traits) and return it as stored."""
+    """Insert a node (and its traits) and return it as stored.
+
+    The row is not read back: it is exactly the defaults plus ``values`` (timestamps are set
+    here), which saves two queries on every enrolment.
+    """
     values = dict(values)
     values.setdefault("uuid", new_uuid())
-    values.setdefault("conductor_group", "")
-    values["conductor_group"] = (values["conductor_group"] or "").lower()
+    values["conductor_group"] = (values.get("conductor_group") or "").lower()
+    values.setdefault("created_at", models.utcnow())
+    unique_traits = list(dict.fromkeys(traits or ()))
     try:
         with session.writer() as conn:
-            node_id = conn.execute(insert(N).values(**values)).inserted_primary_key[0]
-            if traits:
+            node_id = conn.execute(_INSERT, values).inserted_primary_key[0]
+            if unique_traits:
                 conn.execute(
-                    insert(TRAITS),
-                    [{"node_id": node_id, "trait": t} for t in dict.fromkeys(traits)],
+                    insert(TRAITS), [{"node_id": node_id, "trait": t} for t in unique_traits]
                 )
-            node = _get(conn, N.c.id == node_id)
+            chassis_uuid = None
+            if values.get("chassis_id") is not None:
+                chassis_uuid = conn.execute(
+                    select(CHASSIS.c.uuid).where(CHASSIS.c.id == values["chassis_id"])
+                ).scalar()
     except exc.IntegrityError as e:
         raise_for_integrity(e, N, values, _CONFLICTS)
+    node = {**{k: (v() if callable(v) else v) for k, v in _DEFAULTS.items()}, **values}
+    node.update(
+        id=node_id, chassis_uuid=chassis_uuid, allocation_uuid=None, traits=sorted(unique_traits)
+    )
     return node
 
 
@@ -286,13 +335,13 @@ def update_node(
     try:
         with session.writer() as conn:
             if conn.execute(stmt).rowcount != 1:
-                current = _get(conn, N.c.id == node_id, with_traits=False)
+                current = _get(conn, "id", node_id, with_traits=False)
                 if current is None:
                     raise exceptions.NodeNotFound(node=node_id)
                 if unless_reserved and current["reservation"]:
                     raise exceptions.NodeLocked(node=current["uuid"], host=current["reservation"])
                 raise exceptions.NodeChanged(node=current["uuid"])
-            node = _get(conn, N.c.id == node_id)
+            node = _get(conn, "id", node_id)
     except exc.IntegrityError as e:
         raise_for_integrity(e, N, values, _CONFLICTS)
     return node
