@@ -32,6 +32,10 @@ def create_app(rpcapi=None) -> Flask:
     app = Flask("ironic_lite")
     app.config["RPCAPI"] = rpcapi
     app.json.sort_keys = False
+    # Ironic answers with or without a trailing slash (the clients list ``/v1/nodes/``), and
+    # never redirects: a 308 would carry an HTML body no client expects.
+    app.url_map.strict_slashes = False
+    app.url_map.merge_slashes = False
     authenticate = auth.load(CONF.auth_strategy)
     if CONF.auth_strategy == "noauth":
         LOG.warning(

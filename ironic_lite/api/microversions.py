@@ -36,16 +36,17 @@ class VersionNotAcceptable(exceptions.NotAcceptable):
 
 
 def _requested(headers) -> str | None:
-    value = headers.get(HEADER)
-    if value is not None:
-        return value
+    """The version asked for: a ``baremetal`` entry of the generic header wins over ours.
+
+    An empty value counts as no value, as in Ironic.
+    """
     generic = headers.get(GENERIC_HEADER)
     if generic:
         for part in generic.split(","):
             service, _, version = part.strip().partition(" ")
-            if service.strip().lower() == SERVICE_TYPE:
+            if service.strip().lower() == SERVICE_TYPE and version.strip():
                 return version.strip()
-    return None
+    return (headers.get(HEADER) or "").strip() or None
 
 
 def negotiate(headers) -> Version:
@@ -61,8 +62,9 @@ def negotiate(headers) -> Version:
     version = Version(int(match.group(1)), int(match.group(2)))
     if version.major != MAX_VERSION.major:
         raise VersionNotAcceptable(
-            f"Version {version} was requested but the major version is not supported by this "
-            f"service. The supported version range is: [{MIN_VERSION}, {MAX_VERSION}]."
+            f"Mutually exclusive versions requested. Version {version} requested but not "
+            f"supported by this service. The supported version range is: "
+            f"[{MIN_VERSION}, {MAX_VERSION}]."
         )
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise VersionNotAcceptable(

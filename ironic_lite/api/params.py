@@ -4,7 +4,7 @@ Each rule here answers the way Ironic does (400 for a malformed value, 406 for s
 negotiated version does not have yet), so views only declare what they accept.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from flask import g, request
 
@@ -20,16 +20,19 @@ def minor() -> int:
     return g.version.minor
 
 
-def require_version(min_minor: int, what: str | None = None) -> None:
-    """406 unless the request runs at 1.<min_minor> or later."""
+# The bare 406 text Ironic gives for some gates (fields, provision_state, sort keys, body fields).
+NOT_ACCEPTABLE = "Request not acceptable."
+
+
+def require_version(min_minor: int, message: str | None = None) -> None:
+    """406 unless the request runs at 1.<min_minor> or later.
+
+    Most gates name the version needed; gates that Ironic words otherwise pass ``message``.
+    """
     if g.version.minor < min_minor:
-        if what:
-            raise exceptions.NotAcceptable(
-                f"{what} is not acceptable in this API version; "
-                f"the minimal required API version is 1.{min_minor}."
-            )
         raise exceptions.NotAcceptable(
-            f"Request not acceptable. The minimal required API version should be 1.{min_minor}"
+            message
+            or f"Request not acceptable. The minimal required API version should be 1.{min_minor}"
         )
 
 
@@ -64,11 +67,14 @@ def flag(args: Mapping[str, str], name: str, min_minor: int = 1) -> bool | None:
     return parse_bool(name, value)
 
 
-def text(args: Mapping[str, str], name: str, min_minor: int = 1) -> str | None:
+def text(
+    args: Mapping[str, str], name: str, min_minor: int = 1, refusal: str | None = None
+) -> str | None:
+    """A plain string argument; ``refusal`` is the 406 text when the version is too old."""
     value = args.get(name)
     if value is None:
         return None
-    require_version(min_minor)
+    require_version(min_minor, refusal)
     return value
 
 
@@ -100,7 +106,9 @@ class Paging:
         refused: Iterable[str],
         default_sort: str = "id",
         marker_is_uuid: bool = True,
+        find_marker: Callable[[str], object] | None = None,
     ):
+        """``find_marker`` looks the marker up; its NotFound makes an unknown marker a 404."""
         self.limit = self._limit(args.get("limit"))
         self.marker = args.get("marker")
         if self.marker is not None and marker_is_uuid and not is_uuid(self.marker):
@@ -120,7 +128,9 @@ class Paging:
             raise exceptions.InvalidParameterValue(
                 err=f'The sort_key value "{self.sort_key}" is an invalid field for sorting'
             )
-        require_version(sortable[self.sort_key])
+        require_version(sortable[self.sort_key], NOT_ACCEPTABLE)
+        if self.marker is not None and find_marker is not None:
+            find_marker(self.marker)
 
     @staticmethod
     def _limit(raw: str | None) -> int:
@@ -137,16 +147,39 @@ class Paging:
         return min(value, CONF.api.max_limit)
 
 
-def fields_arg(args: Mapping[str, str], available: Mapping[str, int]) -> list[str] | None:
-    """The ``fields`` selection: lower-cased, de-duplicated, each known and allowed (1.8+)."""
+def fields_not_valid(unknown: list[str], available: Iterable[str]) -> str:
+    """How ports (and most older endpoints) refuse unknown ``fields``."""
+    return f'Field(s) "{", ".join(unknown)}" are not valid'
+
+
+def field_not_valid(unknown: list[str], available: Iterable[str]) -> str:
+    """How nodes refuse an unknown ``fields`` entry: the first one, by name."""
+    return f"Field {unknown[0]} is not a valid field."
+
+
+def fields_not_in_enum(unknown: list[str], available: Iterable[str]) -> str:
+    """How endpoints validating ``fields`` with a JSON-schema enum refuse an unknown entry."""
+    return f"Schema error: '{unknown[0]}' is not one of {sorted(available)}"
+
+
+def fields_arg(
+    args: Mapping[str, str],
+    available: Mapping[str, int],
+    refuse: Callable[[list[str], Iterable[str]], str] = fields_not_valid,
+) -> list[str] | None:
+    """The ``fields`` selection: lower-cased, de-duplicated, each known and allowed (1.8+).
+
+    ``available`` maps each selectable name to the minor version introducing it; ``refuse``
+    words the 400 for names outside it, as the resource's Ironic counterpart does.
+    """
     raw = args.get("fields")
     if raw is None:
         return None
-    require_version(8, "fields")
+    require_version(8, NOT_ACCEPTABLE)
     wanted = list(dict.fromkeys(f.strip().lower() for f in raw.split(",") if f.strip()))
     unknown = [f for f in wanted if f not in available]
     if unknown:
-        raise exceptions.InvalidParameterValue(err=f'Field(s) "{", ".join(unknown)}" are not valid')
+        raise exceptions.InvalidParameterValue(err=refuse(unknown, available))
     for name in wanted:
         if g.version.minor < available[name]:
             raise exceptions.NotAcceptable()

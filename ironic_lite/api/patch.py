@@ -1,7 +1,7 @@
 """RFC 6902 JSON-Patch on API documents, with the paths each resource lets callers change."""
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import jsonpatch
 import jsonpointer
@@ -15,7 +15,8 @@ PATCH_SCHEMA = {
         "type": "object",
         "properties": {
             "op": {"type": "string", "enum": ["add", "replace", "remove"]},
-            "path": {"type": "string", "pattern": r"^(/[^/]+)+$"},
+            # Ironic's rule: keys are word characters and dashes (no '.', '~' or spaces).
+            "path": {"type": "string", "pattern": r"^(/[\w-]+)+$"},
             "value": {},
         },
         "required": ["op", "path"],
@@ -57,13 +58,30 @@ def apply_patch(document: dict, ops: list[dict]) -> dict:
                 reason=f"Adding a new attribute ({op['path']}) to the root of the "
                 "resource is not allowed",
             )
-    try:
-        return jsonpatch.apply_patch(copy.deepcopy(document), ops)
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
-        failing = ops[0] if len(ops) == 1 else ops
-        raise exceptions.PatchError(patch=failing, reason=str(exc)) from None
+    patched = copy.deepcopy(document)
+    for op in ops:
+        # One operation at a time, so that the error names the one that failed.
+        try:
+            patched = jsonpatch.apply_patch(patched, [op], in_place=True)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+            raise exceptions.PatchError(patch=op, reason=str(exc)) from None
+    return patched
 
 
-def changed_fields(before: dict, after: dict, candidates: Iterable[str]) -> dict:
-    """The top-level fields whose value the patch changed (removed ones become None)."""
-    return {f: after.get(f) for f in candidates if before.get(f) != after.get(f)}
+def changed_fields(
+    before: dict, after: dict, candidates: Iterable[str], defaults: Mapping | None = None
+) -> dict:
+    """The top-level fields whose value the patch changed.
+
+    A removed (or nulled) field becomes None, or its entry in ``defaults`` for fields that
+    cannot be empty: removing ``/retired`` means "back to not retired", not a NULL.
+    """
+    defaults = defaults or {}
+    changed = {}
+    for field in candidates:
+        value = after.get(field)
+        if value is None and field in defaults:
+            value = defaults[field]
+        if before.get(field) != value:
+            changed[field] = value
+    return changed

@@ -97,6 +97,10 @@ class Forbidden(IronicLiteError):
     code = HTTPStatus.FORBIDDEN
 
 
+class OperationNotPermitted(Forbidden):
+    message = "Operation not permitted."
+
+
 # --- 404 -----------------------------------------------------------------------------------
 class NotFound(IronicLiteError):
     message = "Resource could not be found."
@@ -211,6 +215,12 @@ class NodeChanged(Conflict):
 class NodeProtected(IronicLiteError):
     message = "Node %(node)s is protected and cannot be undeployed, rebuilt or deleted"
     code = HTTPStatus.FORBIDDEN
+
+
+# --- 413 -----------------------------------------------------------------------------------
+class RequestTooLarge(IronicLiteError):
+    message = "Request body is too large. Please contact the service administrator."
+    code = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
 # --- 5xx -----------------------------------------------------------------------------------

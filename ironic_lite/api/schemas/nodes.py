@@ -78,10 +78,11 @@ PATCHABLE = sorted(
     }
 )
 
-# The patched document, field by field, must still fit these.
+# The patched document, field by field, must still fit these (null values are left out).
 PATCHED = {
     "type": "object",
     "properties": {k: _PROPERTIES[k] for k in PATCHABLE},
+    "required": ["driver"],
 }
 
 TRAIT = {

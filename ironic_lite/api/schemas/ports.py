@@ -43,7 +43,13 @@ PORT_CREATE = {
     "additionalProperties": False,
 }
 PORT_PATCHABLE = sorted(set(_PORT) - {"uuid"})
-PORT_PATCHED = {"type": "object", "properties": {k: _PORT[k] for k in PORT_PATCHABLE}}
+# The patched document must still fit these (null values are left out, so removing a
+# required field is named).
+PORT_PATCHED = {
+    "type": "object",
+    "properties": {k: _PORT[k] for k in PORT_PATCHABLE},
+    "required": ["address"],
+}
 
 _PORTGROUP = {
     "node_uuid": {"type": "string", "format": "uuid"},
@@ -67,4 +73,5 @@ PORTGROUP_PATCHABLE = sorted(set(_PORTGROUP) - {"uuid"})
 PORTGROUP_PATCHED = {
     "type": "object",
     "properties": {k: _PORTGROUP[k] for k in PORTGROUP_PATCHABLE},
+    "required": ["node_uuid"],
 }

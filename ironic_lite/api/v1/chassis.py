@@ -14,13 +14,17 @@ from ironic_lite.db import api as dbapi
 bp = Blueprint("chassis", __name__, url_prefix="/v1/chassis")
 
 SORTABLE = {c: 1 for c in ("id", "uuid", "description", "created_at", "updated_at")}
-_SELECTABLE = {k: 1 for k in views.FIELDS if k != "links"}
+_SELECTABLE = {k: 1 for k in views.FIELDS}
 
 
 def find_chassis(ident: str) -> dict:
     if not dbapi.is_uuid(ident):
-        raise exceptions.InvalidUUID(uuid=ident)
+        raise exceptions.InvalidParameterValue(err=f"Expected UUID for chassis_uuid: {ident}")
     return dbapi.get_chassis(ident)
+
+
+def _selection(args) -> list[str] | None:
+    return params.fields_arg(args, _SELECTABLE, params.fields_not_in_enum)
 
 
 def _fields(wanted=None) -> list[str]:
@@ -34,9 +38,9 @@ def _list(path: str, detail_route: bool):
     if not detail_route:
         allowed.add("fields")
     args = params.check_arguments(allowed)
-    fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
+    fields = None if detail_route else _selection(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, ("extra",))
+    paging = params.Paging(args, SORTABLE, ("extra",), find_marker=dbapi.get_chassis)
     rows, more = dbapi.list_chassis(paging.limit, paging.marker, paging.sort_key, paging.sort_dir)
     wanted = _fields(None if detail else (fields or views.LIST_DEFAULT))
     base = links.base_url()
@@ -60,7 +64,7 @@ def list_chassis_detail():
 @bp.get("/<ident>")
 def show_chassis(ident):
     args = params.check_arguments({"fields"})
-    fields = params.fields_arg(args, _SELECTABLE)
+    fields = _selection(args)
     return json_response(views.render(find_chassis(ident), _fields(fields), links.base_url()))
 
 

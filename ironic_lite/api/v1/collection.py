@@ -22,8 +22,9 @@ def is_valid_name(name: str) -> bool:
 
 
 def check_ident(ident: str, kind: str) -> None:
+    """400 naming the resource kind unless ``ident`` is a UUID or a logical name."""
     if not (is_uuid(ident) or is_valid_name(ident)):
-        raise exceptions.InvalidUuidOrName(name=ident)
+        raise exceptions.InvalidParameterValue(err=f"Expected UUID or name for {kind}: {ident}")
 
 
 def collection(

@@ -41,6 +41,10 @@ def _render(row: dict, fields, base: str) -> dict:
     return doc
 
 
+def _selection(args) -> list[str] | None:
+    return params.fields_arg(args, dict.fromkeys(FIELDS, 49), params.fields_not_in_enum)
+
+
 def _wanted(fields):
     if fields is None:
         return list(FIELDS)
@@ -51,9 +55,15 @@ def _wanted(fields):
 def list_conductors():
     _require()
     args = params.check_arguments({"limit", "marker", "sort_key", "sort_dir", "fields", "detail"})
-    fields = params.fields_arg(args, {f: 49 for f in FIELDS if f != "links"})
+    fields = _selection(args)
     detail = bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, ("alive", "drivers"), marker_is_uuid=False)
+    paging = params.Paging(
+        args,
+        SORTABLE,
+        ("alive", "drivers"),
+        marker_is_uuid=False,
+        find_marker=dbapi.get_conductor,
+    )
     rows, more = dbapi.list_conductors(
         paging.limit, paging.marker, paging.sort_key, paging.sort_dir
     )
@@ -76,5 +86,5 @@ def list_conductors():
 def show_conductor(hostname):
     _require()
     args = params.check_arguments({"fields"})
-    fields = params.fields_arg(args, {f: 49 for f in FIELDS if f != "links"})
+    fields = _selection(args)
     return json_response(_render(dbapi.get_conductor(hostname), _wanted(fields), links.base_url()))

@@ -67,8 +67,8 @@ def _document(name: str, snap: hardware.Snapshot, detail: bool, fields=None) -> 
 def _fields(args):
     if args.get("fields") is None:
         return None
-    params.require_version(77)
-    return params.fields_arg(args, FIELDS)
+    params.require_version(77, params.NOT_ACCEPTABLE)
+    return params.fields_arg(args, FIELDS, params.fields_not_in_enum)
 
 
 @bp.get("")

@@ -97,7 +97,8 @@ def _check_provision_request(doc: dict, node: dict) -> None:
 
 @bp.put("/states/provision")
 def set_provision_state(ident):
-    doc = body.validate(body.json_body(), schemas.PROVISION, "provision")
+    raw = body.json_body(max_bytes=body.MAX_PROVISION_BODY_BYTES)
+    doc = body.validate(raw, schemas.PROVISION, "provision")
     node = find_node(ident)
     _check_provision_request(doc, node)
     kwargs = {

@@ -1,10 +1,12 @@
 """/v1/nodes/{node}/traits (1.37)."""
 
+import werkzeug.exceptions
 from flask import Blueprint, request
 
-from ironic_lite.api import body, links, params
+from ironic_lite.api import body, links
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
+from ironic_lite.api.v1.collection import minor
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
@@ -20,7 +22,13 @@ _USAGE = (
 
 
 def _node(ident: str) -> dict:
-    params.require_version(37)
+    if minor() < 37:
+        # Before traits existed Ironic answered each verb differently; clients probe with these.
+        if request.method == "PUT":
+            raise werkzeug.exceptions.MethodNotAllowed()
+        if request.method == "DELETE":
+            raise exceptions.NotFound()
+        raise exceptions.NotAcceptable()
     return find_node(ident)
 
 

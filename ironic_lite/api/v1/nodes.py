@@ -80,6 +80,14 @@ _INTERFACE_CHANGE_STATES = {
     states.AVAILABLE,
 }
 _DELETABLE_STATES = {states.MANAGEABLE, states.ENROLL, states.ADOPTFAIL, states.AVAILABLE}
+# What removing a field that cannot be empty sets it back to (``node unset --retired`` ...).
+_DEFAULTS = {
+    "maintenance": False,
+    "retired": False,
+    "protected": False,
+    "disable_power_off": False,
+    "conductor_group": "",
+}
 _LOCK_RETRY_SECONDS = 3.0
 
 
@@ -125,6 +133,10 @@ def as_bool(value):
 
 
 # --- list -------------------------------------------------------------------------------------
+def _fields(args) -> list[str] | None:
+    return params.fields_arg(args, views.SELECTABLE, params.field_not_valid)
+
+
 def _filters(args) -> dict:
     f: dict = {}
     chassis_uuid = params.uuid_arg(args, "chassis_uuid")
@@ -133,7 +145,7 @@ def _filters(args) -> dict:
     f["instance_uuid"] = params.uuid_arg(args, "instance_uuid")
     for name in ("associated", "maintenance", "retired"):
         f[name] = params.flag(args, name)
-    state = params.text(args, "provision_state", 9)
+    state = params.text(args, "provision_state", 9, params.NOT_ACCEPTABLE)
     if state is not None:
         if state not in states.ALL_STATES:
             raise exceptions.InvalidParameterValue(err=f'Provision state "{state}" is not valid')
@@ -158,7 +170,9 @@ def _filters(args) -> dict:
         f["parent_node"] = parent if dbapi.is_uuid(parent) else find_node(parent)["uuid"]
     include_children = params.flag(args, "include_children", 83)
     f["include_children"] = bool(include_children)
-    f["instance_name"] = params.text(args, "instance_name", 104)
+    f["instance_name"] = params.text(
+        args, "instance_name", 104, "instance_name is not acceptable in this API version"
+    )
     return f
 
 
@@ -171,9 +185,9 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     args = params.check_arguments(allowed)
     filters = _filters(args)
     filters.update(base_filters or {})
-    fields = None if detail_route else params.fields_arg(args, views.SELECTABLE)
+    fields = None if detail_route else _fields(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT)
+    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_node_by_uuid)
     current = minor()
     if detail:
         wanted = views.visible_fields(current)
@@ -209,7 +223,7 @@ def list_nodes_detail():
 @bp.get("/<ident>")
 def show_node(ident):
     args = params.check_arguments({"fields"})
-    fields = params.fields_arg(args, views.SELECTABLE)
+    fields = _fields(args)
     return json_response(render_node(find_node(ident), fields))
 
 
@@ -278,10 +292,6 @@ def create_node():
         )
         for k, v in doc.items()
     }
-    if values.get("retired_reason") and not values.get("retired"):
-        raise exceptions.InvalidParameterValue(
-            err="The retired_reason field can only be set when retired is True"
-        )
     _resolve_references(values)
     values["conductor_group"] = (
         values.get("conductor_group") or CONF.default_conductor_group or ""
@@ -434,7 +444,7 @@ def update_node(ident):
         doc = _patch_document(node)
         patched = patch.apply_patch(doc, ops)
         body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "node")
-        changed = patch.changed_fields(doc, patched, schemas.PATCHABLE)
+        changed = patch.changed_fields(doc, patched, schemas.PATCHABLE, _DEFAULTS)
         _check_patch_rules(node, ops, changed, reset)
         changed = _normalise_changes(node, patched, changed, reset)
         if not changed:

@@ -33,7 +33,7 @@ SORTABLE = {
     )
 }
 _REFUSED_SORT = ("extra", "internal_info", "properties")
-_SELECTABLE = {k: v for k, v in views.PORTGROUP_FIELDS.items() if k != "links"}
+_SELECTABLE = dict(views.PORTGROUP_FIELDS)
 DEFAULT_MODE = "active-backup"
 
 
@@ -47,6 +47,10 @@ def find_portgroup(ident: str) -> dict:
         return dbapi.get_portgroup(ident)
     check_ident(ident, "portgroup")
     return dbapi.get_portgroup(name=ident)
+
+
+def _selection(args) -> list[str] | None:
+    return params.fields_arg(args, _SELECTABLE, params.fields_not_in_enum)
 
 
 def render_portgroup(pg: dict, fields=None) -> dict:
@@ -63,15 +67,19 @@ def _list(path: str, detail_route: bool, base_filters: dict | None = None):
         allowed |= {"node", "address", "shard", "conductor_groups"}
     args = params.check_arguments(allowed)
     filters = dict(base_filters or {})
+    if len([k for k in ("node", "address", "shard", "conductor_groups") if args.get(k)]) > 1:
+        raise exceptions.InvalidParameterValue(
+            err="Filtering by node, address, or shard simultaneously is not supported."
+        )
     if args.get("node"):
         filters["node_id"] = find_node(args["node"])["id"]
     if args.get("address"):
         filters["address"] = normalise_mac(args["address"])
     filters["shard"] = params.comma_list(args, "shard", 106)
     filters["conductor_group"] = params.comma_list(args, "conductor_groups", 99)
-    fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
+    fields = None if detail_route else _selection(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT)
+    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_portgroup)
     rows, more = dbapi.list_portgroups(
         filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
     )
@@ -130,7 +138,7 @@ def list_portgroup_ports_detail(ident):
 def show_portgroup(ident):
     _require()
     args = params.check_arguments({"fields"})
-    fields = params.fields_arg(args, _SELECTABLE)
+    fields = _selection(args)
     return json_response(render_portgroup(find_portgroup(ident), fields))
 
 
@@ -183,7 +191,9 @@ def update_portgroup(ident):
     body.validate(
         {k: v for k, v in patched.items() if v is not None}, schemas.PORTGROUP_PATCHED, "portgroup"
     )
-    changed = patch.changed_fields(doc, patched, schemas.PORTGROUP_PATCHABLE)
+    changed = patch.changed_fields(
+        doc, patched, schemas.PORTGROUP_PATCHABLE, {"standalone_ports_supported": True}
+    )
     _check_name(changed.get("name"), f"Portgroup {pg['uuid']}: Cannot change name to")
     node = dbapi.get_node_by_id(pg["node_id"])
     if "node_uuid" in changed:

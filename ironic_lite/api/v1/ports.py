@@ -40,6 +40,8 @@ _CONNECTIVITY_STATES = {states.ENROLL, states.INSPECTING, states.INSPECTWAIT, st
 _DATAPATH_RE = re.compile(r"^(0x)?[0-9a-fA-F]{16}$|^([0-9a-fA-F]{2}:){7}[0-9a-fA-F]{2}$")
 _MAC_RE = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
 _SELECTABLE = {k: v for k, v in views.PORT_FIELDS.items() if k != "links"}
+# What removing a flag that cannot be empty sets it back to.
+_DEFAULTS = {"pxe_enabled": True, "is_smartnic": False, "available_for_dynamic_portgroup": True}
 
 
 def normalise_mac(mac: str) -> str:
@@ -54,7 +56,7 @@ def find_port(ident: str) -> dict:
     if ident.isdigit():
         return dbapi.get_port(port_id=int(ident))
     if not is_valid_name(ident):
-        raise exceptions.InvalidParameterValue(err=f"Expected UUID or name for port: {ident}")
+        raise exceptions.InvalidParameterValue(err=f"Expected UUID or name for port_ident: {ident}")
     return dbapi.get_port(name=ident)
 
 
@@ -64,6 +66,20 @@ def render_port(port: dict, fields=None) -> dict:
 
 
 # --- list -------------------------------------------------------------------------------------
+def _check_filter_combination(args) -> None:
+    """Refuse filter mixes Ironic refuses: it filters by one of node, portgroup and shard."""
+    scopes = [k for k in ("node", "node_uuid", "portgroup", "shard") if args.get(k)]
+    if "node" in scopes and "node_uuid" in scopes:
+        scopes.remove("node_uuid")
+    if len(scopes) > 1:
+        raise exceptions.OperationNotPermitted()
+    if args.get("conductor_groups") and (scopes or args.get("address")):
+        raise exceptions.InvalidParameterValue(
+            err="Filtering by conductor_groups cannot be combined with node_ident, "
+            "portgroup_ident, or node address filters."
+        )
+
+
 def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = None):
     allowed = {"limit", "marker", "sort_key", "sort_dir", "detail"}
     if not detail_route:
@@ -71,6 +87,7 @@ def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = N
     if base_filters is None:
         allowed |= {"node", "node_uuid", "address", "portgroup", "shard", "conductor_groups"}
     args = params.check_arguments(allowed)
+    _check_filter_combination(args)
     filters = dict(base_filters or {})
     node = args.get("node") or params.uuid_arg(args, "node_uuid")
     if node:
@@ -91,7 +108,7 @@ def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = N
     filters["conductor_group"] = params.comma_list(args, "conductor_groups")
     fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
     detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT)
+    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_port)
     rows, more = dbapi.list_ports(
         filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
     )
@@ -231,7 +248,7 @@ def update_port(ident):
     doc["node_ident"] = port["node_uuid"]
     patched = patch.apply_patch(doc, ops)
     body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PORT_PATCHED, "port")
-    changed = patch.changed_fields(doc, patched, schemas.PORT_PATCHABLE)
+    changed = patch.changed_fields(doc, patched, schemas.PORT_PATCHABLE, _DEFAULTS)
     node = dbapi.get_node_by_id(port["node_id"])
     new_node_ref = changed.pop("node_ident", None) or changed.pop("node_uuid", None)
     if new_node_ref:
@@ -275,6 +292,8 @@ def _check_node_state(port: dict, node: dict, changed: dict) -> None:
 
 @bp.delete("/v1/ports/<ident>")
 def delete_port(ident):
+    if not dbapi.is_uuid(ident):
+        raise exceptions.InvalidParameterValue(err=f"Expected UUID for port_uuid: {ident}")
     port = find_port(ident)
     node = dbapi.get_node_by_id(port["node_id"]) if port["node_id"] else None
     if (

@@ -72,11 +72,14 @@ def v1():
             "base": "application/json",
             "type": "application/vnd.openstack.ironic.v1+json",
         },
-        "version": _version(base),
     }
     current = minor()
     for name, since in RESOURCES.items():
         if since <= current:
-            doc[name] = links.pair(base, name, "")
-            doc[name] = [{"href": link["href"] + "/", "rel": link["rel"]} for link in doc[name]]
+            doc[name] = [
+                {"href": link["href"] + "/", "rel": link["rel"]} for link in links.pair(base, name)
+            ]
+        if name == "drivers":
+            # Ironic lists the version between the 1.1 resources and the later ones.
+            doc["version"] = _version(base)
     return json_response(doc)

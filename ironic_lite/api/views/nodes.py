@@ -83,9 +83,11 @@ FIELDS: dict[str, int] = {
 }
 
 SUBRESOURCE_LINKS = ("ports", "states", "portgroups", "volume")
-# Fields a caller may name in ?fields= (links come along anyway).
+# Fields a caller may name in ?fields= (links come along anyway; Ironic refuses timestamps).
 SELECTABLE: dict[str, int] = {
-    k: v for k, v in FIELDS.items() if k not in SUBRESOURCE_LINKS and k != "links"
+    k: v
+    for k, v in FIELDS.items()
+    if k not in SUBRESOURCE_LINKS and k not in ("links", "created_at", "updated_at")
 }
 LIST_DEFAULT = ("uuid", "instance_uuid", "maintenance", "power_state", "provision_state", "name")
 
