@@ -30,6 +30,8 @@ class HashRings:
         self._rings = {key: hashring.HashRing(members) for key, members in hosts.items()}
         self.members = frozenset(c["hostname"] for c in conductors)
         self._built_at = time.monotonic()
+        self._beats = {c["hostname"]: c["updated_at"] for c in conductors}
+        self._beats_at = self._built_at
 
     def _fresh(self) -> dict:
         if time.monotonic() - self._built_at > CONF.conductor.hash_ring_reset_interval:
@@ -37,6 +39,14 @@ class HashRings:
                 if time.monotonic() - self._built_at > CONF.conductor.hash_ring_reset_interval:
                     self._build()
         return self._rings
+
+    def last_heartbeat(self, host: str):
+        """When ``host`` last heart-beat (read again if the cached value is over 1 s old)."""
+        if time.monotonic() - getattr(self, "_beats_at", 0.0) > 1.0:
+            conductors = dbapi.list_alive_conductors(CONF.conductor.heartbeat_timeout)
+            self._beats = {c["hostname"]: c["updated_at"] for c in conductors}
+            self._beats_at = time.monotonic()
+        return self._beats.get(host)
 
     def reset(self) -> None:
         """Forget the rings; the next lookup reads the conductors again."""

@@ -66,6 +66,25 @@ class OsloTransport:
             serializer=ContextSerializer(),
         )
         self._suspect: dict[str, float] = {}
+        self._ready = threading.Event()
+        threading.Thread(target=self._prepare_replies, name="rpc-reply-queue", daemon=True).start()
+
+    def _prepare_replies(self) -> None:
+        """Set up the queue that replies come back on, in the background.
+
+        oslo.messaging creates it on the first call and, if the broker is down then, retries
+        forever inside that call; doing it here keeps every request answerable (503 until the
+        bus is reachable) whatever the broker's state when the API starts.
+        """
+        driver = getattr(transport(), "_driver", None)
+        prepare = getattr(driver, "_get_reply_q", None)
+        try:
+            if prepare is not None:
+                prepare()
+        except Exception:
+            LOG.exception("Could not set up the RPC reply queue")
+        finally:
+            self._ready.set()
 
     def _prepare(self, host: str):
         until = self._suspect.get(host)
@@ -75,9 +94,15 @@ class OsloTransport:
                     reason=f"conductor {host} did not answer recently; retry shortly"
                 )
             self._suspect.pop(host, None)
-        return self._client.prepare(server=host, timeout=CONF.conductor.rpc_call_timeout)
+        # retry=1: when the broker is down, give up after one reconnection attempt (503)
+        # instead of oslo.messaging's default of retrying until it comes back.
+        return self._client.prepare(server=host, timeout=CONF.conductor.rpc_call_timeout, retry=1)
 
     def call(self, host: str, method: str, context: RequestContext, **kwargs):
+        if not self._ready.is_set():
+            raise exceptions.ServiceUnavailable(
+                reason="the message bus is not reachable yet; retry shortly"
+            )
         try:
             return self._prepare(host).call(context, method, **kwargs)
         except exceptions.IronicLiteError:

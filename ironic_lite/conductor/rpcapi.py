@@ -14,6 +14,8 @@ from ironic_lite.common import exceptions
 from ironic_lite.common.context import RequestContext
 from ironic_lite.common.hash_ring import HashRings
 from ironic_lite.conductor.manager import RPC_METHODS, RPCSpec
+from ironic_lite.conf import CONF
+from ironic_lite.db.models import utcnow
 
 
 class Transport(Protocol):
@@ -39,6 +41,9 @@ class ConductorAPI:
     def __init__(self, transport: Transport, rings: HashRings | None = None):
         self.transport = transport
         self.rings = rings or HashRings()
+        # A conductor in this process is alive by definition; remote ones prove it by
+        # heart-beating.
+        self.check_heartbeats = not isinstance(transport, LocalTransport)
 
     def conductor_for(self, node: dict) -> str | None:
         """Hostname of the conductor that owns ``node`` now, None if no one serves it."""
@@ -53,7 +58,20 @@ class ConductorAPI:
             raise exceptions.NoConductorForDriver(
                 driver=node["driver"], group=node["conductor_group"] or ""
             )
+        if self.check_heartbeats:
+            self._check_fresh(host)
         return host
+
+    def _check_fresh(self, host: str) -> None:
+        """503 at once for a conductor that stopped heart-beating, rather than a call that
+        waits out its timeout; its nodes move to a live conductor once it is declared dead."""
+        beat = self.rings.last_heartbeat(host)
+        missed = 3 * CONF.conductor.heartbeat_interval
+        if beat is None or (utcnow() - beat).total_seconds() > missed:
+            raise exceptions.ServiceUnavailable(
+                reason=f"conductor {host} has missed its heart-beats; its nodes move to "
+                f"another conductor within {CONF.conductor.heartbeat_timeout} s, retry then"
+            )
 
     def host_for_driver(self, driver: str) -> str:
         ring_hosts = [

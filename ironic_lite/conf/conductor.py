@@ -7,15 +7,17 @@ group = cfg.OptGroup("conductor", title="Conductor options")
 opts = [
     cfg.IntOpt(
         "heartbeat_interval",
-        default=10,
+        default=5,
         min=1,
         help="Seconds between a conductor's heart-beats in the database.",
     ),
     cfg.IntOpt(
         "heartbeat_timeout",
-        default=60,
+        default=30,
         min=2,
-        help="Seconds without a heart-beat after which a conductor is considered dead.",
+        help="Seconds without a heart-beat after which a conductor is considered dead and its "
+        "nodes are taken over. API processes answer 503 at once for a conductor that missed "
+        "three heart-beats.",
     ),
     cfg.StrOpt(
         "conductor_group",
@@ -44,7 +46,7 @@ opts = [
     ),
     cfg.IntOpt(
         "rpc_call_timeout",
-        default=15,
+        default=10,
         min=1,
         help="Seconds an API process waits for a conductor to answer a call before "
         "answering 503. Conductor calls only check and hand work to a worker, so they "
