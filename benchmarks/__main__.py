@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from benchmarks import api, procs
 
 
-def _measure(label: str, url: str, pid: int | None, args) -> dict:
+def _measure(label: str, url: str, pid: int | None, args, cleanup: bool = True) -> dict:
     print(f"[{time.strftime('%H:%M:%S')}] {label}: {url}", file=sys.stderr, flush=True)
     monitor = procs.PeakRSS(pid) if pid else None
     if monitor:

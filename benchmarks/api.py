@@ -1,5 +1,6 @@
 """API benchmarks: enrolment, full listings and single-node GETs against any Ironic-v1 URL."""
 
+import json
 import random
 import statistics
 import time
@@ -41,7 +42,7 @@ def enroll(client: Client, count: int, concurrency: int) -> tuple[list[str], dic
     def one(i: int) -> None:
         _status, payload, elapsed = client.request("POST", "/v1/nodes", node_body(tag, i))
         latencies.append(elapsed)
-        uuids.append(payload.split(b'"uuid": "', 1)[1][:36].decode())
+        uuids.append(json.loads(payload)["uuid"])
 
     start = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:

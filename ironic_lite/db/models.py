@@ -6,8 +6,8 @@ an index.
 """
 
 import datetime
-import json
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -53,12 +53,12 @@ class JSONText(types.TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        return json.dumps(value, separators=(",", ":"))
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
     def process_result_value(self, value, dialect):
         if value is None:
             return self.empty()
-        return json.loads(value)
+        return orjson.loads(value)
 
 
 class Base(DeclarativeBase):

@@ -50,10 +50,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection):
-        if conn.get_execution_options().get("write"):
+        options = conn.get_execution_options()
+        if options.get("write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        elif not options.get("single"):
             conn.exec_driver_sql("BEGIN")
+        # A single SELECT is consistent on its own: no BEGIN/COMMIT around it.
 
 
 # MySQL reports a NOT NULL column left out of an INSERT as a plain OperationalError; SQLite and
@@ -68,6 +70,8 @@ def _configure_mysql(engine: Engine) -> None:
         # a silently stored '' or a truncated string.
         with dbapi_conn.cursor() as cur:
             cur.execute("SET SESSION sql_mode = 'TRADITIONAL'")
+            # group_concat (node traits in one column) stops at 1 KiB by default.
+            cur.execute("SET SESSION group_concat_max_len = 65536")
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: ExceptionContext):
@@ -132,10 +136,13 @@ def set_engine(engine: Engine | None) -> None:
 
 
 @contextlib.contextmanager
-def reader() -> Iterator[Connection]:
-    """A read-only transaction."""
-    with get_engine().connect() as conn, conn.begin():
-        yield conn
+def reader(single: bool = False) -> Iterator[Connection]:
+    """A read-only transaction; ``single`` for one SELECT (SQLite then skips BEGIN/COMMIT)."""
+    with get_engine().connect() as conn:
+        if single:
+            conn.execution_options(single=True)
+        with conn.begin():
+            yield conn
 
 
 @contextlib.contextmanager

@@ -6,7 +6,6 @@ create and patch views all derive their behaviour from it.
 
 from collections.abc import Callable
 
-from ironic_lite.api import links
 from ironic_lite.api.views import masking, timestamp
 
 # name -> first minor version that shows it, in the order documents list them.
@@ -138,28 +137,47 @@ def _provision_state(minor: int) -> Callable[[dict], str | None]:
 def renderer(
     minor: int, fields: list[str], base: str, conductor_for: Callable[[dict], str | None]
 ) -> Callable[[dict], dict]:
-    """A function rendering one node row into its document; built once per request."""
-    plan: list[tuple[str, Callable[[dict], object]]] = []
-    for name in fields:
-        if name in _TIMESTAMPS:
-            plan.append((name, lambda n, k=name: timestamp(n[k])))
-        elif name in _MASKED:
-            plan.append((name, lambda n, k=name, m=_MASKED[name]: m(n[k])))
-        elif name == "provision_state":
-            plan.append((name, _provision_state(minor)))
-        elif name == "conductor":
-            plan.append((name, conductor_for))
-        elif name == "links":
-            plan.append((name, lambda n: links.pair(base, "nodes", n["uuid"])))
-        elif name in SUBRESOURCE_LINKS:
-            plan.append((name, lambda n, k=name: links.pair(base, "nodes", f"{n['uuid']}/{k}")))
-        elif name == "traits":
-            plan.append((name, lambda n: n.get("traits", [])))
-        else:
-            plan.append((name, lambda n, k=name: n[k]))
+    """A function rendering one node row into its document; built once per request.
+
+    Listing 10,000 nodes renders 700,000 fields, so the plan is split up front: plain fields
+    are copied in one comprehension (which also fixes the key order) and only the few that
+    need work are computed afterwards, in place.
+    """
+    timestamps = tuple(f for f in fields if f in _TIMESTAMPS)
+    masked = tuple((f, _MASKED[f]) for f in fields if f in _MASKED)
+    sublinks = tuple(f for f in fields if f in SUBRESOURCE_LINKS)
+    state = _provision_state(minor) if "provision_state" in fields else None
+    with_links = "links" in fields
+    with_conductor = "conductor" in fields
+    with_traits = "traits" in fields
+    names = tuple(fields)
+    nodes_url, nodes_bookmark = f"{base}/v1/nodes/", f"{base}/nodes/"
 
     def render(node: dict) -> dict:
-        return {name: get(node) for name, get in plan}
+        doc = {f: node.get(f) for f in names}
+        for f in timestamps:
+            value = node[f]
+            doc[f] = None if value is None else value.isoformat() + "+00:00"
+        for f, mask in masked:
+            doc[f] = mask(node[f])
+        if state is not None:
+            doc["provision_state"] = state(node)
+        uuid = node["uuid"]
+        if with_links:
+            doc["links"] = [
+                {"href": nodes_url + uuid, "rel": "self"},
+                {"href": nodes_bookmark + uuid, "rel": "bookmark"},
+            ]
+        for f in sublinks:
+            doc[f] = [
+                {"href": f"{nodes_url}{uuid}/{f}", "rel": "self"},
+                {"href": f"{nodes_bookmark}{uuid}/{f}", "rel": "bookmark"},
+            ]
+        if with_conductor:
+            doc["conductor"] = conductor_for(node)
+        if with_traits:
+            doc["traits"] = node.get("traits") or []
+        return doc
 
     return render
 

@@ -7,7 +7,9 @@ from sqlalchemy import bindparam, delete, exc, func, insert, or_, select, update
 from ironic_lite.common import exceptions
 from ironic_lite.db import models, session
 from ironic_lite.db.api._common import (
+    Prepared,
     bool_filter,
+    comma_joined,
     is_uuid,
     new_uuid,
     one_or_none,
@@ -58,8 +60,19 @@ _CONFLICTS = {
 }
 
 
-def _select(columns=None):
-    """SELECT of node columns (all by default) plus chassis_uuid and allocation_uuid."""
+# A node's traits in the same row: one query per read instead of two, on every database.
+# (Trait names cannot hold commas: they are upper case, digits and underscores.)
+_TRAITS_CSV = (
+    select(comma_joined(TRAITS.c.trait))
+    .where(TRAITS.c.node_id == N.c.id)
+    .scalar_subquery()
+    .label("traits_csv")
+)
+
+
+def _select(columns=None, with_traits: bool = True):
+    """SELECT of node columns (all by default) plus chassis_uuid, allocation_uuid and the
+    node's traits (as ``traits_csv``, turned into a list by ``_finish``)."""
     cols = [N.c[c] for c in (columns or NODE_COLUMNS)]
     wanted = set(columns or NODE_COLUMNS) | set(DERIVED)
     stmt_cols = list(cols)
@@ -70,55 +83,35 @@ def _select(columns=None):
     if columns is None or "allocation_uuid" in wanted:
         stmt_cols.append(ALLOC.c.uuid.label("allocation_uuid"))
         frm = frm.outerjoin(ALLOC, N.c.allocation_id == ALLOC.c.id)
+    if with_traits:
+        stmt_cols.append(_TRAITS_CSV)
     return select(*stmt_cols).select_from(frm)
+
+
+def _finish(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        if "traits_csv" in row:
+            csv = row.pop("traits_csv")
+            row["traits"] = sorted(csv.split(",")) if csv else []
+    return rows
 
 
 # Built once: a single-node read is the API's hottest query, an insert the enrolment's.
 _INSERT = insert(N)
-_FULL = _select()
 _BY = {
-    col: _FULL.where(N.c[col] == bindparam("value"))
+    (col, traits): Prepared(_select(with_traits=traits).where(N.c[col] == bindparam("value")))
     for col in ("id", "uuid", "name", "instance_uuid")
+    for traits in (True, False)
 }
-_TRAITS_OF = (
-    select(TRAITS.c.trait).where(TRAITS.c.node_id == bindparam("node_id")).order_by(TRAITS.c.trait)
-)
-
-
-def _attach_traits(conn, nodes: list[dict]) -> None:
-    if not nodes:
-        return
-    if len(nodes) == 1:
-        nodes[0]["traits"] = list(conn.execute(_TRAITS_OF, {"node_id": nodes[0]["id"]}).scalars())
-        return
-    by_id = {n["id"]: n for n in nodes}
-    for n in nodes:
-        n["traits"] = []
-    ids = list(by_id)
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        rows = conn.execute(
-            select(TRAITS.c.node_id, TRAITS.c.trait)
-            .where(TRAITS.c.node_id.in_(chunk))
-            .order_by(TRAITS.c.node_id, TRAITS.c.trait)
-        )
-        for node_id, trait in rows:
-            by_id[node_id]["traits"].append(trait)
 
 
 def _get(conn, column: str, value, with_traits: bool = True) -> dict | None:
-    result = conn.execute(_BY[column], {"value": value})
-    row = result.first()
-    if row is None:
-        return None
-    node = dict(zip(result.keys(), row, strict=True))
-    if with_traits:
-        _attach_traits(conn, [node])
-    return node
+    rows = _BY[(column, with_traits)].rows(conn, {"value": value})
+    return _finish(rows)[0] if rows else None
 
 
 def get_node_by_id(node_id: int) -> dict:
-    with session.reader() as conn:
+    with session.reader(single=True) as conn:
         node = _get(conn, "id", node_id)
     if node is None:
         raise exceptions.NodeNotFound(node=node_id)
@@ -126,7 +119,7 @@ def get_node_by_id(node_id: int) -> dict:
 
 
 def get_node_by_uuid(node_uuid: str) -> dict:
-    with session.reader() as conn:
+    with session.reader(single=True) as conn:
         node = _get(conn, "uuid", node_uuid)
     if node is None:
         raise exceptions.NodeNotFound(node=node_uuid)
@@ -134,7 +127,7 @@ def get_node_by_uuid(node_uuid: str) -> dict:
 
 
 def get_node_by_name(name: str) -> dict:
-    with session.reader() as conn:
+    with session.reader(single=True) as conn:
         node = _get(conn, "name", name)
     if node is None:
         raise exceptions.NodeNotFound(node=name)
@@ -142,7 +135,7 @@ def get_node_by_name(name: str) -> dict:
 
 
 def get_node_by_instance(instance_uuid: str) -> dict:
-    with session.reader() as conn:
+    with session.reader(single=True) as conn:
         node = _get(conn, "instance_uuid", instance_uuid)
     if node is None:
         raise exceptions.NodeNotFound(node=f"with instance {instance_uuid}")
@@ -237,14 +230,12 @@ def list_nodes(
                 raise exceptions.InvalidParameterValue(
                     err=f"The marker {marker} does not match any node."
                 )
-        stmt = _select(cols)
+        stmt = _select(cols, with_traits)
         for cond in _filter_conditions(filters or {}):
             stmt = stmt.where(cond)
         stmt = paginate(stmt, N, sort_key, sort_dir, marker_row, limit)
         rows = rows_to_dicts(conn.execute(stmt))
-        rows, more = split_page(rows, limit)
-        if with_traits:
-            _attach_traits(conn, rows)
+        rows, more = split_page(_finish(rows), limit)
     return rows, more
 
 
