@@ -5,9 +5,12 @@ Every method a client may call is declared here with ``@rpc``; the client side
 declarations, so the two can never disagree.
 """
 
+import contextlib
 import dataclasses
+import inspect as pyinspect
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import RequestContext
@@ -43,12 +46,30 @@ class RPCSpec:
 
 
 RPC_METHODS: dict[str, RPCSpec] = {}
+_RESERVED_ARGS = frozenset({"method", "ctxt", "host"})
+
+
+@dataclasses.dataclass
+class Work:
+    """A locked node and the worker reserved to carry on with it."""
+
+    task: Task
+    spawn: Callable
+    stopping: threading.Event
+
+    def hand_off(self, body: Callable[..., None]) -> None:
+        """Run ``body(task, stopping)`` on the reserved worker, which inherits the lock."""
+        self.task.spawn_after(self.spawn, body, self.task, self.stopping)
 
 
 def rpc(kind: str = "call", route: str = "node") -> Callable:
     """Declare a manager method as callable over RPC."""
 
     def decorate(fn):
+        clash = _RESERVED_ARGS & set(pyinspect.signature(fn).parameters)
+        if clash:
+            # The transports take these names themselves (oslo.messaging's call(ctxt, method)).
+            raise TypeError(f"RPC method {fn.__name__} may not take {sorted(clash)}")
         RPC_METHODS[fn.__name__] = RPCSpec(fn.__name__, kind, route)
         return fn
 
@@ -63,9 +84,15 @@ class ConductorManager:
     def _task(self, context: RequestContext, node_id: int, purpose: str, shared=False):
         return acquire(context, node_id, purpose, shared=shared, host=self.host)
 
-    def _spawn(self, task: Task, body: Callable[..., None]) -> None:
-        """Run ``body(task, stopping)`` on a worker that inherits the node's lock."""
-        task.spawn_after(self.workers.spawn, body, task, self.workers.stopping)
+    @contextlib.contextmanager
+    def _work(self, context: RequestContext, node_id: int, purpose: str) -> Iterator[Work]:
+        """An exclusive task with a worker reserved first, for actions that end on a worker.
+
+        The worker is reserved before the node is touched, so a full pool answers 503 while
+        the node is still as it was.
+        """
+        with self.workers.reserve() as spawn, self._task(context, node_id, purpose) as task:
+            yield Work(task, spawn, self.workers.stopping)
 
     # --- drivers -------------------------------------------------------------------------------
     @rpc(route="driver")
@@ -111,7 +138,8 @@ class ConductorManager:
     ) -> None:
         """Start the flow ``target`` asks for; 400 when the state machine has no such move."""
         event = states.VERBS[target].event
-        with self._task(context, node_id, f"provisioning action {target}") as task:
+        with self._work(context, node_id, f"provisioning action {target}") as work:
+            task = work.task
             state = task.node["provision_state"]
             transitions.check(task, event, action=target)
             body = self._start_flow(
@@ -126,7 +154,7 @@ class ConductorManager:
                 disable_ramdisk=disable_ramdisk,
             )
             if body is not None:
-                self._spawn(task, body)
+                work.hand_off(body)
 
     def _start_flow(self, task: Task, event: str, state: str, **params):
         """Fire the first event of the flow; return its worker body (None: nothing to run)."""
@@ -190,10 +218,10 @@ class ConductorManager:
     @rpc(kind="cast")
     def continue_node_flow(self, context: RequestContext, node_id: int) -> None:
         """Resume a node parked in a wait state (a wait step ran out, or its agent is back)."""
-        with self._task(context, node_id, "continue flow") as task:
-            if task.node["provision_state"] not in states.WAIT_STATES:
+        with self._work(context, node_id, "continue flow") as work:
+            if work.task.node["provision_state"] not in states.WAIT_STATES:
                 return
-            self._spawn(task, self._continue_body(task))
+            work.hand_off(self._continue_body(work.task))
 
     def fail_waiting(self, context: RequestContext, node_id: int, timeout: int) -> None:
         """A node waited in a wait state longer than allowed: fail it (not an RPC method)."""
@@ -215,7 +243,8 @@ class ConductorManager:
         if dead_host is not None:
             dbapi.break_lock(node_id, dead_host)
         try:
-            with self._task(context, node_id, "takeover") as task:
+            with self._work(context, node_id, "takeover") as work:
+                task = work.task
                 flow = control.FLOW_BY_STATE.get(task.node["provision_state"])
                 if flow is None or task.node["provision_state"] in (
                     states.WAIT_STATES | states.HOLD_STATES
@@ -228,17 +257,18 @@ class ConductorManager:
                     f"taken over from {dead_host or 'a stopped conductor'} by "
                     f"{self.host}; resuming {task.node['provision_state']}",
                 )
-                self._spawn(task, flow.resume)
+                work.hand_off(flow.resume)
                 return True
-        except exceptions.NodeLocked:
-            return False
+        except (exceptions.NodeLocked, exceptions.ServiceUnavailable):
+            return False  # busy node or full pool: the next pass tries again
 
     # --- power ---------------------------------------------------------------------------------
     @rpc()
     def change_node_power_state(
         self, context: RequestContext, node_id: int, target: str, timeout: int | None = None
     ) -> None:
-        with self._task(context, node_id, f"power {target}") as task:
+        with self._work(context, node_id, f"power {target}") as work:
+            task = work.task
             if task.node["provision_state"] in (states.CLEANING, states.CLEANWAIT):
                 raise exceptions.InvalidStateRequested(
                     action=target, node=task.node["uuid"], state=task.node["provision_state"]
@@ -252,7 +282,7 @@ class ConductorManager:
                 except exceptions.IronicLiteError as exc:
                     transitions.history(task, str(exc), severity="ERROR", event_type="power")
 
-            self._spawn(task, body)
+            work.hand_off(body)
 
     # --- management ----------------------------------------------------------------------------
     @rpc()
@@ -308,10 +338,15 @@ class ConductorManager:
     # --- vendor passthru -----------------------------------------------------------------------
     @rpc()
     def vendor_passthru(
-        self, context: RequestContext, node_id: int, method: str, http_method: str, info: dict
+        self,
+        context: RequestContext,
+        node_id: int,
+        method_name: str,
+        http_method: str,
+        info: dict,
     ) -> dict:
-        with self._task(context, node_id, f"vendor passthru {method}") as task:
-            return task.driver.vendor.call(task, method, http_method, info)
+        with self._task(context, node_id, f"vendor passthru {method_name}") as task:
+            return task.driver.vendor.call(task, method_name, http_method, info)
 
     @rpc()
     def get_vendor_passthru_methods(self, context: RequestContext, node_id: int) -> dict:

@@ -219,7 +219,7 @@ def vendor_passthru(ident):
     if not isinstance(info, dict):
         raise exceptions.InvalidParameterValue(err="The vendor passthru body must be an object")
     result = rpcapi().vendor_passthru(
-        g.context, find_node(ident), method=method, http_method=request.method, info=info
+        g.context, find_node(ident), method_name=method, http_method=request.method, info=info
     )
     return json_response(result)
 
