@@ -15,6 +15,8 @@ from ironic_lite.db import api as dbapi
 LOG = logging.getLogger(__name__)
 
 _UNSET = object()
+# Events that park or continue the flow under way: the node keeps its target across them.
+_SAME_FLOW = frozenset({"wait", "hold", "resume", "unhold"})
 
 
 def history(
@@ -53,7 +55,12 @@ def advance(
     old = task.node["provision_state"]
     new = check(task, event)
     values = dict(changes, provision_state=new)
-    values["target_provision_state"] = states.TARGETS.get(new) if target is _UNSET else target
+    if target is _UNSET:
+        # Parking and resuming keep where the flow is heading (manual cleaning goes back to
+        # manageable, not to the table's default of available).
+        kept = task.node["target_provision_state"] if event in _SAME_FLOW else None
+        target = kept or states.TARGETS.get(new)
+    values["target_provision_state"] = target
     if last_error is not _UNSET:
         values["last_error"] = last_error
     task.save(**values)
