@@ -1,7 +1,9 @@
 """The ``fake`` implementations: they touch no hardware and take configurable delays.
 
 Delays come from ``[fake] <interface>_delay`` ("N" or "MIN:MAX" seconds) so that tests and
-benchmarks can exercise concurrency, takeover and drain without real machines.
+benchmarks can exercise concurrency, takeover and drain without real machines. A node whose
+driver_info has ``fake_power_failure`` set behaves like one whose BMC does not answer: power
+reads and actions fail with that text (for trying out power-failure handling).
 """
 
 import random
@@ -32,19 +34,28 @@ def sleep_for(option: str) -> None:
 _FAKE_PROPERTIES = {"B1": "B1 description. Required.", "B2": "B2 description. Required."}
 
 
+def _check_bmc(task) -> None:
+    failure = (task.node["driver_info"] or {}).get("fake_power_failure")
+    if failure:
+        raise exceptions.IronicLiteError(f"fake BMC of node {task.node['uuid']}: {failure}")
+
+
 class FakePower(base.PowerInterface):
     def get_power_state(self, task) -> str:
         sleep_for("power_delay")
+        _check_bmc(task)
         return task.node["power_state"] or states.POWER_OFF
 
     # The node's own power_state plays the BMC: the conductor records what it set.
     def set_power_state(self, task, state: str, timeout: int | None = None) -> None:
         sleep_for("power_delay")
+        _check_bmc(task)
         if state not in (states.POWER_ON, states.POWER_OFF, states.SOFT_POWER_OFF):
             raise exceptions.InvalidParameterValue(err=f"Unsupported power state {state}")
 
     def reboot(self, task, timeout: int | None = None) -> None:
         sleep_for("power_delay")
+        _check_bmc(task)
 
     def get_supported_power_states(self, task) -> list[str]:
         return [

@@ -28,6 +28,7 @@ class Service:
         state_dir: str | None = None,
         port: int | None = None,
         env: dict | None = None,
+        auth: tuple[str, str] | None = None,
     ):
         self.port = port or free_port()
         self.state_dir = state_dir or tempfile.mkdtemp(prefix="ironic-lite-test-")
@@ -36,6 +37,7 @@ class Service:
         self.log = os.path.join(self.state_dir, "service.log")
         self.command = command
         self.env = env or {}
+        self.auth = auth  # credentials for the readiness check under http_basic
         body = textwrap.dedent(f"""\
             [DEFAULT]
             state_path = {self.state_dir}
@@ -62,7 +64,11 @@ class Service:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"ironic-lite exited early; log:\n{self.read_log()}")
             try:
-                if requests.get(self.url + "/v1/drivers", timeout=2).json().get("drivers"):
+                if (
+                    requests.get(self.url + "/v1/drivers", timeout=2, auth=self.auth)
+                    .json()
+                    .get("drivers")
+                ):
                     return self
             except (requests.RequestException, ValueError):
                 pass
