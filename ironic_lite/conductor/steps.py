@@ -233,7 +233,8 @@ def run(task: Task, kind: str, steps: list[dict], start: int = 0, stopping=None)
         if isinstance(outcome, Outcome) and outcome is not Outcome.DONE:
             task.remember(**{f"{kind}_step_index": index + 1})
             return outcome
-    _save_progress(task, kind, steps, None)
+    if steps or saved_progress(task.node, kind)[1] is not None:
+        _save_progress(task, kind, steps, None)
     return Outcome.DONE
 
 

@@ -46,22 +46,30 @@ class Task:
         return self._driver
 
     # --- writing the node while holding its lock ---------------------------------------------
-    def save(self, **changes) -> dict:
-        """Write ``changes`` to the node; only while this task holds the lock."""
+    def save(self, history: dict | None = None, **changes) -> dict:
+        """Write ``changes`` to the node; only while this task holds the lock.
+
+        ``history`` (fields of a node history event) is recorded in the same transaction.
+        """
         if self.shared:
             raise RuntimeError(f"shared task for {self.purpose} tried to change the node")
-        self.node = dbapi.update_node(self.node["id"], changes, expected={"reservation": self.host})
+        self.node = dbapi.update_locked_node(self.node, self.host, changes, history=history)
         return self.node
 
-    def remember(self, **info) -> dict:
-        """Merge ``info`` into driver_internal_info (None values delete keys)."""
+    def with_info(self, **info) -> dict:
+        """driver_internal_info with ``info`` merged in (None values delete keys), unsaved:
+        for a flow that writes it together with other changes in one save."""
         merged = dict(self.node["driver_internal_info"] or {})
         for key, value in info.items():
             if value is None:
                 merged.pop(key, None)
             else:
                 merged[key] = value
-        return self.save(driver_internal_info=merged)
+        return merged
+
+    def remember(self, **info) -> dict:
+        """Merge ``info`` into driver_internal_info and save it."""
+        return self.save(driver_internal_info=self.with_info(**info))
 
     def remember_fields(self, **fields) -> dict:
         return self.save(**fields)
@@ -130,7 +138,7 @@ def _load(node_ident: int | str) -> dict:
     return dbapi.get_node(node_ident)
 
 
-def _reserve(node: dict, host: str) -> dict:
+def _reserve(node_id: int, host: str) -> dict:
     attempts = CONF.conductor.node_locked_retry_attempts + 1
 
     @tenacity.retry(
@@ -140,13 +148,14 @@ def _reserve(node: dict, host: str) -> dict:
         reraise=True,
     )
     def reserve() -> dict:
-        if dbapi.reserve_node(node["id"], host):
-            return dbapi.get_node_by_id(node["id"])
-        current = dbapi.get_node_by_id(node["id"])
+        locked = dbapi.reserve_node(node_id, host)
+        if locked is not None:
+            return locked
+        current = dbapi.get_node_by_id(node_id)
         if current["reservation"] is None:
             # Released between our UPDATE and our read: try again at once.
-            raise exceptions.NodeLocked(node=node["uuid"], host="(just released)")
-        raise exceptions.NodeLocked(node=node["uuid"], host=current["reservation"])
+            raise exceptions.NodeLocked(node=current["uuid"], host="(just released)")
+        raise exceptions.NodeLocked(node=current["uuid"], host=current["reservation"])
 
     return reserve()
 
@@ -161,9 +170,12 @@ def acquire(
 ) -> Iterator[Task]:
     """A task on the node; exclusive (locked) unless ``shared``."""
     host = host or CONF.host
-    node = _load(node_ident)
-    if not shared:
-        node = _reserve(node, host)
+    if shared:
+        node = _load(node_ident)
+    else:
+        # The reservation reads the node back in its own transaction: no read before it.
+        node_id = node_ident if isinstance(node_ident, int) else _load(node_ident)["id"]
+        node = _reserve(node_id, host)
     task = Task(context, node, host, shared, purpose)
     try:
         yield task

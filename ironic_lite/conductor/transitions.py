@@ -19,23 +19,33 @@ _UNSET = object()
 _SAME_FLOW = frozenset({"wait", "hold", "resume", "unhold"})
 
 
+def _event(
+    task: Task, event: str, severity: str, event_type: str, state: str, target: str | None
+) -> dict | None:
+    """The node history record of ``event`` (None when history is turned off)."""
+    if not CONF.conductor.node_history:
+        return None
+    return {
+        "event": event,
+        "event_type": event_type,
+        "severity": severity,
+        "conductor": task.host,
+        "user": task.context.user,
+        "project": task.context.project,
+        "state": state,
+        "target_provision_state": target,
+    }
+
+
 def history(
     task: Task, event: str, severity: str = "INFO", event_type: str = "provisioning"
 ) -> None:
-    if not CONF.conductor.node_history:
-        return
     node = task.node
-    dbapi.record_history(
-        node["id"],
-        event=event,
-        event_type=event_type,
-        severity=severity,
-        conductor=task.host,
-        user=task.context.user,
-        project=task.context.project,
-        state=node["provision_state"],
-        target_provision_state=node["target_provision_state"],
+    record = _event(
+        task, event, severity, event_type, node["provision_state"], node["target_provision_state"]
     )
+    if record is not None:
+        dbapi.record_history(node["id"], **record)
 
 
 def check(task: Task, event: str, action: str | None = None) -> str:
@@ -63,8 +73,8 @@ def advance(
     values["target_provision_state"] = target
     if last_error is not _UNSET:
         values["last_error"] = last_error
-    task.save(**values)
-    history(task, note or f"{old} -> {new} ({event})")
+    record = _event(task, note or f"{old} -> {new} ({event})", "INFO", "provisioning", new, target)
+    task.save(history=record, **values)
     return new
 
 
@@ -76,7 +86,7 @@ def fail(task: Task, reason: str, *, event: str = "fail", fault: str | None = No
     values: dict = {"provision_state": new, "target_provision_state": None, "last_error": reason}
     if fault:
         values.update(fault=fault, maintenance=True, maintenance_reason=reason)
-    task.save(**values)
+    record = _event(task, f"{old} -> {new}: {reason}", "ERROR", "provisioning", new, None)
+    task.save(history=record, **values)
     LOG.warning("Node %s: %s -> %s: %s", task.node["uuid"], old, new, reason)
-    history(task, f"{old} -> {new}: {reason}", severity="ERROR")
     return new

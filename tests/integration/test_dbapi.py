@@ -494,9 +494,12 @@ def test_traits(db):
 # --- locks -----------------------------------------------------------------------------------
 def test_reserve_and_release(db):
     node = make_node()
-    assert dbapi.reserve_node(node["id"], "host-a") is True
-    assert dbapi.reserve_node(node["id"], "host-b") is False
-    assert dbapi.reserve_node(node["id"], "host-a") is False, "the lock is not re-entrant"
+    locked = dbapi.reserve_node(node["id"], "host-a")
+    assert locked["reservation"] == "host-a" and locked["uuid"] == node["uuid"]
+    assert dbapi.reserve_node(node["id"], "host-b") is None
+    assert dbapi.reserve_node(node["id"], "host-a") is None, "the lock is not re-entrant"
+    with pytest.raises(exceptions.NodeNotFound):
+        dbapi.reserve_node(node["id"] + 1000, "host-a")
     assert dbapi.get_node_by_id(node["id"])["reservation"] == "host-a"
     assert dbapi.release_node(node["id"], "host-b") is False
     assert dbapi.release_node(node["id"], "host-a") is True
@@ -512,11 +515,33 @@ def test_reserve_and_release(db):
     assert uuids(dbapi.list_nodes({"reserved": True})[0]) == [nodes[3]["uuid"]]
 
 
+def test_locked_update_writes_history_in_the_same_transaction(db):
+    node = make_node()
+    locked = dbapi.reserve_node(node["id"], "host-a")
+    event = {"event": "enroll -> verifying (manage)", "conductor": "host-a", "state": "verifying"}
+    mine = dbapi.update_locked_node(
+        locked, "host-a", {"provision_state": "verifying", "extra": {"k": 1}}, history=event
+    )
+    stored = dbapi.get_node_by_id(node["id"])
+    for key in ("provision_state", "extra", "revision", "reservation"):
+        assert mine[key] == stored[key], key
+    assert stored["provision_updated_at"] is not None
+    events, _ = dbapi.list_history(node["id"])
+    assert [(e["event"], e["conductor"]) for e in events] == [(event["event"], "host-a")]
+
+    assert dbapi.release_node(node["id"], "host-a")
+    with pytest.raises(exceptions.NodeLocked):
+        dbapi.update_locked_node(mine, "host-a", {"provision_state": "manageable"},
+                                 history={"event": "must not be recorded"})  # fmt: skip
+    assert dbapi.get_node_by_id(node["id"])["provision_state"] == "verifying"
+    assert len(dbapi.list_history(node["id"])[0]) == 1
+
+
 def test_two_hosts_racing_for_a_lock_exactly_one_wins(db):
     node = make_node()
     for _ in range(10):
-        won = race([lambda: dbapi.reserve_node(node["id"], "a"),
-                    lambda: dbapi.reserve_node(node["id"], "b")])  # fmt: skip
+        won = race([lambda: dbapi.reserve_node(node["id"], "a") is not None,
+                    lambda: dbapi.reserve_node(node["id"], "b") is not None])  # fmt: skip
         assert sorted(won) == [False, True]
         winner = "a" if won[0] else "b"
         assert dbapi.get_node_by_id(node["id"])["reservation"] == winner

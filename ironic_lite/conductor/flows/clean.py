@@ -30,22 +30,24 @@ def start_automated(task: Task, event: str = "provide") -> None:
         else []
     )
     target = states.MANAGEABLE if task.node["retired"] else states.AVAILABLE
-    transitions.advance(task, event, target=target, last_error=None)
-    task.remember(
+    info = task.with_info(
         clean_steps=step_list, clean_step_index=0, clean_manual=False, clean_disable_ramdisk=False
     )
+    transitions.advance(task, event, target=target, last_error=None, driver_internal_info=info)
 
 
 def start_manual(task: Task, clean_steps: list[dict], disable_ramdisk: bool = False) -> None:
     """Begin manual cleaning with the steps the operator asked for (checked here: a bad
     step name is a 400 before the node moves)."""
     step_list = steps.requested(task, "clean", clean_steps)
-    transitions.advance(task, "clean", target=states.MANAGEABLE, last_error=None)
-    task.remember(
+    info = task.with_info(
         clean_steps=step_list,
         clean_step_index=0,
         clean_manual=True,
         clean_disable_ramdisk=bool(disable_ramdisk),
+    )
+    transitions.advance(
+        task, "clean", target=states.MANAGEABLE, last_error=None, driver_internal_info=info
     )
 
 
@@ -56,11 +58,11 @@ def run(task: Task, stopping=None) -> None:
     if not runner.run_steps(task, "clean", step_list, index, stopping, fault=FAULT):
         return
     manual = task.node["driver_internal_info"].get("clean_manual")
-    task.remember(clean_manual=None, clean_disable_ramdisk=None)
+    info = task.with_info(clean_manual=None, clean_disable_ramdisk=None)
     if manual or task.node["target_provision_state"] == states.MANAGEABLE:
-        transitions.advance(task, "manage", note="manual cleaning done")
+        transitions.advance(task, "manage", note="manual cleaning done", driver_internal_info=info)
     else:
-        transitions.advance(task, "done", note="cleaning done")
+        transitions.advance(task, "done", note="cleaning done", driver_internal_info=info)
 
 
 resume = run

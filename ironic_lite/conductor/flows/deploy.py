@@ -43,8 +43,8 @@ def start(task: Task, event: str, configdrive=None, deploy_steps=None) -> None:
     changes = {}
     if configdrive is not None:
         changes["instance_info"] = dict(task.node["instance_info"] or {}, configdrive=configdrive)
+    changes["driver_internal_info"] = task.with_info(deploy_steps=step_list, deploy_step_index=0)
     transitions.advance(task, event, target=states.ACTIVE, last_error=None, **changes)
-    task.remember(deploy_steps=step_list, deploy_step_index=0)
 
 
 def run(task: Task, stopping=None) -> None:

@@ -19,17 +19,19 @@ def start(task: Task, service_steps: list[dict], disable_ramdisk: bool = False) 
             err='"service_steps" is required when setting target provision state to service'
         )
     step_list = steps.requested(task, "service", service_steps)
-    transitions.advance(task, "service", target=states.ACTIVE, last_error=None)
-    task.remember(
+    info = task.with_info(
         service_steps=step_list, service_step_index=0, service_disable_ramdisk=bool(disable_ramdisk)
+    )
+    transitions.advance(
+        task, "service", target=states.ACTIVE, last_error=None, driver_internal_info=info
     )
 
 
 def run(task: Task, stopping=None) -> None:
     step_list, index = steps.saved_progress(task.node, "service")
     if runner.run_steps(task, "service", step_list, index or 0, stopping, fault=FAULT):
-        task.remember(service_disable_ramdisk=None)
-        transitions.advance(task, "done", note="servicing done")
+        info = task.with_info(service_disable_ramdisk=None)
+        transitions.advance(task, "done", note="servicing done", driver_internal_info=info)
 
 
 resume = run

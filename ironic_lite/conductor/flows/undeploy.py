@@ -26,9 +26,15 @@ def run(task: Task, stopping=None) -> None:
         hook = getattr(task.driver.deploy, "tear_down", None)
         if hook is not None:
             hook(task)
-        task.save(instance_info={}, instance_uuid=None, instance_name=None)
-        info = {k: None for k in ("deploy_steps", "deploy_step_index", "agent_url", "agent_token")}
-        task.remember(**info)
+        forget = {
+            k: None for k in ("deploy_steps", "deploy_step_index", "agent_url", "agent_token")
+        }
+        task.save(
+            instance_info={},
+            instance_uuid=None,
+            instance_name=None,
+            driver_internal_info=task.with_info(**forget),
+        )
 
     if runner.guarded(task, "Tearing down the instance", tear_down):
         clean.start_automated(task, event="clean")

@@ -27,22 +27,32 @@ def record_history(
     duration_seconds: int | None = None,
 ) -> None:
     with session.writer() as conn:
-        conn.execute(
-            insert(H).values(
-                uuid=new_uuid(),
-                node_id=node_id,
-                event=(event or "")[:_EVENT_MAX],
-                event_type=event_type,
-                severity=severity,
-                conductor=conductor,
-                user=user,
-                project=project,
-                state=state,
-                target_provision_state=target_provision_state,
-                duration_seconds=duration_seconds,
-                created_at=models.utcnow(),
-            )
+        insert_history(
+            conn,
+            node_id,
+            event=event,
+            event_type=event_type,
+            severity=severity,
+            conductor=conductor,
+            user=user,
+            project=project,
+            state=state,
+            target_provision_state=target_provision_state,
+            duration_seconds=duration_seconds,
         )
+
+
+def insert_history(conn, node_id: int, *, event: str, **fields) -> None:
+    """Record an event inside the caller's transaction (see ``record_history``)."""
+    conn.execute(
+        insert(H).values(
+            uuid=new_uuid(),
+            node_id=node_id,
+            event=(event or "")[:_EVENT_MAX],
+            created_at=models.utcnow(),
+            **{"event_type": "provisioning", "severity": "INFO", **fields},
+        )
+    )
 
 
 def list_history(

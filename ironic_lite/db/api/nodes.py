@@ -18,6 +18,7 @@ from ironic_lite.db.api._common import (
     rows_to_dicts,
     split_page,
 )
+from ironic_lite.db.api.history import insert_history
 
 __all__ = [
     "get_node_by_id",
@@ -29,6 +30,7 @@ __all__ = [
     "count_nodes",
     "create_node",
     "update_node",
+    "update_locked_node",
     "destroy_node",
     "get_node_traits",
     "set_node_traits",
@@ -310,12 +312,7 @@ def update_node(
     ``unless_reserved`` refuses it while a conductor holds the node's lock; ``expected`` adds
     column == value conditions. A refused update raises; the caller decides whether to retry.
     """
-    values = dict(changes)
-    if "conductor_group" in values and values["conductor_group"] is not None:
-        values["conductor_group"] = values["conductor_group"].lower()
-    values.setdefault("updated_at", models.utcnow())
-    if "provision_state" in values and "provision_updated_at" not in values:
-        values["provision_updated_at"] = values["updated_at"]
+    values = _update_values(changes)
     stmt = update(N).where(N.c.id == node_id).values(revision=N.c.revision + 1, **values)
     if expected_revision is not None:
         stmt = stmt.where(N.c.revision == expected_revision)
@@ -336,6 +333,46 @@ def update_node(
     except exc.IntegrityError as e:
         raise_for_integrity(e, N, values, _CONFLICTS)
     return node
+
+
+def _update_values(changes: dict) -> dict:
+    values = dict(changes)
+    if "conductor_group" in values and values["conductor_group"] is not None:
+        values["conductor_group"] = values["conductor_group"].lower()
+    values.setdefault("updated_at", models.utcnow())
+    if "provision_state" in values and "provision_updated_at" not in values:
+        values["provision_updated_at"] = values["updated_at"]
+    return values
+
+
+def update_locked_node(node: dict, host: str, changes: dict, history: dict | None = None) -> dict:
+    """Write ``changes`` to a node that ``host`` holds locked; return the node as it now is.
+
+    Nothing else writes a locked node (field updates and power sync refuse while
+    ``reservation`` is set), so the result is the caller's copy plus the changes, without
+    reading the row back. ``history`` (keyword arguments of ``record_history``) is recorded in
+    the same transaction. NodeLocked if the lock is no longer ``host``'s.
+    """
+    values = _update_values(changes)
+    stmt = (
+        update(N)
+        .where(N.c.id == node["id"], N.c.reservation == host)
+        .values(revision=N.c.revision + 1, **values)
+    )
+    try:
+        with session.writer() as conn:
+            if conn.execute(stmt).rowcount != 1:
+                current = _get(conn, "id", node["id"], with_traits=False)
+                if current is None:
+                    raise exceptions.NodeNotFound(node=node["uuid"])
+                raise exceptions.NodeLocked(
+                    node=node["uuid"], host=current["reservation"] or "(nobody)"
+                )
+            if history is not None:
+                insert_history(conn, node["id"], **history)
+    except exc.IntegrityError as e:
+        raise_for_integrity(e, N, values, _CONFLICTS)
+    return {**node, **values, "revision": node["revision"] + 1}
 
 
 def destroy_node(node_id: int) -> None:
@@ -423,17 +460,20 @@ def _touch(conn, node_id: int) -> None:
 
 
 # --- locks -----------------------------------------------------------------------------------
-def reserve_node(node_id: int, host: str) -> bool:
-    """Take the node's lock for ``host``: one atomic conditional UPDATE."""
+def reserve_node(node_id: int, host: str) -> dict | None:
+    """Take the node's lock for ``host`` with one atomic conditional UPDATE.
+
+    Returns the locked node (read in the same transaction), or None when someone else holds
+    the lock. NodeNotFound if there is no such node.
+    """
     with session.writer() as conn:
-        return (
-            conn.execute(
-                update(N)
-                .where(N.c.id == node_id, N.c.reservation.is_(None))
-                .values(reservation=host)
-            ).rowcount
-            == 1
-        )
+        taken = conn.execute(
+            update(N).where(N.c.id == node_id, N.c.reservation.is_(None)).values(reservation=host)
+        ).rowcount
+        node = _get(conn, "id", node_id)
+    if node is None:
+        raise exceptions.NodeNotFound(node=node_id)
+    return node if taken == 1 else None
 
 
 def release_node(node_id: int, host: str) -> bool:
