@@ -99,6 +99,36 @@ class Task:
         self.node = dbapi.get_node_by_id(self.node["id"])
         return self.node
 
+    # --- what the BIOS and firmware interfaces read from the machine --------------------------
+    @property
+    def bios_settings(self) -> list[dict]:
+        """The node's stored BIOS settings (with their registry fields), by name."""
+        return dbapi.list_bios_settings(self.node["id"])
+
+    def store_bios_settings(self, settings: list[dict], replace: bool = True) -> list[dict]:
+        """Store BIOS settings ``[{"name", "value", <registry fields>...}]``; all of them.
+
+        ``replace``: ``settings`` is everything the machine has (others are deleted), as a
+        cache read gives it; otherwise only the named settings and given fields change.
+        """
+        if self.shared:
+            raise RuntimeError(f"shared task for {self.purpose} tried to store BIOS settings")
+        return dbapi.set_bios_settings(self.node["id"], settings, replace=replace)
+
+    @property
+    def firmware_components(self) -> list[dict]:
+        """The node's stored firmware components and versions."""
+        return dbapi.list_firmware_components(self.node["id"])
+
+    def store_firmware_components(self, components: list[dict], replace: bool = True) -> list[dict]:
+        """Store firmware components ``[{"component", "current_version", ...}]``; all of them.
+
+        ``replace`` as for store_bios_settings; a component's initial_version is kept once set.
+        """
+        if self.shared:
+            raise RuntimeError(f"shared task for {self.purpose} tried to store firmware components")
+        return dbapi.set_firmware_components(self.node["id"], components, replace=replace)
+
     # --- lock hand-over ----------------------------------------------------------------------
     def spawn_after(
         self, spawn: Callable[..., object], fn: Callable[..., object], *args, **kwargs

@@ -3,11 +3,18 @@
 A hardware type composes one implementation per interface type; a feature a hardware type
 lacks is a ``No*`` implementation that answers every call with UnsupportedDriverExtension, so
 callers never test for None.
+
+Steps are interface methods marked with ``@step``, which names the kinds of flow the method
+is a step of (one kind, or several at once) and stores a frozen StepSpec per kind on the
+function; ``conductor.steps`` collects them from a node's interfaces::
+
+    @step(("clean", "deploy", "service"), priority=0, argsinfo={"settings": {...}})
+    def apply_configuration(self, task, settings): ...
 """
 
 import abc
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from ironic_lite.common import exceptions
@@ -30,7 +37,7 @@ class StepSpec:
 
 
 def step(
-    kind: str,
+    kinds: str | Iterable[str],
     priority: int = 0,
     *,
     argsinfo: Mapping[str, Mapping[str, Any]] | None = None,
@@ -38,17 +45,27 @@ def step(
     requires_ramdisk: bool = False,
     rerunnable: bool = False,
 ) -> Callable:
-    """Declare a driver method as a ``kind`` step (stack the decorator for several kinds).
+    """Declare a driver method as a step of one kind or several, with one decorator.
 
-    ``priority`` 0 means the step only runs when requested by name; ``argsinfo`` maps argument
-    names to ``{"description": ..., "required": bool}``.
+    ``kinds`` is a kind (``"clean"``) or several (``("clean", "deploy", "service")``): the
+    method gets one StepSpec per kind, all with the same attributes. Stacking the decorator
+    still works and is how a method takes different attributes per kind (for a kind named
+    twice, the outer decorator wins). ``priority`` 0 means the step only runs when requested by
+    name; ``argsinfo`` maps argument names to ``{"description": ..., "required": bool}``.
     """
-    if kind not in STEP_KINDS:
-        raise ValueError(f"unknown step kind {kind!r}")
+    wanted = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    if not wanted:
+        raise ValueError("a step needs at least one kind")
+    for kind in wanted:
+        if kind not in STEP_KINDS:
+            raise ValueError(f"unknown step kind {kind!r}; known: {', '.join(STEP_KINDS)}")
 
     def decorate(fn):
         specs = dict(getattr(fn, "_step_specs", {}))
-        specs[kind] = StepSpec(kind, priority, argsinfo, abortable, requires_ramdisk, rerunnable)
+        for kind in wanted:
+            specs[kind] = StepSpec(
+                kind, priority, argsinfo, abortable, requires_ramdisk, rerunnable
+            )
         fn._step_specs = specs
         return fn
 
@@ -209,12 +226,175 @@ class VendorInterface(_Simple):
         return getattr(self, method)(task, **(info or {}))
 
 
-class BIOSInterface(_Simple):
+def _require_step_declarations(cls: type, names: tuple[str, ...]) -> None:
+    """TypeError unless each of ``names`` that ``cls`` defines itself is marked ``@step``.
+
+    A step method overridden without its decorator would silently stop being offered.
+    """
+    for name in names:
+        fn = cls.__dict__.get(name)
+        if fn is not None and not getattr(fn, "_step_specs", None):
+            raise TypeError(f"{cls.__name__}.{name} must be declared with @step")
+
+
+# What every BIOS implementation declares for its steps (the argsinfo is part of the contract:
+# deploy templates and runbooks written for one BIOS implementation work with another).
+BIOS_STEP_KINDS = ("clean", "deploy", "service")
+BIOS_APPLY_ARGSINFO: Mapping[str, Mapping[str, Any]] = {
+    "settings": {
+        "description": 'A list of {"name": <setting name>, "value": <new value>} objects; '
+        "names and values as the node's BIOS settings list them.",
+        "required": True,
+    }
+}
+
+
+class BIOSInterface(BaseInterface):
+    """BIOS settings of a node: read them into the database, change them, reset them.
+
+    The contract, for the fake implementation and for real ones (Redfish) alike:
+
+    - ``cache_bios_settings(task)`` reads the settings (with their registry: type, allowed
+      values, bounds, read-only ...) from the machine and stores them with
+      ``task.store_bios_settings(settings, replace=True)``. The conductor calls it after
+      verifying a node and at the end of cleaning; it must not change the machine. Errors are
+      typed IronicLiteErrors; the flows log them and carry on.
+    - ``apply_configuration(task, settings)`` and ``factory_reset(task)`` are steps of
+      ``BIOS_STEP_KINDS`` with priority 0 (they run only when asked for by name), declared
+      with ``@step(BIOS_STEP_KINDS, priority=0, argsinfo=...)``. ``settings`` is checked with
+      ``bios_settings_arg``; a setting the machine does not have, a read-only one or a value
+      its registry does not allow raises InvalidParameterValue naming the setting, before
+      anything changes. When they return, the stored settings show what the machine now
+      has. An implementation whose BMC applies settings on the next boot reboots the node
+      (or returns ``conductor.steps.Outcome.WAIT`` and finishes in a later step).
+    """
+
     interface_type = "bios"
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _require_step_declarations(cls, ("apply_configuration", "factory_reset"))
 
-class FirmwareInterface(_Simple):
+    @abc.abstractmethod
+    def cache_bios_settings(self, task) -> None:
+        """Store the machine's current BIOS settings and registry for the node."""
+
+    @abc.abstractmethod
+    def apply_configuration(self, task, settings: list[dict]) -> object:
+        """Step: set the named settings to the given values (only those)."""
+
+    @abc.abstractmethod
+    def factory_reset(self, task) -> object:
+        """Step: restore every setting to the vendor's default."""
+
+
+def bios_settings_arg(settings: object) -> list[dict]:
+    """``settings`` of apply_configuration as ``[{"name": str, "value": ...}]``, or
+    InvalidParameterValue naming what is wrong (shared by every BIOS implementation)."""
+    if not isinstance(settings, list) or not settings:
+        raise exceptions.InvalidParameterValue(
+            err='apply_configuration needs "settings" as a non-empty list of '
+            '{"name": ..., "value": ...} objects'
+        )
+    result = []
+    for index, item in enumerate(settings):
+        if not isinstance(item, dict) or set(item) != {"name", "value"}:
+            raise exceptions.InvalidParameterValue(
+                err=f"BIOS setting #{index} of apply_configuration must be an object with "
+                f'exactly "name" and "value", not {item!r}'
+            )
+        name, value = item["name"], item["value"]
+        if not isinstance(name, str) or not name:
+            raise exceptions.InvalidParameterValue(
+                err=f"BIOS setting #{index} of apply_configuration has no valid name: {name!r}"
+            )
+        if not isinstance(value, str | int | bool):
+            raise exceptions.InvalidParameterValue(
+                err=f"BIOS setting {name} must have a string, integer or boolean value, "
+                f"not {value!r}"
+            )
+        result.append({"name": name, "value": value})
+    return result
+
+
+FIRMWARE_STEP_KINDS = ("clean", "service")
+FIRMWARE_UPDATE_ARGSINFO: Mapping[str, Mapping[str, Any]] = {
+    "settings": {
+        "description": 'A list of {"component": <name>, "url": <image URL>, "checksum": '
+        '<optional>, "wait": <optional seconds to wait after the update>, "version": '
+        "<optional version the image carries>} objects, flashed in order.",
+        "required": True,
+    }
+}
+_FIRMWARE_KEYS = {"component", "url", "checksum", "wait", "version"}
+
+
+class FirmwareInterface(BaseInterface):
+    """Firmware of a node's components (bios, bmc, nics ...): read versions, flash images.
+
+    - ``cache_firmware_components(task)`` reads each component and its version from the
+      machine and stores them with ``task.store_firmware_components(components)``; called
+      with cache_bios_settings (after verify, at the end of cleaning). A component's
+      ``initial_version`` is the first version ever stored for it and never changes.
+    - ``update(task, settings)`` is a step of ``FIRMWARE_STEP_KINDS`` (priority 0), settings
+      checked with ``firmware_settings_arg``. An unknown component raises
+      InvalidParameterValue naming it before anything is flashed; after each flash the
+      component's ``current_version`` and ``last_version_flashed`` are stored.
+    """
+
     interface_type = "firmware"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _require_step_declarations(cls, ("update",))
+
+    @abc.abstractmethod
+    def cache_firmware_components(self, task) -> None:
+        """Store the machine's firmware components and their current versions."""
+
+    @abc.abstractmethod
+    def update(self, task, settings: list[dict]) -> object:
+        """Step: flash each listed image onto its component, in order."""
+
+
+def firmware_settings_arg(settings: object) -> list[dict]:
+    """``settings`` of firmware update checked: each has a component and a URL, ``wait`` is
+    a non-negative integer, nothing unknown; else InvalidParameterValue naming the item."""
+    if not isinstance(settings, list) or not settings:
+        raise exceptions.InvalidParameterValue(
+            err='firmware update needs "settings" as a non-empty list of '
+            '{"component": ..., "url": ...} objects'
+        )
+    result = []
+    for index, item in enumerate(settings):
+        if not isinstance(item, dict):
+            raise exceptions.InvalidParameterValue(
+                err=f"Firmware setting #{index} must be an object, not {item!r}"
+            )
+        label = item.get("component") if isinstance(item.get("component"), str) else f"#{index}"
+        unknown = sorted(set(item) - _FIRMWARE_KEYS)
+        if unknown:
+            raise exceptions.InvalidParameterValue(
+                err=f"Firmware setting {label} has unknown key(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(_FIRMWARE_KEYS))}"
+            )
+        for key in ("component", "url"):
+            if not isinstance(item.get(key), str) or not item[key]:
+                raise exceptions.InvalidParameterValue(
+                    err=f'Firmware setting {label} needs "{key}" as a non-empty string'
+                )
+        for key in ("checksum", "version"):
+            if key in item and (not isinstance(item[key], str) or not item[key]):
+                raise exceptions.InvalidParameterValue(
+                    err=f'Firmware setting {label}: "{key}" must be a non-empty string'
+                )
+        wait = item.get("wait")
+        if wait is not None and (not isinstance(wait, int) or isinstance(wait, bool) or wait < 0):
+            raise exceptions.InvalidParameterValue(
+                err=f'Firmware setting {label}: "wait" must be a non-negative integer of seconds'
+            )
+        result.append(dict(item))
+    return result
 
 
 def unsupported(interface_type: str, name: str) -> type[BaseInterface]:

@@ -7,7 +7,9 @@ reads and actions fail with that text (for trying out power-failure handling).
 """
 
 import random
+import re
 import time
+import urllib.parse
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.conf import CONF
@@ -186,41 +188,227 @@ class FakeVendor(base.VendorInterface):
         return {"node": task.node["uuid"], "received": info}
 
 
+# The BIOS of every fake machine as it leaves the factory: a few settings of each registry
+# type, shaped like what a Redfish BMC reports (Bios.Attributes plus its AttributeRegistry).
+DEFAULT_BIOS_SETTINGS: tuple[dict, ...] = (
+    {
+        "name": "BootMode",
+        "value": "Uefi",
+        "attribute_type": "Enumeration",
+        "allowable_values": ["Uefi", "Bios"],
+        "read_only": False,
+        "reset_required": True,
+    },
+    {
+        "name": "ProcTurboMode",
+        "value": "Enabled",
+        "attribute_type": "Enumeration",
+        "allowable_values": ["Enabled", "Disabled"],
+        "read_only": False,
+        "reset_required": True,
+    },
+    {
+        "name": "ProcVirtualization",
+        "value": "Enabled",
+        "attribute_type": "Enumeration",
+        "allowable_values": ["Enabled", "Disabled"],
+        "read_only": False,
+        "reset_required": True,
+    },
+    {
+        "name": "SriovGlobalEnable",
+        "value": "false",
+        "attribute_type": "Boolean",
+        "read_only": False,
+        "reset_required": True,
+    },
+    {
+        "name": "AcPwrRcvryUserDelay",
+        "value": "60",
+        "attribute_type": "Integer",
+        "lower_bound": 60,
+        "upper_bound": 600,
+        "read_only": False,
+        "reset_required": False,
+    },
+    {
+        "name": "AssetTag",
+        "value": "",
+        "attribute_type": "String",
+        "min_length": 0,
+        "max_length": 32,
+        "read_only": False,
+        "reset_required": False,
+        "unique": True,
+    },
+    {
+        "name": "SystemMemorySize",
+        "value": "64 GB",
+        "attribute_type": "String",
+        "read_only": True,
+        "reset_required": False,
+    },
+)
+
+
+def _bios_value(setting: dict, value) -> str:
+    """``value`` as the fake BIOS stores it for ``setting``, or InvalidParameterValue naming
+    the setting when its registry does not allow it."""
+    name, kind = setting["name"], setting["attribute_type"]
+
+    def refuse(why: str):
+        raise exceptions.InvalidParameterValue(
+            err=f"Invalid value {value!r} for BIOS setting {name}: {why}"
+        )
+
+    if kind == "Boolean":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if str(value).lower() not in ("true", "false"):
+            refuse("expected true or false")
+        return str(value).lower()
+    if kind == "Integer":
+        if isinstance(value, bool):
+            refuse("expected an integer")
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            refuse("expected an integer")
+        low, high = setting["lower_bound"], setting["upper_bound"]
+        if (low is not None and number < low) or (high is not None and number > high):
+            refuse(f"expected {low} to {high}")
+        return str(number)
+    text = str(value)
+    if kind == "Enumeration" and text not in (setting["allowable_values"] or []):
+        refuse(f"allowed values are {', '.join(setting['allowable_values'] or [])}")
+    if kind == "String":
+        low, high = setting["min_length"], setting["max_length"]
+        if (low is not None and len(text) < low) or (high is not None and len(text) > high):
+            refuse(f"expected {low} to {high} characters")
+    return text
+
+
 class FakeBIOS(base.BIOSInterface):
-    @base.step(
-        "clean",
-        priority=0,
-        rerunnable=True,
-        argsinfo={"settings": {"description": "list of {name, value}", "required": True}},
-    )
-    @base.step(
-        "deploy",
-        priority=0,
-        rerunnable=True,
-        argsinfo={"settings": {"description": "list of {name, value}", "required": True}},
-    )
-    @base.step(
-        "service",
-        priority=0,
-        rerunnable=True,
-        argsinfo={"settings": {"description": "list of {name, value}", "required": True}},
-    )
+    """A BIOS kept in the database: the stored settings are the fake machine's settings.
+
+    A node gets DEFAULT_BIOS_SETTINGS the first time its settings are cached (verify, end of
+    cleaning); from then on the stored rows are what the "machine" has, so caching again
+    writes nothing, apply_configuration changes them after checking them against their
+    registry, and factory_reset puts the defaults back.
+    """
+
+    @staticmethod
+    def _machine_settings(task) -> list[dict]:
+        """The fake machine's settings: the stored ones, the defaults on first use."""
+        return task.bios_settings or task.store_bios_settings(
+            [dict(s) for s in DEFAULT_BIOS_SETTINGS]
+        )
+
+    def cache_bios_settings(self, task) -> None:
+        self._machine_settings(task)
+
+    @base.step(base.BIOS_STEP_KINDS, priority=0, rerunnable=True, argsinfo=base.BIOS_APPLY_ARGSINFO)
     def apply_configuration(self, task, settings: list) -> None:
+        """Check every requested setting against the registry, then change them together."""
+        requested = base.bios_settings_arg(settings)
         sleep_for("bios_delay")
+        registry = {s["name"]: s for s in self._machine_settings(task)}
+        changes = []
+        for item in requested:
+            setting = registry.get(item["name"])
+            if setting is None:
+                raise exceptions.InvalidParameterValue(
+                    err=f"Node {task.node['uuid']} has no BIOS setting {item['name']}; it has "
+                    f"{', '.join(sorted(registry))}"
+                )
+            if setting["read_only"]:
+                raise exceptions.InvalidParameterValue(
+                    err=f"BIOS setting {item['name']} is read-only"
+                )
+            changes.append({"name": item["name"], "value": _bios_value(setting, item["value"])})
+        task.store_bios_settings(changes, replace=False)
+
+    @base.step(base.BIOS_STEP_KINDS, priority=0, rerunnable=True)
+    def factory_reset(self, task) -> None:
+        """Every setting back to DEFAULT_BIOS_SETTINGS."""
+        sleep_for("bios_delay")
+        task.store_bios_settings([dict(s) for s in DEFAULT_BIOS_SETTINGS])
+
+
+# The firmware of every fake machine before anything is flashed.
+DEFAULT_FIRMWARE: tuple[dict, ...] = (
+    {"component": "bios", "current_version": "2.19.1", "vendor": "Fake Systems Inc."},
+    {"component": "bmc", "current_version": "7.10.30.00", "vendor": "Fake Systems Inc."},
+    {"component": "nic", "current_version": "22.31.6", "vendor": "Fake Networks Ltd."},
+)
+# A version in an image's file name: "bmc-7.10.50.00.bin", "BIOS_2.20.0_A00.EXE".
+_VERSION_IN_NAME = re.compile(r"(\d+(?:\.\d+)+)")
+
+
+def image_version(item: dict) -> str:
+    """The version a firmware image carries: ``version`` if given, else the first dotted
+    number in the file name of ``url``; InvalidParameterValue naming the component if none."""
+    if "version" in item:
+        version = item["version"]
+    else:
+        file_name = urllib.parse.urlsplit(item["url"]).path.rsplit("/", 1)[-1]
+        match = _VERSION_IN_NAME.search(file_name)
+        if match is None:
+            raise exceptions.InvalidParameterValue(
+                err=f"Cannot tell the version of the {item['component']} firmware image "
+                f'{item["url"]}: give "version", or a URL whose file name carries one '
+                "(e.g. bmc-7.10.50.00.bin)"
+            )
+        version = match.group(1)
+    if len(version) > 255:
+        raise exceptions.InvalidParameterValue(
+            err=f"Firmware version for {item['component']} is longer than 255 characters"
+        )
+    return version
 
 
 class FakeFirmware(base.FirmwareInterface):
+    """Firmware kept in the database, like FakeBIOS: components bios, bmc and nic.
+
+    ``update`` takes each image's version from its ``version`` key, or else from the image
+    URL's file name (see image_version); it verifies no checksum and does not wait ``wait``
+    seconds (``[fake] firmware_delay`` plays the flashing time).
+    """
+
+    @staticmethod
+    def _machine_components(task) -> list[dict]:
+        """The fake machine's components: the stored ones, the defaults on first use."""
+        return task.firmware_components or task.store_firmware_components(
+            [dict(c) for c in DEFAULT_FIRMWARE]
+        )
+
+    def cache_firmware_components(self, task) -> None:
+        self._machine_components(task)
+
     @base.step(
-        "clean",
+        base.FIRMWARE_STEP_KINDS,
         priority=0,
         rerunnable=True,
-        argsinfo={"settings": {"description": "list of firmware images", "required": True}},
-    )
-    @base.step(
-        "service",
-        priority=0,
-        rerunnable=True,
-        argsinfo={"settings": {"description": "list of firmware images", "required": True}},
+        argsinfo=base.FIRMWARE_UPDATE_ARGSINFO,
     )
     def update(self, task, settings: list) -> None:
+        """Check every image names a known component and a version, then flash them."""
+        requested = base.firmware_settings_arg(settings)
+        known = {c["component"] for c in self._machine_components(task)}
+        flashed = []
+        for item in requested:
+            if item["component"] not in known:
+                raise exceptions.InvalidParameterValue(
+                    err=f"Node {task.node['uuid']} has no firmware component "
+                    f"{item['component']}; it has {', '.join(sorted(known))}"
+                )
+            version = image_version(item)
+            flashed.append(
+                {
+                    "component": item["component"],
+                    "current_version": version,
+                    "last_version_flashed": version,
+                }
+            )
         sleep_for("firmware_delay")
+        task.store_firmware_components(flashed, replace=False)

@@ -20,9 +20,21 @@ class NoopStorage(base.StorageInterface):
     """Local disks only; no volume to attach."""
 
 
-NoBIOS = base.unsupported("bios", "no-bios")
+class NoBIOS(base.unsupported("bios", "no-bios")):
+    """No BIOS management: steps are refused, and there is nothing to cache."""
+
+    def cache_bios_settings(self, task) -> None:
+        return None
+
+
+class NoFirmware(base.unsupported("firmware", "no-firmware")):
+    """No firmware management: updates are refused, and there is nothing to cache."""
+
+    def cache_firmware_components(self, task) -> None:
+        return None
+
+
 NoConsole = base.unsupported("console", "no-console")
-NoFirmware = base.unsupported("firmware", "no-firmware")
 NoInspect = base.unsupported("inspect", "no-inspect")
 NoRAID = base.unsupported("raid", "no-raid")
 NoRescue = base.unsupported("rescue", "no-rescue")

@@ -101,7 +101,7 @@ def test_inspect_adopt_rescue_and_service(sdk):
             {
                 "interface": "bios",
                 "step": "apply_configuration",
-                "args": {"settings": [{"name": "x", "value": "y"}]},
+                "args": {"settings": [{"name": "ProcTurboMode", "value": "Disabled"}]},
             }
         ],
     )
@@ -215,7 +215,7 @@ def test_deploy_steps_from_the_user_run(sdk):
                 "interface": "bios",
                 "step": "apply_configuration",
                 "priority": 150,
-                "args": {"settings": [{"name": "a", "value": "b"}]},
+                "args": {"settings": [{"name": "AssetTag", "value": "rack-7"}]},
             }
         ],
     )

@@ -8,7 +8,7 @@ any failure -> clean failed, in maintenance with fault "clean failure"
 """
 
 from ironic_lite.common import states
-from ironic_lite.conductor import steps, transitions
+from ironic_lite.conductor import hardware_cache, steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
@@ -57,6 +57,7 @@ def run(task: Task, stopping=None) -> None:
         index = 0
     if not runner.run_steps(task, "clean", step_list, index, stopping, fault=FAULT):
         return
+    hardware_cache.refresh(task)
     manual = task.node["driver_internal_info"].get("clean_manual")
     info = task.with_info(clean_manual=None, clean_disable_ramdisk=None)
     if manual or task.node["target_provision_state"] == states.MANAGEABLE:

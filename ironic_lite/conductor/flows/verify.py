@@ -3,7 +3,7 @@
 enroll -> verifying -> manageable, or back to enroll with last_error.
 """
 
-from ironic_lite.conductor import steps, transitions
+from ironic_lite.conductor import hardware_cache, steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.task import Task
 
@@ -20,6 +20,7 @@ def run(task: Task, stopping=None) -> None:
 
     if not runner.guarded(task, "Verifying access to the BMC", reach_bmc):
         return
+    hardware_cache.refresh(task)
     if runner.run_steps(task, "verify", steps.automated(task, "verify"), 0, stopping):
         transitions.advance(task, "done")
 

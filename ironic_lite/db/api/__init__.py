@@ -5,8 +5,10 @@ callers write ``from ironic_lite.db import api as dbapi`` and ``dbapi.get_node(.
 """
 
 from ironic_lite.db.api._common import is_uuid, new_uuid  # noqa: F401
+from ironic_lite.db.api.bios import *  # noqa: F401,F403
 from ironic_lite.db.api.chassis import *  # noqa: F401,F403
 from ironic_lite.db.api.conductors import *  # noqa: F401,F403
+from ironic_lite.db.api.firmware import *  # noqa: F401,F403
 from ironic_lite.db.api.history import *  # noqa: F401,F403
 from ironic_lite.db.api.nodes import *  # noqa: F401,F403
 from ironic_lite.db.api.ports import *  # noqa: F401,F403
