@@ -12,6 +12,7 @@ LOG = logging.getLogger("ironic_lite.aio")
 def main(argv: list[str] | None = None) -> int:
     common.parse_config(argv, prog="ironic-lite")
     common.setup_logging()
+    common.tune_malloc()
     state = common.state_dir()
     CONF.set_override("rpc_transport", "none")
 
@@ -23,8 +24,7 @@ def main(argv: list[str] | None = None) -> int:
 
     LOG.info("State directory: %s", state)
     LOG.info("Database: %s", session.database_url_safe())
-    migration.upgrade()
-    LOG.info("Schema at revision %s", migration.current())
+    LOG.info("Schema at revision %s", migration.upgrade_in_child(CONF))
 
     conductor = Conductor()
     conductor.start()

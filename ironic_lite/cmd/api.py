@@ -8,6 +8,7 @@ from ironic_lite.cmd import common
 def main(argv: list[str] | None = None) -> int:
     common.parse_config(argv, prog="ironic-lite-api")
     common.setup_logging()
+    common.tune_malloc()
 
     from ironic_lite.api.server import serve
     from ironic_lite.api.wsgi import build_application

@@ -1,5 +1,6 @@
 """What every command does first: read configuration, set up logging, reach the database."""
 
+import ctypes
 import logging
 import os
 import sys
@@ -16,6 +17,31 @@ def parse_config(argv: list[str] | None = None, prog: str = "ironic-lite") -> No
         prog=prog,
         version=__version__,
     )
+
+
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+
+
+def tune_malloc() -> None:
+    """Keep a long-running process's memory close to what it uses (glibc only).
+
+    A page of 1,000 detailed nodes is a few MB of short-lived buffers built on whichever
+    server thread answers. By default glibc gives each thread an arena of its own and, after
+    the first large free, serves such buffers from those arenas instead of mmap, so the
+    memory stays with the process: listing 10,000 nodes raised the all-in-one's peak RSS by
+    about 45 MB, of which this keeps about 30 MB. Fewer arenas and a fixed mmap threshold
+    (large buffers go back to the system when freed) cost nothing measurable in speed.
+    Must run before the process starts threads.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return  # not glibc: nothing to tune
+    mallopt(_M_ARENA_MAX, 2)
+    mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    mallopt(_M_TRIM_THRESHOLD, 128 * 1024)
 
 
 def setup_logging() -> None:

@@ -8,6 +8,7 @@ from ironic_lite.cmd import common
 def main(argv: list[str] | None = None) -> int:
     common.parse_config(argv, prog="ironic-lite-conductor")
     common.setup_logging()
+    common.tune_malloc()
 
     from ironic_lite.conductor import daemon
 

@@ -84,18 +84,33 @@ def registration() -> list[dict]:
     return rows
 
 
+@functools.cache
+def _defaults(driver: str) -> tuple[HardwareType, dict[str, str]]:
+    """A hardware type and its default implementation per interface type.
+
+    Cached for the life of the process (configuration is read once at start): a power sync
+    pass builds a Driver for every node, and resolving the defaults each time cost
+    milliseconds per node.
+    """
+    types = hardware_types()
+    if driver not in types:
+        raise exceptions.DriverNotFound(driver_name=driver)
+    hw = types[driver]
+    return hw, {itype: default for itype, (_usable, default) in enabled_interfaces(hw).items()}
+
+
+def reset_caches() -> None:
+    """Forget what was resolved from configuration (tests that change it in-process)."""
+    _defaults.cache_clear()
+
+
 class Driver:
     """The interfaces one node uses, as attributes named by interface type."""
 
     def __init__(self, node: dict):
-        types = hardware_types()
-        if node["driver"] not in types:
-            raise exceptions.DriverNotFound(driver_name=node["driver"])
-        self.hardware_type = types[node["driver"]]
+        self.hardware_type, defaults = _defaults(node["driver"])
         for itype in INTERFACE_TYPES:
-            name = (
-                node.get(f"{itype}_interface") or enabled_interfaces(self.hardware_type)[itype][1]
-            )
+            name = node.get(f"{itype}_interface") or defaults[itype]
             setattr(self, itype, implementation(itype, name))
 
     def interfaces(self) -> dict[str, BaseInterface]:

@@ -79,20 +79,21 @@ class Prepared:
     def rows(self, conn: Connection, params: dict) -> list[dict]:
         sql, positions, keys, processors = self._for(conn.dialect)
         args = tuple(params[name] for name in positions) if positions else params
+        pairs = list(zip(keys, processors, strict=True))
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(sql, args)
-            fetched = cursor.fetchall()
+            # Converted row by row as the cursor yields them: a page of 1,000 detailed nodes
+            # never exists twice (raw and converted) in memory.
+            return [
+                {
+                    key: (proc(value) if proc is not None else value)
+                    for (key, proc), value in zip(pairs, row, strict=True)
+                }
+                for row in cursor
+            ]
         finally:
             cursor.close()
-        pairs = list(zip(keys, processors, strict=True))
-        return [
-            {
-                key: (proc(value) if proc is not None else value)
-                for (key, proc), value in zip(pairs, row, strict=True)
-            }
-            for row in fetched
-        ]
 
 
 def rows_to_dicts(result) -> list[dict]:
