@@ -61,15 +61,18 @@ def listener_pid(port: int) -> int | None:
 class PeakRSS(threading.Thread):
     """Samples the summed RSS of a process tree every ``interval`` seconds."""
 
-    def __init__(self, root: int, interval: float = 0.25):
+    def __init__(self, roots: list[int], interval: float = 0.25):
         super().__init__(daemon=True)
-        self.root, self.interval = root, interval
+        self.roots, self.interval = roots, interval
         self.peak_kib = 0
         self._halt = threading.Event()
 
     def sample(self) -> int:
         total = 0
-        for pid in _tree(self.root):
+        pids = set()
+        for root in self.roots:
+            pids |= _tree(root)
+        for pid in pids:
             value = _status(pid).get("VmRSS")
             if value:
                 total += int(value.split()[0])
