@@ -17,6 +17,7 @@ from ironic_lite.common.context import RequestContext
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.flows import (
     adopt,
+    allocation,
     clean,
     control,
     deploy,
@@ -40,8 +41,9 @@ class RPCSpec:
     name: str
     # "call" waits for the answer; "cast" returns at once.
     kind: str
-    # How the client picks the conductor: "node" (the owner of the node passed first) or
-    # "driver" (any live conductor serving the hardware type named first).
+    # How the client picks the conductor: "node" (the owner of the node passed first),
+    # "driver" (any live conductor serving the hardware type named first) or "any" (any live
+    # conductor).
     route: str
 
 
@@ -375,3 +377,13 @@ class ConductorManager:
         with self._task(context, node_id, "node deletion") as task:
             dbapi.destroy_node(task.node["id"])
             task._released = True
+
+    # --- allocations ---------------------------------------------------------------------------
+    @rpc(route="any")
+    def create_allocation(
+        self, context: RequestContext, values: dict, backfill_node_id: int | None = None
+    ) -> str:
+        """Store an allocation and give it a node (or record the deployed node it names);
+        answers its UUID once it is ``active`` or ``error``. Any conductor can: node locks and
+        claims are rows in the database."""
+        return allocation.create(self.host, values, backfill_node_id)

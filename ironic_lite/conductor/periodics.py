@@ -6,7 +6,8 @@
 - waits: a node parked in a wait state past its timeout fails with last_error; one whose
   wait step is due is resumed;
 - takeover: nodes locked by a dead conductor, or left mid-flow by a stopped one, are taken
-  over by their new owner on the hash ring and resumed (or failed) at their saved step.
+  over by their new owner on the hash ring and resumed (or failed) at their saved step;
+- allocations left ``allocating`` by a conductor that stopped end in ``error``.
 """
 
 import logging
@@ -18,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
 from ironic_lite.common.hash_ring import HashRings
+from ironic_lite.conductor.flows import allocation
 from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
@@ -56,6 +58,7 @@ class Periodics:
         self.drivers = drivers
         self.group = group
         self.context = admin_context()
+        self.started_at = dbapi.now()
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(
@@ -77,6 +80,7 @@ class Periodics:
         jobs = [
             (CONF.conductor.check_provision_state_interval, self.check_waits),
             (CONF.conductor.heartbeat_interval, self.take_over),
+            (CONF.conductor.check_provision_state_interval, self.check_allocations),
         ]
         if CONF.conductor.sync_power_state_interval > 0:
             jobs.append((CONF.conductor.sync_power_state_interval, self.sync_power_states))
@@ -248,3 +252,8 @@ class Periodics:
         )
         for row in self._mine(orphans):
             self.manager.resume_orphan(self.context, row["id"], None)
+
+    # --- allocations ---------------------------------------------------------------------------
+    def check_allocations(self) -> int:
+        """End in error the allocations whose conductor stopped while processing them."""
+        return allocation.fail_abandoned(self.manager.host, self.started_at)

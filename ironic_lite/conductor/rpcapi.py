@@ -73,6 +73,13 @@ class ConductorAPI:
                 f"another conductor within {CONF.conductor.heartbeat_timeout} s, retry then"
             )
 
+    def any_host(self) -> str:
+        """A live conductor, for work any of them can do (e.g. list the steps drivers offer)."""
+        hosts = [h for ring in self.rings._fresh().values() for h in ring.nodes]
+        if not hosts:
+            raise exceptions.ServiceUnavailable(reason="no conductor is alive")
+        return random.choice(sorted(set(hosts)))
+
     def host_for_driver(self, driver: str) -> str:
         ring_hosts = [
             h
@@ -84,10 +91,12 @@ class ConductorAPI:
             raise exceptions.NoConductorForDriver(driver=driver, group="any")
         return random.choice(ring_hosts)
 
-    def _invoke(self, spec: RPCSpec, context: RequestContext, routed_by, /, **kwargs):
+    def _invoke(self, spec: RPCSpec, context: RequestContext, routed_by=None, /, **kwargs):
         if spec.route == "node":
             host = self.host_for_node(routed_by)
             kwargs["node_id"] = routed_by["id"]
+        elif spec.route == "any":
+            host = self.any_host()
         else:
             host = self.host_for_driver(routed_by)
             kwargs["driver_name"] = routed_by

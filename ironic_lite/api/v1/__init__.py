@@ -5,6 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from ironic_lite.api.v1 import (
+        allocations,
         chassis,
         conductors,
         drivers,
@@ -32,5 +33,6 @@ def register_blueprints(app: Flask) -> None:
         chassis,
         drivers,
         conductors,
+        allocations,
     ):
         app.register_blueprint(module.bp)

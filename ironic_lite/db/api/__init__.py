@@ -5,6 +5,7 @@ callers write ``from ironic_lite.db import api as dbapi`` and ``dbapi.get_node(.
 """
 
 from ironic_lite.db.api._common import is_uuid, new_uuid  # noqa: F401
+from ironic_lite.db.api.allocations import *  # noqa: F401,F403
 from ironic_lite.db.api.bios import *  # noqa: F401,F403
 from ironic_lite.db.api.chassis import *  # noqa: F401,F403
 from ironic_lite.db.api.conductors import *  # noqa: F401,F403

@@ -392,7 +392,8 @@ def destroy_node(node_id: int) -> None:
         ):
             table = model.__table__
             conn.execute(delete(table).where(table.c.node_id == node_id))
-        conn.execute(update(ALLOC).where(ALLOC.c.node_id == node_id).values(node_id=None))
+        # The node's allocation has nothing left to describe (Ironic deletes it too).
+        conn.execute(delete(ALLOC).where(ALLOC.c.node_id == node_id))
         if conn.execute(delete(N).where(N.c.id == node_id)).rowcount != 1:
             raise exceptions.NodeNotFound(node=node_id)
 

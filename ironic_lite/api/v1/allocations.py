@@ -1,0 +1,273 @@
+"""/v1/allocations (1.52) and /v1/nodes/{node}/allocation: ask for a node, get one.
+
+Creating an allocation hands it to a conductor (any live one), which finds and claims a
+matching node before answering, so the document returned is already ``active`` or ``error``;
+backfilling (1.58) records an allocation for a node deployed without one. Names and extra can
+change (1.57); owner appears at 1.60. Every caller is an administrator (noauth, http_basic), so
+owner is stored, shown and filtered on, never imposed.
+"""
+
+import time
+
+from flask import Blueprint, g
+
+from ironic_lite.api import body, links, params, patch
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import allocations as schemas
+from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
+from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.views import allocations as views
+from ironic_lite.common import exceptions, states
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("allocations", __name__)
+
+MIN_MINOR = 52
+UPDATE_MINOR = 57
+BACKFILL_MINOR = 58
+OWNER_MINOR = 60
+SORTABLE = {
+    c: views.FIELDS.get(c, MIN_MINOR)
+    for c in (
+        "id",
+        "uuid",
+        "name",
+        "node_id",
+        "state",
+        "last_error",
+        "resource_class",
+        "owner",
+        "created_at",
+        "updated_at",
+    )
+}
+_REFUSED_SORT = ("extra", "candidate_nodes", "traits")
+# Where a node in the middle of a transition may still lose its allocation: it failed, is
+# held, or is only being looked at (Ironic's states that allow updates).
+_RELEASABLE_IN_TRANSITION = (
+    states.FAIL_STATES
+    | states.HOLD_STATES
+    | {states.INSPECTING, states.INSPECTWAIT, states.VERIFYING}
+)
+_LOCK_RETRY_SECONDS = 3.0
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _require_api(method: str) -> None:
+    """Before 1.52 there are no allocations: 404 to reads, 405 to writes (as Ironic)."""
+    if minor() >= MIN_MINOR:
+        return
+    if method == "GET":
+        raise exceptions.NotFound("The API version does not allow allocations")
+    raise exceptions.MethodNotAllowed("The API version does not allow allocations")
+
+
+def find_allocation(ident: str) -> dict:
+    check_ident(ident, "allocation_ident")
+    if dbapi.is_uuid(ident):
+        return dbapi.get_allocation(ident)
+    return dbapi.get_allocation(ident, by="name")
+
+
+def _fields(args) -> list[str] | None:
+    """``fields``: each a known field of the negotiated version (owner 406 before 1.60)."""
+    return params.fields_arg(args, views.FIELDS)
+
+
+def render(row: dict, fields: list[str] | None = None) -> dict:
+    return views.renderer(views.visible(minor(), fields), links.base_url())(row)
+
+
+def _node_for(ident: str, field: str) -> dict:
+    """A node named in a request body: 400 (not 404) when it is malformed or unknown."""
+    check_ident(ident, field)
+    try:
+        return dbapi.get_node(ident)
+    except exceptions.NodeNotFound as exc:
+        raise exceptions.InvalidParameterValue(err=str(exc)) from None
+
+
+def _check_name(name: str | None, verb: str) -> None:
+    if name is not None and not is_valid_name(name):
+        raise exceptions.InvalidParameterValue(
+            err=f"Cannot {verb} allocation with invalid name '{name}'"
+        )
+
+
+# --- list / show -----------------------------------------------------------------------------
+def _list_filters(args) -> dict:
+    filters: dict = {}
+    node = args.get("node")
+    if node is not None:
+        filters["node_id"] = _node_for(node, "node")["id"]
+    filters["resource_class"] = args.get("resource_class")
+    filters["state"] = args.get("state")
+    filters["owner"] = params.text(args, "owner", OWNER_MINOR, params.NOT_ACCEPTABLE)
+    return filters
+
+
+@bp.get("/v1/allocations")
+def list_allocations():
+    _require_api("GET")
+    args = params.check_arguments(
+        {
+            "node",
+            "resource_class",
+            "state",
+            "owner",
+            "fields",
+            "limit",
+            "marker",
+            "sort_key",
+            "sort_dir",
+        }
+    )
+    fields = _fields(args)
+    filters = _list_filters(args)
+    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_allocation)
+    rows, more = dbapi.list_allocations(
+        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
+    )
+    draw = views.renderer(views.visible(minor(), fields), links.base_url())
+    return json_response(
+        collection("allocations", [draw(r) for r in rows], rows, more, paging, "allocations")
+    )
+
+
+@bp.get("/v1/allocations/<ident>")
+def show_allocation(ident):
+    _require_api("GET")
+    args = params.check_arguments({"fields"})
+    fields = _fields(args)
+    return json_response(render(find_allocation(ident), fields))
+
+
+# --- create ----------------------------------------------------------------------------------
+def _creation_values(doc: dict) -> tuple[dict, dict | None]:
+    """The allocation's stored values from a validated body, and the node to backfill."""
+    if doc.get("owner") is not None:
+        params.require_version(OWNER_MINOR, params.NOT_ACCEPTABLE)
+    _check_name(doc.get("name"), "create")
+    node = None
+    if doc.get("node") is not None:
+        if minor() < BACKFILL_MINOR:
+            raise exceptions.InvalidParameterValue(
+                err="Cannot set node when creating an allocation in this API version"
+            )
+        node = _node_for(doc["node"], "node")
+    values = {
+        k: doc[k] for k in ("name", "owner", "resource_class", "uuid") if doc.get(k) is not None
+    }
+    values["traits"] = list(dict.fromkeys(doc.get("traits") or ()))
+    values["extra"] = doc.get("extra") or {}
+    if not values.get("resource_class"):
+        if node is None:
+            raise exceptions.InvalidParameterValue(
+                err="The resource_class field is mandatory when not backfilling"
+            )
+        values["resource_class"] = node["resource_class"]
+    # Candidates are kept as UUIDs, in the order given.
+    candidates = [_node_for(c, "candidate_nodes")["uuid"] for c in doc.get("candidate_nodes") or ()]
+    values["candidate_nodes"] = list(dict.fromkeys(candidates))
+    if "uuid" not in values:
+        # A backfilled allocation takes the UUID the deployed instance already has.
+        values["uuid"] = (node and node["instance_uuid"]) or dbapi.new_uuid()
+    return values, node
+
+
+@bp.post("/v1/allocations")
+def create_allocation():
+    _require_api("POST")
+    doc = body.validate(body.json_body(), schemas.CREATE, "allocation")
+    values, node = _creation_values(doc)
+    uuid = rpcapi().create_allocation(
+        g.context, values=values, backfill_node_id=node["id"] if node else None
+    )
+    row = dbapi.get_allocation(uuid)
+    location = f"{links.base_url()}/v1/allocations/{row['uuid']}"
+    return json_response(render(row), 201, {"Location": location})
+
+
+# --- update ----------------------------------------------------------------------------------
+@bp.patch("/v1/allocations/<ident>")
+def update_allocation(ident):
+    if minor() < UPDATE_MINOR:
+        raise exceptions.MethodNotAllowed("The API version does not allow updating allocations")
+    row = find_allocation(ident)
+    ops = patch.validate_patch(body.json_body(), schemas.PATCHABLE)
+    doc = {f: row.get(f) for f in schemas.PATCHABLE}
+    patched = patch.apply_patch(doc, ops)
+    body.validate(
+        {k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "allocation"
+    )
+    changed = patch.changed_fields(doc, patched, schemas.PATCHABLE)
+    if "name" in changed:
+        _check_name(changed["name"], "update")
+    if "extra" in changed and changed["extra"] is None:
+        changed["extra"] = {}
+    if changed:
+        row = dbapi.update_allocation(row["id"], changed)
+    return json_response(render(row))
+
+
+# --- delete ----------------------------------------------------------------------------------
+def _check_releasable(node: dict, allocation: dict) -> None:
+    """Refuse to take a node away from an instance that may be running on it (409)."""
+    if node["maintenance"]:
+        return  # maintenance always allows it, as in Ironic
+    state = node["provision_state"]
+    if node["target_provision_state"] and state not in _RELEASABLE_IN_TRANSITION:
+        raise exceptions.NodeInWrongState(
+            err=f"Cannot remove allocation {allocation['uuid']} for node {node['uuid']}, "
+            f"because the node is in state {state} where updates are not allowed (and "
+            "maintenance mode is off)"
+        )
+    if state == states.ACTIVE:
+        raise exceptions.NodeInWrongState(
+            err=f"Cannot remove allocation {allocation['uuid']} for node {node['uuid']}, "
+            "because the node is active (and maintenance mode is off)"
+        )
+
+
+def _destroy(allocation: dict):
+    """Delete the allocation and free its node; waits briefly for a conductor's lock."""
+    deadline = time.monotonic() + _LOCK_RETRY_SECONDS
+    delay = 0.05
+    while True:
+        try:
+            dbapi.destroy_allocation(allocation["id"], _check_releasable)
+            return no_content()
+        except exceptions.NodeLocked:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+@bp.delete("/v1/allocations/<ident>")
+def delete_allocation(ident):
+    _require_api("DELETE")
+    return _destroy(find_allocation(ident))
+
+
+# --- the allocation of a node ----------------------------------------------------------------
+def _node_allocation(ident: str) -> dict:
+    if minor() < MIN_MINOR:
+        raise exceptions.NotFound("The API version does not allow allocations")
+    node = find_node(ident)
+    rows, _ = dbapi.list_allocations({"node_id": node["id"]}, limit=1)
+    if not rows:
+        raise exceptions.NotFound(f"Allocation for node {ident} was not found")
+    return rows[0]
+
+
+@bp.get("/v1/nodes/<ident>/allocation")
+def show_node_allocation(ident):
+    args = params.check_arguments({"fields"})
+    allocation = _node_allocation(ident)
+    return json_response(render(allocation, _fields(args)))
+
+
+@bp.delete("/v1/nodes/<ident>/allocation")
+def delete_node_allocation(ident):
+    return _destroy(_node_allocation(ident))
