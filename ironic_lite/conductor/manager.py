@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import RequestContext
-from ironic_lite.conductor import power, transitions
+from ironic_lite.conductor import power, steps, transitions
 from ironic_lite.conductor.flows import (
     adopt,
     allocation,
@@ -100,6 +100,12 @@ class ConductorManager:
     @rpc(route="driver")
     def get_driver_properties(self, context: RequestContext, driver_name: str) -> dict:
         return loader.driver_properties(driver_name)
+
+    @rpc(route="any")
+    def list_offered_steps(self, context: RequestContext, kind: str) -> list[dict]:
+        """Every ``kind`` step that some enabled interface implementation offers, for checking
+        deploy templates and runbooks before any node runs them."""
+        return steps.enabled_offers(kind)
 
     # --- node checks ---------------------------------------------------------------------------
     @rpc()

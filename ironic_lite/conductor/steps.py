@@ -14,8 +14,9 @@ import enum
 import logging
 import time
 
-from ironic_lite.common import exceptions, states
+from ironic_lite.common import exceptions, states, step_rules
 from ironic_lite.conductor.task import Task
+from ironic_lite.drivers import loader
 from ironic_lite.drivers.base import StepSpec
 
 LOG = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ INTERFACE_PRIORITY = {
     "raid": 2,
     "deploy": 1,
 }
-FLOW_CONTROL = ("hold", "wait", "power_on", "power_off", "reboot")
+FLOW_CONTROL = step_rules.FLOW_CONTROL
 # The node column holding the current step of each kind (verify has none).
 STEP_FIELD = {"deploy": "deploy_step", "clean": "clean_step", "service": "service_step"}
 
@@ -46,16 +47,36 @@ class HandBack(Exception):
     """The conductor is stopping: leave the flow where it is for the next owner."""
 
 
-def _steps_of(task: Task, kind: str) -> list[tuple[str, str, StepSpec]]:
+def _declared(iface, kind: str) -> list[tuple[str, StepSpec]]:
+    """(method name, spec) of each ``kind`` step an interface implementation declares."""
+    if not iface.supported:
+        return []
     found = []
-    for itype, iface in task.driver.interfaces().items():
-        if not iface.supported:
-            continue
-        for name in dir(type(iface)):
-            spec = getattr(getattr(type(iface), name, None), "_step_specs", {}).get(kind)
-            if spec is not None:
-                found.append((itype, name, spec))
+    for name in dir(type(iface)):
+        spec = getattr(getattr(type(iface), name, None), "_step_specs", {}).get(kind)
+        if spec is not None:
+            found.append((name, spec))
     return found
+
+
+def _steps_of(task: Task, kind: str) -> list[tuple[str, str, StepSpec]]:
+    return [
+        (itype, name, spec)
+        for itype, iface in task.driver.interfaces().items()
+        for name, spec in _declared(iface, kind)
+    ]
+
+
+def enabled_offers(kind: str) -> list[dict]:
+    """Every ``kind`` step of every enabled implementation of every enabled hardware type:
+    what a deploy template or runbook may name before any node runs it."""
+    found: dict[tuple[str, str], dict] = {}
+    for hw in loader.hardware_types().values():
+        for itype, (usable, _default) in loader.enabled_interfaces(hw).items():
+            for impl in usable:
+                for name, spec in _declared(loader.implementation(itype, impl), kind):
+                    found.setdefault((itype, name), _as_dict(itype, name, spec))
+    return [found[key] for key in sorted(found)]
 
 
 def _as_dict(
@@ -93,31 +114,9 @@ def automated(task: Task, kind: str, overrides: dict[str, str] | None = None) ->
     return sorted(result, key=sort_key)
 
 
-def _check_args(step: dict, argsinfo: dict | None, kind: str) -> None:
-    args = step.get("args") or {}
-    info = argsinfo or {}
-    unknown = sorted(set(args) - set(info))
-    if unknown:
-        raise exceptions.InvalidParameterValue(
-            err=f"{kind} step {step['interface']}.{step['step']} does not accept the "
-            f"argument(s) {', '.join(unknown)}"
-        )
-    missing = sorted(k for k, v in info.items() if v.get("required") and k not in args)
-    if missing:
-        raise exceptions.InvalidParameterValue(
-            err=f"{kind} step {step['interface']}.{step['step']} requires the argument(s) "
-            f"{', '.join(missing)}"
-        )
-
-
 def flow_control(step: dict) -> dict:
+    step_rules.check_wait_args(step)
     args = step.get("args") or {}
-    if step["step"] == "wait" and "seconds" in args:
-        seconds = args["seconds"]
-        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-            raise exceptions.InvalidParameterValue(
-                err="The wait step needs 'seconds' as a non-negative integer"
-            )
     return {
         "interface": step.get("interface") or "power",
         "step": step["step"],
@@ -150,7 +149,7 @@ def requested(task: Task, kind: str, user_steps: list[dict]) -> list[dict]:
                 f"offered by node {task.node['uuid']} with its current interfaces "
                 f"(offered: {names})"
             )
-        _check_args(user, found["argsinfo"], kind)
+        step_rules.check_args(user, found["argsinfo"], kind)
         priority = user.get("priority", found["priority"])
         result.append(dict(found, args=user.get("args") or {}, priority=priority))
     return result

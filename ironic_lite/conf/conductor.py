@@ -150,6 +150,31 @@ opts = [
         min=3,
         help="Threads that run long node actions; a full pool answers 503.",
     ),
+    # Deploy and rescue ramdisks for nodes whose driver_info names none (as in Ironic).
+    cfg.StrOpt(
+        "deploy_kernel",
+        help="Kernel (URL or image reference) of the deploy ramdisk for nodes whose "
+        "driver_info has no deploy_kernel and whose cpu_arch has no entry in "
+        "deploy_kernel_by_arch.",
+    ),
+    cfg.StrOpt("deploy_ramdisk", help="Initramfs of the deploy ramdisk (see deploy_kernel)."),
+    cfg.DictOpt(
+        "deploy_kernel_by_arch",
+        default={},
+        help="Deploy kernels per CPU architecture (the node's properties/cpu_arch), e.g. "
+        "x86_64:http://images/ipa-x86_64.kernel,aarch64:http://images/ipa-arm64.kernel.",
+    ),
+    cfg.DictOpt(
+        "deploy_ramdisk_by_arch",
+        default={},
+        help="Deploy initramfs images per CPU architecture (see deploy_kernel_by_arch).",
+    ),
+    cfg.StrOpt("rescue_kernel", help="Kernel of the rescue ramdisk (see deploy_kernel)."),
+    cfg.StrOpt("rescue_ramdisk", help="Initramfs of the rescue ramdisk."),
+    cfg.DictOpt("rescue_kernel_by_arch", default={}, help="Rescue kernels per CPU architecture."),
+    cfg.DictOpt(
+        "rescue_ramdisk_by_arch", default={}, help="Rescue initramfs images per CPU architecture."
+    ),
 ]
 
 

@@ -155,6 +155,15 @@ class _Simple(BaseInterface):
 
 class BootInterface(_Simple):
     interface_type = "boot"
+    # Whether this implementation boots the node into a deploy/rescue ramdisk it must find
+    # (PXE, iPXE, virtual media); such nodes fail validation without kernel and ramdisk.
+    requires_ramdisk: ClassVar[bool] = False
+
+    def validate(self, task) -> None:
+        if self.requires_ramdisk:
+            from ironic_lite.drivers.ramdisk_images import ramdisk_images
+
+            ramdisk_images(task.node, "deploy")
 
 
 class DeployInterface(_Simple):

@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
         allocations,
         chassis,
         conductors,
+        deploy_templates,
         drivers,
         node_actions,
         node_bios,
@@ -18,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
         portgroups,
         ports,
         root,
+        runbooks,
     )
 
     for module in (
@@ -33,6 +35,8 @@ def register_blueprints(app: Flask) -> None:
         chassis,
         drivers,
         conductors,
+        deploy_templates,
+        runbooks,
         allocations,
     ):
         app.register_blueprint(module.bp)

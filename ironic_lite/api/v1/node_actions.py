@@ -8,6 +8,7 @@ from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import actions as schemas
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.runbooks import find_runbook
 from ironic_lite.common import exceptions, states
 
 bp = Blueprint("node_actions", __name__, url_prefix="/v1/nodes/<ident>")
@@ -75,9 +76,15 @@ def _check_provision_request(doc: dict, node: dict) -> None:
             )
     if "runbook" in doc:
         params.require_version(92)
-        raise exceptions.InvalidParameterValue(
-            err="Runbooks are not available yet in this version of ironic-lite"
-        )
+        if target not in ("clean", "service"):
+            raise exceptions.InvalidParameterValue(
+                err='"runbook" is only valid when setting target provision state to clean or '
+                "service"
+            )
+        if f"{target}_steps" in doc:
+            raise exceptions.InvalidParameterValue(
+                err=f'"runbook" and "{target}_steps" are mutually exclusive; give one of them'
+            )
     for key, wanted in _STEP_ARGS.items():
         if key in doc and target not in ((wanted,) if isinstance(wanted, str) else wanted):
             raise exceptions.InvalidParameterValue(
@@ -93,6 +100,31 @@ def _check_provision_request(doc: dict, node: dict) -> None:
             err=f"The provisioning operation can't be performed on node {node['uuid']} "
             "because it's in maintenance mode."
         )
+
+
+def _runbook_steps(ident: str, target: str, node: dict) -> dict:
+    """The clean or service steps (and disable_ramdisk) of a runbook the node may run.
+
+    A node may run a runbook whose name is one of its traits, or (1.112) one whose traits
+    meet its own; an owned runbook only on nodes its owner owns or leases.
+    """
+    runbook = find_runbook(ident)
+    node_traits = set(node.get("traits") or [])
+    if runbook["name"] not in node_traits and not node_traits & set(runbook["traits"]):
+        raise exceptions.InvalidParameterValue(
+            err=f"Runbook {runbook['name']} does not match node {node['uuid']}: the node has "
+            f"neither the trait {runbook['name']} nor any of the runbook's traits "
+            f"({', '.join(runbook['traits']) or 'none'})"
+        )
+    if runbook["owner"] and runbook["owner"] not in (node["owner"], node["lessee"]):
+        raise exceptions.Forbidden(resource=f"runbook {runbook['name']} on node {node['uuid']}")
+    ordered = sorted(runbook["steps"], key=lambda s: s["order"])
+    return {
+        f"{target}_steps": [
+            {"interface": s["interface"], "step": s["step"], "args": s["args"]} for s in ordered
+        ],
+        "disable_ramdisk": bool(runbook["disable_ramdisk"]),
+    }
 
 
 @bp.put("/states/provision")
@@ -113,6 +145,8 @@ def set_provision_state(ident):
         )
         if k in doc
     }
+    if "runbook" in doc:
+        kwargs.update(_runbook_steps(doc["runbook"], doc["target"], node))
     for key in ("clean_steps", "deploy_steps", "service_steps"):
         for step in kwargs.get(key, []):
             if isinstance(step.get("priority"), str):

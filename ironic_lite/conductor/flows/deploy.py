@@ -3,8 +3,8 @@
 available / deploy failed / active / error --deploy|rebuild--> deploying -> active
 deploying -> wait call-back (async step / wait step) -> deploying ... ; deploy hold until unhold
 any failure -> deploy failed with last_error naming the step
-Steps: the operator's deploy_steps and the interfaces' automated deploy steps, merged by
-priority.
+Steps: the interfaces' automated deploy steps, the steps of deploy templates matching the
+instance's traits, and the operator's deploy_steps, merged by priority.
 """
 
 from ironic_lite.common import exceptions, states
@@ -12,22 +12,40 @@ from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
+from ironic_lite.db import api as dbapi
 
 
-def _deploy_steps(task: Task, user_steps: list[dict] | None) -> list[dict]:
-    chosen = steps.requested(task, "deploy", user_steps or [])
-    named = {(s["interface"], s["step"]) for s in chosen}
-    chosen += [
-        s
+def _instance_traits(task: Task) -> list[str]:
+    """Traits the instance asks for; each must be one of the node's own traits."""
+    wanted = (task.node["instance_info"] or {}).get("traits") or []
+    if not isinstance(wanted, list) or not all(isinstance(t, str) for t in wanted):
+        raise exceptions.InvalidParameterValue(err="instance_info/traits must be a list of traits")
+    missing = sorted(set(wanted) - set(task.node.get("traits") or []))
+    if missing:
+        raise exceptions.InvalidParameterValue(
+            err=f"Cannot specify instance traits that are not also node traits: "
+            f"{', '.join(missing)} (node {task.node['uuid']})"
+        )
+    return wanted
+
+
+def _deploy_steps(task: Task, user_steps: list[dict] | None) -> tuple[list[dict], list[str]]:
+    """The ordered deploy steps and the names of the deploy templates that contributed.
+
+    The interfaces' automated steps come first; steps of the deploy templates named by the
+    instance's traits override them, and the user's deploy_steps override both (a step is
+    known by interface and name; priority 0 takes it out).
+    """
+    chosen = {
+        (s["interface"], s["step"]): s
         for s in steps.automated(task, "deploy", CONF.conductor.deploy_step_priority_override)
-        if (s["interface"], s["step"]) not in named
-    ]
-    for s in chosen:
-        if s["step"] not in steps.FLOW_CONTROL and s["priority"] <= 0:
-            raise exceptions.InvalidParameterValue(
-                err=f"Deploy step {s['interface']}.{s['step']} needs a priority above 0"
-            )
-    return sorted(chosen, key=steps.sort_key)
+    }
+    templates = dbapi.deploy_templates_named(_instance_traits(task))
+    for source in [t["steps"] for t in templates] + [user_steps or []]:
+        for s in steps.requested(task, "deploy", source):
+            chosen[(s["interface"], s["step"])] = s
+    ordered = [s for s in chosen.values() if s["priority"] > 0]
+    return sorted(ordered, key=steps.sort_key), [t["name"] for t in templates]
 
 
 def start(task: Task, event: str, configdrive=None, deploy_steps=None) -> None:
@@ -39,12 +57,13 @@ def start(task: Task, event: str, configdrive=None, deploy_steps=None) -> None:
         )
     if task.node["protected"] and event == "rebuild":
         raise exceptions.NodeProtected(node=task.node["uuid"])
-    step_list = _deploy_steps(task, deploy_steps)
+    step_list, templates = _deploy_steps(task, deploy_steps)
     changes = {}
     if configdrive is not None:
         changes["instance_info"] = dict(task.node["instance_info"] or {}, configdrive=configdrive)
     changes["driver_internal_info"] = task.with_info(deploy_steps=step_list, deploy_step_index=0)
-    transitions.advance(task, event, target=states.ACTIVE, last_error=None, **changes)
+    note = f"deploying with templates {', '.join(templates)}" if templates else None
+    transitions.advance(task, event, target=states.ACTIVE, last_error=None, note=note, **changes)
 
 
 def run(task: Task, stopping=None) -> None:

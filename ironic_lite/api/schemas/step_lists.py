@@ -1,0 +1,77 @@
+"""Request bodies of /v1/deploy_templates and /v1/runbooks."""
+
+from ironic_lite.api.schemas import BOOL, OBJECT, UUID_OR_NULL, string
+from ironic_lite.api.schemas.nodes import TRAIT
+
+# Interfaces whose steps a deploy template or runbook may name (as Ironic allows).
+STEP_INTERFACES = ("bios", "deploy", "firmware", "management", "power", "raid")
+_STEP_NAME = {"type": "string", "pattern": r"^[a-zA-Z0-9_]+$", "minLength": 1, "maxLength": 255}
+_INT_OR_DIGITS = {
+    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]
+}
+
+
+def _steps(order_field: str) -> dict:
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": {
+                "interface": {"type": "string", "enum": list(STEP_INTERFACES)},
+                "step": _STEP_NAME,
+                "args": {"type": "object"},
+                order_field: _INT_OR_DIGITS,
+            },
+            "required": ["interface", "step", "args", order_field],
+            "additionalProperties": False,
+        },
+    }
+
+
+TEMPLATE_PROPERTIES = {
+    "name": TRAIT,
+    "steps": _steps("priority"),
+    "extra": OBJECT,
+    "uuid": UUID_OR_NULL,
+}
+TEMPLATE_CREATE = {
+    "type": "object",
+    "properties": TEMPLATE_PROPERTIES,
+    "required": ["name", "steps"],
+    "additionalProperties": False,
+}
+TEMPLATE_PATCHABLE = ["name", "steps", "extra", "uuid"]
+
+RUNBOOK_PROPERTIES = {
+    "name": TRAIT,
+    "steps": _steps("order"),
+    "extra": OBJECT,
+    "uuid": UUID_OR_NULL,
+    "disable_ramdisk": BOOL,
+    "public": BOOL,
+    "owner": string(255),
+    "description": string(255),
+}
+RUNBOOK_CREATE = {
+    "type": "object",
+    "properties": RUNBOOK_PROPERTIES,
+    "required": ["name", "steps"],
+    "additionalProperties": False,
+}
+RUNBOOK_PATCHABLE = [
+    "name",
+    "steps",
+    "extra",
+    "uuid",
+    "disable_ramdisk",
+    "public",
+    "owner",
+    "description",
+]
+RUNBOOK_TRAITS = {
+    "type": "object",
+    "properties": {"traits": {"type": "array", "items": TRAIT}},
+    "required": ["traits"],
+    "additionalProperties": False,
+}

@@ -1,0 +1,140 @@
+"""/v1/runbooks (1.92; description and traits 1.112): named step lists for cleaning and
+servicing, usable on nodes that carry the runbook's name (or one of its traits) as a trait.
+
+Access: an owned runbook (``owner`` set) is private to that project; an unowned one is for
+administrators unless ``public``. With noauth and http_basic every caller is an
+administrator.
+"""
+
+from flask import Blueprint, g
+
+from ironic_lite.api import body, params
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import step_lists as schemas
+from ironic_lite.api.v1.step_lists import StepListAPI
+from ironic_lite.api.views import step_lists as views
+from ironic_lite.common import exceptions
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("runbooks", __name__, url_prefix="/v1/runbooks")
+
+TRAITS_MINOR = 112
+
+
+def _check(doc: dict) -> None:
+    if doc.get("owner") and params.parse_bool("public", doc.get("public", False)):
+        raise exceptions.InvalidParameterValue(
+            err="A runbook with an owner can not be public: set one or the other."
+        )
+
+
+API = StepListAPI(
+    resource="runbooks",
+    kind="runbook",
+    min_minor=92,
+    fields=views.RUNBOOK_FIELDS,
+    create_schema=schemas.RUNBOOK_CREATE,
+    patchable=schemas.RUNBOOK_PATCHABLE,
+    order="order",
+    step_kinds=("clean", "service"),
+    db_get=dbapi.get_runbook,
+    db_list=dbapi.list_runbooks,
+    db_create=dbapi.create_runbook,
+    db_update=dbapi.update_runbook,
+    db_destroy=dbapi.destroy_runbook,
+    check_document=_check,
+)
+
+
+def visible(runbook: dict) -> bool:
+    """Whether the caller may see (and use) ``runbook``."""
+    context = g.context
+    if context.is_admin:
+        return True
+    if runbook["owner"]:
+        return runbook["owner"] == context.project
+    return bool(runbook["public"])
+
+
+def find_runbook(ident: str) -> dict:
+    runbook = API.find(ident)
+    if not visible(runbook):
+        raise exceptions.ResourceNotFound(f"Runbook {ident} could not be found.")
+    return runbook
+
+
+def _projects() -> list[str] | None:
+    return None if g.context.is_admin else [g.context.project or ""]
+
+
+@bp.get("")
+def list_runbooks():
+    return API.list(projects=_projects())
+
+
+@bp.get("/<ident>")
+def show_runbook(ident):
+    find_runbook(ident)
+    return API.show(ident)
+
+
+@bp.post("")
+def create_runbook():
+    if not g.context.is_admin:
+        doc = body.json_body()
+        if isinstance(doc, dict) and doc.get("owner") not in (None, g.context.project):
+            raise exceptions.Forbidden(resource="runbook owner")
+    return API.create()
+
+
+@bp.patch("/<ident>")
+def update_runbook(ident):
+    find_runbook(ident)
+    return API.update(ident)
+
+
+@bp.delete("/<ident>")
+def delete_runbook(ident):
+    find_runbook(ident)
+    return API.delete(ident)
+
+
+# --- traits (1.112) ------------------------------------------------------------------------------
+def _traits_runbook(ident: str) -> dict:
+    params.require_version(TRAITS_MINOR)
+    return find_runbook(ident)
+
+
+@bp.get("/<ident>/traits")
+def list_traits(ident):
+    return json_response({"traits": _traits_runbook(ident)["traits"]})
+
+
+@bp.put("/<ident>/traits")
+def replace_traits(ident):
+    runbook = _traits_runbook(ident)
+    doc = body.validate(body.json_body(), schemas.RUNBOOK_TRAITS, "traits")
+    dbapi.set_runbook_traits(runbook["id"], doc["traits"])
+    return no_content()
+
+
+@bp.put("/<ident>/traits/<trait>")
+def add_trait(ident, trait):
+    runbook = _traits_runbook(ident)
+    body.validate(trait, schemas.RUNBOOK_TRAITS["properties"]["traits"]["items"], "trait")
+    dbapi.add_runbook_trait(runbook["id"], trait)
+    return no_content()
+
+
+@bp.delete("/<ident>/traits")
+def delete_all_traits(ident):
+    runbook = _traits_runbook(ident)
+    dbapi.delete_runbook_trait(runbook["id"], None, ident)
+    return no_content()
+
+
+@bp.delete("/<ident>/traits/<trait>")
+def delete_trait(ident, trait):
+    runbook = _traits_runbook(ident)
+    dbapi.delete_runbook_trait(runbook["id"], trait, ident)
+    return no_content()
