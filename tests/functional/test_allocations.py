@@ -342,6 +342,34 @@ def test_deleting_a_node_deletes_its_allocation(sdk, pool, service):
         sdk.baremetal.get_allocation(allocation.id)
 
 
+def test_undeploy_ends_the_allocation_and_frees_the_node(sdk, pool):
+    (node,) = pool.add(1)
+    first = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    assert first.node_id == node.id
+    sdk.baremetal.set_node_provision_state(node, "active", wait=True, timeout=30)
+    deployed = sdk.baremetal.get_node(node.id)
+    assert deployed.instance_id == first.id and deployed.allocation_id == first.id
+    sdk.baremetal.set_node_provision_state(node, "deleted", wait=True, timeout=30)
+    freed = sdk.baremetal.get_node(node.id)
+    assert freed.instance_id is None and freed.allocation_id is None
+    with pytest.raises(sdk_exc.NotFoundException):
+        sdk.baremetal.get_allocation(first.id)
+    second = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    assert second.state == "active" and second.node_id == node.id
+
+
+def test_removing_the_instance_from_a_node_ends_its_allocation(sdk, pool):
+    (node,) = pool.add(1)
+    allocation = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    sdk.baremetal.patch_node(node, [{"op": "remove", "path": "/instance_uuid"}])
+    freed = sdk.baremetal.get_node(node.id)
+    assert freed.instance_id is None and freed.allocation_id is None
+    with pytest.raises(sdk_exc.NotFoundException):
+        sdk.baremetal.get_allocation(allocation.id)
+    again = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    assert again.node_id == node.id
+
+
 # --- the CLI ---------------------------------------------------------------------------------
 def test_cli_allocation_commands(cli, pool):
     (node,) = pool.add(1, traits=["CUSTOM_CLI"])

@@ -451,10 +451,18 @@ def update_node(ident):
         changed = _normalise_changes(node, patched, changed, reset)
         if not changed:
             return json_response(render_node(node))
+        # Taking the instance off a node also ends the allocation that put it there.
+        ended = None
+        if "instance_uuid" in changed and changed["instance_uuid"] is None:
+            ended = node["allocation_id"]
+            if ended is not None:
+                changed["allocation_id"] = None
         try:
             updated = write_node(node, changes=changed, expected={"revision": node["revision"]})
         except exceptions.NodeChanged:
             continue
+        if ended is not None:
+            dbapi.forget_allocation(ended)
         return json_response(render_node(updated))
     raise exceptions.NodeChanged(node=ident)
 

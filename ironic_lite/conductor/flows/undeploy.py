@@ -1,7 +1,8 @@
 """Undeploy (``deleted``/``undeploy``): take the instance off a node, then clean it.
 
 active / deploy failed / error / rescue* / wait states --delete--> deleting
-deleting -> (power off, tear down, forget the instance) -> cleaning (automated) -> available
+deleting -> (power off, tear down, forget the instance and its allocation) -> cleaning
+(automated) -> available
 failure while tearing down -> error with last_error
 """
 
@@ -9,6 +10,7 @@ from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import power
 from ironic_lite.conductor.flows import clean, runner
 from ironic_lite.conductor.task import Task
+from ironic_lite.db import api as dbapi
 
 
 def start(task: Task) -> None:
@@ -29,12 +31,17 @@ def run(task: Task, stopping=None) -> None:
         forget = {
             k: None for k in ("deploy_steps", "deploy_step_index", "agent_url", "agent_token")
         }
+        allocation_id = task.node["allocation_id"]
         task.save(
             instance_info={},
             instance_uuid=None,
             instance_name=None,
+            allocation_id=None,
             driver_internal_info=task.with_info(**forget),
         )
+        if allocation_id is not None:
+            # The instance is gone, so is its claim on the node (as in Ironic).
+            dbapi.forget_allocation(allocation_id)
 
     if runner.guarded(task, "Tearing down the instance", tear_down):
         clean.start_automated(task, event="clean")

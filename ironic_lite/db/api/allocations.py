@@ -22,6 +22,7 @@ from ironic_lite.db.api._common import (
 )
 
 __all__ = [
+    "forget_allocation",
     "ALLOCATING",
     "ALLOCATION_STATES",
     "get_allocation",
@@ -202,6 +203,13 @@ def destroy_allocation(allocation_id: int, check_node=None) -> None:
                     revision=N.c.revision + 1,
                 )
             )
+        conn.execute(delete(A).where(A.c.id == allocation_id))
+
+
+def forget_allocation(allocation_id: int) -> None:
+    """Delete an allocation whose node has already let go of it (undeploy, or the node's
+    instance_uuid removed); nothing happens if it is gone already."""
+    with session.writer() as conn:
         conn.execute(delete(A).where(A.c.id == allocation_id))
 
 
