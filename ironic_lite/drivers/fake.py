@@ -119,19 +119,12 @@ class FakeDeploy(base.DeployInterface):
         sleep_for("deploy_delay")
         task.save(power_state=states.POWER_ON)
 
-    @base.step("clean", priority=0, abortable=True, rerunnable=True)
-    @base.step("service", priority=0, abortable=True, rerunnable=True)
+    @base.step(("clean", "service"), priority=0, abortable=True, rerunnable=True)
     def erase_devices(self, task) -> None:
         sleep_for("deploy_delay")
 
     @base.step(
-        "clean",
-        priority=0,
-        rerunnable=True,
-        argsinfo={"fail": {"description": "fail with this message", "required": True}},
-    )
-    @base.step(
-        "service",
+        ("clean", "deploy", "service"),
         priority=0,
         rerunnable=True,
         argsinfo={"fail": {"description": "fail with this message", "required": True}},
@@ -155,14 +148,12 @@ class FakeInspect(base.InspectInterface):
 
 
 class FakeRAID(base.RAIDInterface):
-    @base.step("clean", priority=0, rerunnable=True)
-    @base.step("deploy", priority=0, rerunnable=True)
+    @base.step(("clean", "deploy"), priority=0, rerunnable=True)
     def create_configuration(self, task) -> None:
         sleep_for("raid_delay")
         task.save(raid_config=dict(task.node["target_raid_config"] or {}))
 
-    @base.step("clean", priority=0, rerunnable=True)
-    @base.step("deploy", priority=0, rerunnable=True)
+    @base.step(("clean", "deploy"), priority=0, rerunnable=True)
     def delete_configuration(self, task) -> None:
         sleep_for("raid_delay")
         task.save(raid_config={})

@@ -106,6 +106,32 @@ def test_template_step_priority_zero_takes_a_default_step_out(sdk):
     assert _wait(sdk, node.id, {"deploy failed"}).last_error
 
 
+FAIL = {"interface": "deploy", "step": "fail_on_purpose", "args": {"fail": "disk on fire"}}
+
+
+@pytest.mark.parametrize("kind", ["deploy", "service"])
+def test_a_failing_step_ends_in_the_fail_state_of_its_flow(sdk, kind):
+    node = _node(sdk)
+    sdk.baremetal.set_node_provision_state(node, "provide", wait=True, timeout=30)
+    if kind == "deploy":
+        sdk.baremetal.set_node_provision_state(
+            node, "active", deploy_steps=[dict(FAIL, priority=90)]
+        )
+    else:
+        sdk.baremetal.set_node_provision_state(node, "active", wait=True, timeout=30)
+        node = sdk.baremetal.get_node(node.id)
+        node.set_provision_state(sdk.baremetal, "service", service_steps=[FAIL])
+    failed = _wait(sdk, node.id, {f"{kind} failed", "active"})
+    assert failed.provision_state == f"{kind} failed"
+    assert "deploy.fail_on_purpose" in failed.last_error and "disk on fire" in failed.last_error
+    # the node is not stuck there: an abort (service) or undeploy (deploy) moves it on
+    if kind == "service":
+        sdk.baremetal.set_node_provision_state(node, "abort")
+        assert _wait(sdk, node.id, {"active"}).provision_state == "active"
+    else:
+        sdk.baremetal.set_node_provision_state(node, "deleted", wait=True, timeout=30)
+
+
 def test_instance_traits_must_be_node_traits(service, sdk):
     node = _node(sdk)
     sdk.baremetal.set_node_provision_state(node, "provide", wait=True, timeout=30)
