@@ -123,6 +123,7 @@ class Periodics:
             r for r in self._mine(candidates) if not r["maintenance"] or r["fault"] == POWER_FAILURE
         ]
         counts = {"checked": 0, "changed": 0, "failed": 0}
+        started = time.monotonic()
         for start in range(0, len(mine), _BATCH):
             if self._halt.is_set():
                 break
@@ -131,6 +132,14 @@ class Periodics:
             for result in self._pool.map(self._sync_one, nodes):
                 counts["checked"] += 1
                 counts[result] = counts.get(result, 0) + 1
+        if counts["checked"]:
+            # One line per pass: how long a pass takes is what decides the sync interval.
+            LOG.info(
+                "Power sync checked %d node(s) in %.1f s: %s",
+                counts["checked"],
+                time.monotonic() - started,
+                ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "checked"),
+            )
         return counts
 
     def _sync_one(self, node: dict) -> str:
