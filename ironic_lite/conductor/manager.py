@@ -64,6 +64,18 @@ class Work:
         self.task.spawn_after(self.spawn, body, self.task, self.stopping)
 
 
+def _failure_to_last_error(what: str, fn: Callable, *args) -> Callable[[Task, object], None]:
+    """A worker body running ``fn(task, *args)`` whose failure becomes the node's last_error."""
+
+    def body(task: Task, stopping) -> None:
+        try:
+            fn(task, *args)
+        except exceptions.IronicLiteError as exc:
+            task.save(last_error=f"{what} failed: {exc}")
+
+    return body
+
+
 def rpc(kind: str = "call", route: str = "node") -> Callable:
     """Declare a manager method as callable over RPC."""
 
@@ -334,6 +346,74 @@ class ConductorManager:
             self._check_not_transient(task)
             task.driver.management.set_secure_boot_state(task, enabled)
             task.save(secure_boot=enabled)
+
+    # --- indicators (the management interface's) ----------------------------------------------
+    @rpc()
+    def get_supported_indicators(self, context: RequestContext, node_id: int) -> dict:
+        with self._task(context, node_id, "list indicators", shared=True) as task:
+            return task.driver.management.get_supported_indicators(task)
+
+    @rpc()
+    def get_indicator_state(
+        self, context: RequestContext, node_id: int, component: str, indicator: str
+    ) -> str:
+        with self._task(context, node_id, "get indicator state", shared=True) as task:
+            return task.driver.management.get_indicator_state(task, component, indicator)
+
+    @rpc()
+    def set_indicator_state(
+        self, context: RequestContext, node_id: int, component: str, indicator: str, state: str
+    ) -> None:
+        with self._task(context, node_id, "set indicator state") as task:
+            task.driver.management.set_indicator_state(task, component, indicator, state)
+
+    # --- virtual media (the boot interface's) -------------------------------------------------
+    @staticmethod
+    def _virtual_media(task: Task):
+        boot = task.driver.boot
+        if not hasattr(boot, "attach_virtual_media"):
+            raise exceptions.UnsupportedDriverExtension(
+                driver=task.node["driver"],
+                extension="virtual media (its boot interface has none)",
+            )
+        return boot
+
+    @rpc()
+    def attach_virtual_media(
+        self, context: RequestContext, node_id: int, device_type: str, image_url: str
+    ) -> None:
+        """Insert an image on a worker (the BMC downloads it); failures land in last_error."""
+        with self._work(context, node_id, "attach virtual media") as work:
+            boot = self._virtual_media(work.task)
+            work.task.save(last_error=None)
+            work.hand_off(
+                _failure_to_last_error(
+                    f"Attaching {image_url} as virtual {device_type}",
+                    boot.attach_virtual_media,
+                    device_type,
+                    image_url,
+                )
+            )
+
+    @rpc()
+    def detach_virtual_media(
+        self, context: RequestContext, node_id: int, device_types: list[str] | None = None
+    ) -> None:
+        with self._work(context, node_id, "detach virtual media") as work:
+            boot = self._virtual_media(work.task)
+            work.task.save(last_error=None)
+            work.hand_off(
+                _failure_to_last_error(
+                    f"Detaching virtual {'/'.join(device_types or ['media'])}",
+                    boot.detach_virtual_media,
+                    device_types,
+                )
+            )
+
+    @rpc()
+    def get_virtual_media(self, context: RequestContext, node_id: int) -> list[dict]:
+        with self._task(context, node_id, "list virtual media", shared=True) as task:
+            return self._virtual_media(task).get_virtual_media(task)
 
     @staticmethod
     def _check_not_transient(task: Task) -> None:

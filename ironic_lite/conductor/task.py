@@ -85,6 +85,13 @@ class Task:
         rows, _ = dbapi.list_portgroups({"node_id": self.node["id"]})
         return rows
 
+    def add_port(self, address: str, **fields) -> dict:
+        """A new port of this node for the MAC ``address`` (inspection finds them);
+        MACAlreadyExists (409) when another port has that MAC."""
+        if self.shared:
+            raise RuntimeError(f"shared task for {self.purpose} tried to add a port")
+        return dbapi.create_port({**fields, "node_id": self.node["id"], "address": address})
+
     def save_port(self, port: dict, **changes) -> dict:
         if self.shared:
             raise RuntimeError(f"shared task for {self.purpose} tried to change a port")

@@ -148,6 +148,21 @@ class ManagementInterface(BaseInterface):
     def get_sensors_data(self, task) -> dict:
         return {}
 
+    # Indicators (LEDs): component (system, chassis ...) -> indicator name ->
+    # {"readonly": bool, "states": [ON|OFF|BLINKING ...]}. None by default.
+    def get_supported_indicators(self, task) -> dict[str, dict[str, dict]]:
+        return {}
+
+    def get_indicator_state(self, task, component: str, indicator: str) -> str:
+        raise exceptions.UnsupportedDriverExtension(
+            driver=task.node["driver"], extension="indicators"
+        )
+
+    def set_indicator_state(self, task, component: str, indicator: str, state: str) -> None:
+        raise exceptions.UnsupportedDriverExtension(
+            driver=task.node["driver"], extension="indicators"
+        )
+
 
 class _Simple(BaseInterface):
     """Interface types whose contract the flows define step by step."""

@@ -1,0 +1,127 @@
+"""/v1/nodes/{node}/management/indicators (1.63): a node's LEDs, through its management
+interface.
+
+    GET  .../indicators                        the components that have indicators
+    GET  .../indicators/{component}            the indicators of one component
+    GET  .../indicators/{indicator}@{component} {"state": "ON" | "OFF" | "BLINKING" | "UNKNOWN"}
+    PUT  .../indicators/{indicator}@{component} body {"state": ...}, 204
+
+Below 1.63 the paths do not exist (a bare 404, as Ironic's router answers).
+"""
+
+import werkzeug.exceptions
+from flask import Blueprint, g
+
+from ironic_lite.api import body, links
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.v1.collection import minor, rpcapi
+from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.common import exceptions
+
+bp = Blueprint("node_indicators", __name__, url_prefix="/v1/nodes/<ident>")
+
+MIN_MINOR = 63
+STATES = ("ON", "OFF", "BLINKING", "UNKNOWN")
+SET_STATE = {
+    "type": "object",
+    "properties": {"state": {"type": "string", "enum": list(STATES[:3])}},
+    "required": ["state"],
+    "additionalProperties": False,
+}
+
+
+def _require() -> None:
+    if minor() < MIN_MINOR:
+        raise werkzeug.exceptions.NotFound()
+
+
+def _split(name: str) -> tuple[str, str]:
+    indicator, _, component = name.partition("@")
+    if not indicator or not component:
+        raise exceptions.InvalidParameterValue(
+            err=f"Invalid indicator {name}; expected <indicator>@<component>"
+        )
+    return component, indicator
+
+
+def _known(node: dict, component: str, indicator: str | None = None) -> dict:
+    """The indicators of ``component`` (404 naming what the node lacks)."""
+    supported = rpcapi().get_supported_indicators(g.context, node)
+    found = supported.get(component)
+    if found is None or (indicator is not None and indicator not in found):
+        what = f"indicator {indicator}@{component}" if indicator else f"component {component}"
+        raise exceptions.ResourceNotFound(f"Node {node['uuid']} has no {what}")
+    return found
+
+
+@bp.get("/management/indicators")
+def list_components(ident):
+    _require()
+    node = find_node(ident)
+    base = links.base_url()
+    supported = rpcapi().get_supported_indicators(g.context, node)
+    return json_response(
+        {
+            "components": [
+                {
+                    "name": name,
+                    "links": links.pair(base, f"nodes/{node['uuid']}/management/indicators", name),
+                }
+                for name in sorted(supported)
+            ]
+        }
+    )
+
+
+@bp.get("/management/indicators/<name>")
+def show(ident, name):
+    _require()
+    node = find_node(ident)
+    if "@" in name:
+        component, indicator = _split(name)
+        _known(node, component, indicator)
+        state = rpcapi().get_indicator_state(
+            g.context, node, component=component, indicator=indicator
+        )
+        return json_response({"state": state})
+    base = links.base_url()
+    return json_response(
+        {
+            "indicators": [
+                {
+                    "name": indicator,
+                    "component": name,
+                    "readonly": bool(spec.get("readonly")),
+                    "states": list(spec.get("states") or []),
+                    "links": links.pair(
+                        base,
+                        f"nodes/{node['uuid']}/management/indicators",
+                        f"{indicator}@{name}",
+                    ),
+                }
+                for indicator, spec in sorted(_known(node, name).items())
+            ]
+        }
+    )
+
+
+@bp.put("/management/indicators/<name>")
+def set_state(ident, name):
+    _require()
+    node = find_node(ident)
+    component, indicator = _split(name)
+    doc = body.validate(body.json_body(), SET_STATE, "indicator")
+    spec = _known(node, component, indicator)[indicator]
+    if spec.get("readonly"):
+        raise exceptions.InvalidParameterValue(
+            err=f"Indicator {indicator}@{component} of node {node['uuid']} is read-only"
+        )
+    if spec.get("states") and doc["state"] not in spec["states"]:
+        raise exceptions.InvalidParameterValue(
+            err=f"Indicator {indicator}@{component} takes {', '.join(spec['states'])}, "
+            f"not {doc['state']}"
+        )
+    rpcapi().set_indicator_state(
+        g.context, node, component=component, indicator=indicator, state=doc["state"]
+    )
+    return no_content()

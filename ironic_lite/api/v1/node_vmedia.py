@@ -1,0 +1,93 @@
+"""/v1/nodes/{node}/vmedia: attach (POST, 1.89), detach (DELETE, 1.89) and list (GET, 1.93)
+virtual media through the node's boot interface.
+
+Attach and detach answer 204 once the conductor has taken the work; the BMC then downloads
+or drops the image on a worker, and a failure lands in the node's last_error, as in Ironic.
+Below each version the path does not exist (a bare 404, as Ironic's router answers).
+"""
+
+import urllib.parse
+
+import werkzeug.exceptions
+from flask import Blueprint, g, request
+
+from ironic_lite.api import body
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.v1.collection import minor, rpcapi
+from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.common import exceptions
+
+bp = Blueprint("node_vmedia", __name__, url_prefix="/v1/nodes/<ident>")
+
+ATTACH_MIN_MINOR = 89
+GET_MIN_MINOR = 93
+DEVICE_TYPES = ("cdrom", "disk", "floppy")
+_URL_SCHEMES = ("http", "https", "nfs", "cifs", "smb")
+
+ATTACH = {
+    "type": "object",
+    "properties": {
+        "device_type": {"type": "string", "enum": list(DEVICE_TYPES)},
+        "image_url": {"type": "string"},
+        "image_download_source": {"type": "string", "enum": ["http", "local", "swift"]},
+    },
+    "required": ["device_type", "image_url"],
+    "additionalProperties": False,
+}
+
+
+def _require(min_minor: int) -> None:
+    if minor() < min_minor:
+        raise werkzeug.exceptions.NotFound()
+
+
+@bp.post("/vmedia")
+def attach(ident):
+    _require(ATTACH_MIN_MINOR)
+    doc = body.validate(body.json_body(), ATTACH, "vmedia")
+    scheme = urllib.parse.urlsplit(doc["image_url"]).scheme
+    if scheme not in _URL_SCHEMES:
+        raise exceptions.Invalid(f"Unsupported or missing URL scheme: {scheme}")
+    # Ironic's default, "local", has the conductor download the image and serve it from its
+    # own web server; ironic-lite has no image server yet, so the BMC is given the URL.
+    if doc.get("image_download_source", "http") != "http":
+        raise exceptions.InvalidParameterValue(
+            err=f"image_download_source {doc['image_download_source']} is not supported: "
+            "ironic-lite has no image server; the BMC downloads image_url itself (http)"
+        )
+    rpcapi().attach_virtual_media(
+        g.context, find_node(ident), device_type=doc["device_type"], image_url=doc["image_url"]
+    )
+    return no_content()
+
+
+def _device_types() -> list[str] | None:
+    """``device_types`` from the query string or the JSON body (the SDK sends it there), as
+    a list or a comma-separated string; None means every device."""
+    raw = request.args.get("device_types")
+    if raw is None:
+        doc = body.json_body(required=False)
+        raw = doc.get("device_types") if isinstance(doc, dict) else None
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    types = [str(t).strip() for t in items if str(t).strip()]
+    invalid = [t for t in types if t not in DEVICE_TYPES]
+    if invalid:
+        raise exceptions.Invalid(
+            f"Invalid device type(s) {', '.join(invalid)} (valid are {', '.join(DEVICE_TYPES)})"
+        )
+    return types or None
+
+
+@bp.delete("/vmedia")
+def detach(ident):
+    _require(ATTACH_MIN_MINOR)
+    rpcapi().detach_virtual_media(g.context, find_node(ident), device_types=_device_types())
+    return no_content()
+
+
+@bp.get("/vmedia")
+def list_vmedia(ident):
+    _require(GET_MIN_MINOR)
+    return json_response(rpcapi().get_virtual_media(g.context, find_node(ident)))
