@@ -243,3 +243,33 @@ class NoConductorForDriver(ServiceUnavailable):
 
 class DatabaseUnavailable(ServiceUnavailable):
     message = "The database is unavailable; retry later."
+
+
+# --- BMCs ------------------------------------------------------------------------------------
+# Raised by drivers after translating a protocol library's exception at the driver's edge:
+# the message names the BMC and the operation, never the credentials.
+class BMCError(IronicLiteError):
+    message = "BMC %(address)s: %(operation)s failed: %(reason)s"
+    code = HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+class BMCUnreachable(BMCError):
+    """No answer, or the connection broke: worth another try."""
+
+    message = "BMC %(address)s did not answer %(operation)s: %(reason)s"
+    code = HTTPStatus.SERVICE_UNAVAILABLE
+    retryable = True
+
+
+class BMCAuthFailed(BMCError):
+    """The BMC refused the node's credentials: retrying will not help, fixing driver_info will."""
+
+    message = "BMC %(address)s refused the credentials in driver_info for %(operation)s: %(reason)s"
+    code = HTTPStatus.BAD_REQUEST
+
+
+class BMCNotSupported(BMCError):
+    """The BMC does not offer what was asked (a missing Redfish resource, an IPMI command)."""
+
+    message = "BMC %(address)s does not support %(operation)s: %(reason)s"
+    code = HTTPStatus.BAD_REQUEST

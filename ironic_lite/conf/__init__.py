@@ -6,9 +6,9 @@ Each group lives in its own module (``conf/<group>.py``) exposing ``register(con
 
 from oslo_config import cfg
 
-from ironic_lite.conf import api, conductor, database, default, drivers, fake
+from ironic_lite.conf import api, conductor, database, default, drivers, fake, ipmi, pxe, redfish
 
 CONF = cfg.CONF
 
-for _module in (default, api, database, conductor, drivers, fake):
+for _module in (default, api, database, conductor, drivers, fake, ipmi, pxe, redfish):
     _module.register(CONF)

@@ -10,15 +10,15 @@ from ironic_lite.common.interfaces import INTERFACE_TYPES
 
 # What a fresh install enables: everything ironic-lite ships for that interface type.
 _ENABLED_DEFAULTS = {
-    "bios": ["fake", "no-bios"],
-    "boot": ["fake"],
+    "bios": ["fake", "no-bios", "redfish"],
+    "boot": ["fake", "redfish-virtual-media", "pxe", "ipxe"],
     "console": ["fake", "no-console"],
     "deploy": ["fake"],
-    "firmware": ["fake", "no-firmware"],
-    "inspect": ["fake", "no-inspect"],
-    "management": ["fake", "noop"],
+    "firmware": ["fake", "no-firmware", "redfish"],
+    "inspect": ["fake", "no-inspect", "redfish"],
+    "management": ["fake", "noop", "redfish", "ipmitool"],
     "network": ["noop", "flat"],
-    "power": ["fake"],
+    "power": ["fake", "redfish", "ipmitool"],
     "raid": ["fake", "no-raid"],
     "rescue": ["fake", "no-rescue"],
     "storage": ["noop", "fake"],
@@ -28,7 +28,7 @@ _ENABLED_DEFAULTS = {
 opts = [
     cfg.ListOpt(
         "enabled_hardware_types",
-        default=["fake-hardware", "manual-management"],
+        default=["fake-hardware", "manual-management", "redfish", "ipmi"],
         help="Hardware types a conductor loads. Nodes can only use enabled hardware types.",
     ),
 ]

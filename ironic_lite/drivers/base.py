@@ -180,6 +180,20 @@ class BootInterface(_Simple):
 
             ramdisk_images(task.node, "deploy")
 
+    # What the flows ask of a boot interface. The fake implementation does nothing.
+    def prepare_ramdisk(self, task, params: dict, purpose: str = "deploy") -> None:
+        """Make the node's next network or media boot load the deploy (or rescue) ramdisk,
+        with ``params`` added to its kernel command line."""
+
+    def clean_up_ramdisk(self, task) -> None:
+        """Remove what prepare_ramdisk left (boot files, inserted media); safe to repeat."""
+
+    def prepare_instance(self, task) -> None:
+        """Make the node boot its deployed instance from now on."""
+
+    def clean_up_instance(self, task) -> None:
+        """Remove what prepare_instance left; safe to repeat."""
+
 
 class DeployInterface(_Simple):
     interface_type = "deploy"

@@ -115,8 +115,10 @@ class FakeBoot(base.BootInterface):
 class FakeDeploy(base.DeployInterface):
     @base.step("deploy", priority=100, rerunnable=True)
     def deploy(self, task) -> None:
-        """Pretend to write the image: wait [fake] deploy_delay, end powered on."""
+        """Pretend to write the image: wait [fake] deploy_delay, end powered on through the
+        node's power interface (so that a real BMC, IPMI or Redfish, agrees)."""
         sleep_for("deploy_delay")
+        task.driver.power.set_power_state(task, states.POWER_ON)
         task.save(power_state=states.POWER_ON)
 
     @base.step(("clean", "service"), priority=0, abortable=True, rerunnable=True)

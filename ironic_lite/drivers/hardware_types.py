@@ -40,6 +40,28 @@ FAKE_HARDWARE = HardwareType(
     },
 )
 
+# Machines with an IPMI BMC, driven with pyghmi (interface names are Ironic's: "ipmitool").
+# They boot the deploy ramdisk from the network; the agent's ``direct`` deploy will come
+# first in "deploy" once it exists (until then nodes deploy with ``fake``).
+IPMI = HardwareType(
+    "ipmi",
+    {
+        "bios": ("no-bios",),
+        "boot": ("ipxe", "pxe", "fake"),
+        "console": ("no-console",),
+        "deploy": ("fake",),
+        "firmware": ("no-firmware",),
+        "inspect": ("no-inspect",),
+        "management": ("ipmitool", "noop"),
+        "network": ("noop", "flat"),
+        "power": ("ipmitool",),
+        "raid": ("no-raid",),
+        "rescue": ("no-rescue",),
+        "storage": ("noop",),
+        "vendor": ("no-vendor",),
+    },
+)
+
 # Machines whose power and boot device a person handles: ironic-lite only runs the flows.
 MANUAL_MANAGEMENT = HardwareType(
     "manual-management",
@@ -53,6 +75,27 @@ MANUAL_MANAGEMENT = HardwareType(
         "management": ("noop", "fake"),
         "network": ("noop", "flat"),
         "power": ("fake",),
+        "raid": ("no-raid",),
+        "rescue": ("no-rescue",),
+        "storage": ("noop",),
+        "vendor": ("no-vendor",),
+    },
+)
+
+# Machines with a Redfish BMC (sushy). The agent's ``direct`` deploy will come first in
+# "deploy" once it exists; until then nodes deploy with ``fake``.
+REDFISH = HardwareType(
+    "redfish",
+    {
+        "bios": ("redfish", "no-bios"),
+        "boot": ("redfish-virtual-media", "pxe", "ipxe", "fake"),
+        "console": ("no-console",),
+        "deploy": ("fake",),
+        "firmware": ("redfish", "no-firmware"),
+        "inspect": ("redfish", "no-inspect"),
+        "management": ("redfish",),
+        "network": ("noop", "flat"),
+        "power": ("redfish",),
         "raid": ("no-raid",),
         "rescue": ("no-rescue",),
         "storage": ("noop",),

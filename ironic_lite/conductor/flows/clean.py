@@ -4,6 +4,8 @@ manageable --provide--> cleaning -> available
 manageable --clean---> cleaning -> manageable            (manual: the steps asked for)
 deleting  --clean---> cleaning -> available              (automated, after tear-down)
 cleaning -> clean wait (async step / wait step) -> cleaning ... ; clean hold until unhold
+cleaning: when a step needs the ramdisk (and disable_ramdisk is not set), the boot interface
+prepares the ramdisk boot first and removes its boot files once the steps are done
 any failure -> clean failed, in maintenance with fault "clean failure"
 """
 
@@ -51,11 +53,33 @@ def start_manual(task: Task, clean_steps: list[dict], disable_ramdisk: bool = Fa
     )
 
 
+def _needs_ramdisk(task: Task, step_list: list[dict]) -> bool:
+    if task.node["driver_internal_info"].get("clean_disable_ramdisk"):
+        return False
+    return any(s.get("requires_ramdisk") for s in step_list)
+
+
 def run(task: Task, stopping=None) -> None:
     step_list, index = steps.saved_progress(task.node, "clean")
     if index is None:
         index = 0
+    boot, ramdisk = task.driver.boot, _needs_ramdisk(task, step_list)
+    if (
+        ramdisk
+        and index == 0
+        and not runner.guarded(
+            task,
+            "Preparing the cleaning ramdisk boot",
+            lambda: boot.prepare_ramdisk(task, {}),
+            fault=FAULT,
+        )
+    ):
+        return
     if not runner.run_steps(task, "clean", step_list, index, stopping, fault=FAULT):
+        return
+    if ramdisk and not runner.guarded(
+        task, "Removing the cleaning ramdisk boot", lambda: boot.clean_up_ramdisk(task), fault=FAULT
+    ):
         return
     hardware_cache.refresh(task)
     manual = task.node["driver_internal_info"].get("clean_manual")

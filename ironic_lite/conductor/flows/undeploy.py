@@ -1,8 +1,8 @@
 """Undeploy (``deleted``/``undeploy``): take the instance off a node, then clean it.
 
 active / deploy failed / error / rescue* / wait states --delete--> deleting
-deleting -> (power off, tear down, forget the instance and its allocation) -> cleaning
-(automated) -> available
+deleting -> (power off, tear down, remove boot files, forget the instance and its allocation)
+-> cleaning (automated) -> available
 failure while tearing down -> error with last_error
 """
 
@@ -28,6 +28,9 @@ def run(task: Task, stopping=None) -> None:
         hook = getattr(task.driver.deploy, "tear_down", None)
         if hook is not None:
             hook(task)
+        # Boot files of the instance or of a ramdisk the deploy stopped in (both idempotent).
+        task.driver.boot.clean_up_instance(task)
+        task.driver.boot.clean_up_ramdisk(task)
         forget = {
             k: None for k in ("deploy_steps", "deploy_step_index", "agent_url", "agent_token")
         }

@@ -1,0 +1,66 @@
+"""[pxe] and [deploy] options: where network-boot files go and how machines fetch them.
+
+Group and option names are Ironic's, so that a PXE setup carries over.
+"""
+
+from oslo_config import cfg
+
+pxe_group = cfg.OptGroup("pxe", title="PXE and iPXE boot")
+deploy_group = cfg.OptGroup("deploy", title="Deployment: the HTTP server that serves images")
+
+pxe_opts = [
+    cfg.StrOpt(
+        "tftp_root",
+        default="$state_path/tftpboot",
+        help="Directory a TFTP server exports; PXE boot files of each node go to "
+        "<tftp_root>/<node uuid>/ and pxelinux.cfg/01-<mac> links point at them.",
+    ),
+    cfg.StrOpt(
+        "kernel_append_params",
+        default="nofb nomodeset vga=normal",
+        help="Kernel command line given to the deploy and rescue ramdisks, before the "
+        "parameters ironic-lite adds (the API URL the agent reports to).",
+    ),
+    cfg.IntOpt(
+        "ipxe_timeout",
+        default=60,
+        min=0,
+        help="Seconds iPXE waits for each download before giving up (0: iPXE's default).",
+    ),
+    cfg.IntOpt(
+        "image_download_timeout",
+        default=120,
+        min=1,
+        help="Seconds to fetch a kernel or ramdisk into the TFTP root for PXE boot.",
+    ),
+]
+
+deploy_opts = [
+    cfg.StrOpt(
+        "http_root",
+        default="$state_path/httpboot",
+        help="Directory an HTTP server exports; iPXE scripts and configuration drives go "
+        "there, per node.",
+    ),
+    cfg.StrOpt(
+        "http_url",
+        help="URL at which machines reach http_root (e.g. http://192.0.2.1:8080). Required "
+        "for iPXE and virtual-media boot.",
+    ),
+    cfg.StrOpt(
+        "api_url",
+        help="URL at which booted ramdisks reach the ironic-lite API (the agent's lookup and "
+        "heart-beats). Default: http://<[api] host_ip>:<[api] port>.",
+    ),
+]
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    conf.register_group(pxe_group)
+    conf.register_opts(pxe_opts, group=pxe_group)
+    conf.register_group(deploy_group)
+    conf.register_opts(deploy_opts, group=deploy_group)
+
+
+def list_opts() -> list:
+    return [(pxe_group, pxe_opts), (deploy_group, deploy_opts)]

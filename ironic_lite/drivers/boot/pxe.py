@@ -1,0 +1,261 @@
+"""Network boot into the deploy/rescue ramdisk: PXE (TFTP) and iPXE (HTTP).
+
+For each node, boot files live in a directory named by its UUID, and one link per port MAC
+points the machine's firmware (or iPXE) at them:
+
+    PXE   <tftp_root>/<uuid>/{config,deploy_kernel,deploy_ramdisk}
+          <tftp_root>/pxelinux.cfg/01-<mac>        (BIOS, pxelinux)
+          <tftp_root>/grub.cfg-01-<mac>            (UEFI, GRUB)
+    iPXE  <http_root>/<uuid>/config
+          <http_root>/pxelinux.cfg/<mac>           (boot.ipxe chains to it by MAC)
+
+Clean-up removes exactly these, so a node's files never outlive its deployment. The
+instance itself boots from its disk (local boot): prepare_instance points the BMC at it.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.parse
+import urllib.request
+
+from ironic_lite.common import exceptions
+from ironic_lite.conf import CONF
+from ironic_lite.drivers import base
+from ironic_lite.drivers.ramdisk_images import ramdisk_images
+
+_PXELINUX = """default boot
+label boot
+kernel {kernel}
+append initrd={ramdisk} {params}
+ipappend 3
+"""
+_GRUB = """set default=boot
+set timeout=5
+menuentry "boot" {{
+    linux {kernel} {params}
+    initrd {ramdisk}
+}}
+"""
+_IPXE = """#!ipxe
+kernel{timeout} {kernel} {params} initrd={ramdisk_name}
+initrd --name {ramdisk_name}{timeout} {ramdisk}
+boot
+"""
+_BOOT_IPXE = """#!ipxe
+# Written by ironic-lite: boot the configuration of the node this MAC belongs to.
+chain pxelinux.cfg/${mac:hexhyp} || goto fail
+:fail
+echo No boot configuration for ${mac}; retrying in 10 s
+sleep 10
+chain boot.ipxe
+"""
+
+
+def _root(path: str) -> str:
+    return os.path.abspath(os.path.expanduser(path))
+
+
+def api_url() -> str:
+    """Where a booted ramdisk reaches the API (its lookup and heart-beats)."""
+    return (CONF.deploy.api_url or f"http://{CONF.api.host_ip}:{CONF.api.port}").rstrip("/")
+
+
+def kernel_params(task, params: dict) -> str:
+    """The kernel command line: the configured parameters, the API URL, then ``params``."""
+    words = [CONF.pxe.kernel_append_params or "", f"ipa-api-url={api_url()}"]
+    words += [f"{key}={value}" for key, value in sorted(params.items())]
+    return " ".join(w for w in words if w)
+
+
+def _macs(task) -> list[str]:
+    macs = [p["address"].lower() for p in task.ports if p.get("address")]
+    if not macs:
+        raise exceptions.MissingParameterValue(
+            err=f"Node {task.node['uuid']} has no ports: network boot needs the MAC address "
+            "of the NIC it boots from (create a port)"
+        )
+    return macs
+
+
+def _replace(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, so a booting machine never reads half a file."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+def _link(target: str, link: str) -> None:
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(link)
+    os.symlink(os.path.relpath(target, os.path.dirname(link)), link)
+
+
+def _remove(*paths: str) -> None:
+    for path in paths:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+
+def fetch(ref: str, dest: str, cache_dir: str) -> None:
+    """Put the image ``ref`` (a path, file:// or http(s):// URL) at ``dest``.
+
+    Images go once into ``cache_dir`` (named by a hash of ``ref``) and are hard-linked from
+    there, so a hundred nodes booting the same ramdisk share one copy.
+    """
+    os.makedirs(cache_dir, exist_ok=True)
+    cached = os.path.join(cache_dir, hashlib.sha256(ref.encode()).hexdigest())
+    if not os.path.exists(cached):
+        parsed = urllib.parse.urlsplit(ref)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if parsed.scheme in ("http", "https"):
+                    timeout = CONF.pxe.image_download_timeout
+                    with urllib.request.urlopen(ref, timeout=timeout) as resp:  # noqa: S310
+                        shutil.copyfileobj(resp, out, 1024 * 1024)
+                else:
+                    path = parsed.path if parsed.scheme == "file" else ref
+                    with open(path, "rb") as src:
+                        shutil.copyfileobj(src, out, 1024 * 1024)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, cached)
+        except (OSError, ValueError) as exc:
+            _remove(tmp)
+            raise exceptions.InvalidParameterValue(
+                err=f"Could not fetch boot image {ref}: {exc}"
+            ) from exc
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    _remove(dest)
+    os.link(cached, dest)
+
+
+class _NetworkBoot(base.BootInterface):
+    """What PXE and iPXE share: validation, the boot device, the per-MAC links."""
+
+    requires_ramdisk = True
+    properties = {
+        "deploy_kernel": "Kernel of the deploy ramdisk (URL or path). Default: [conductor].",
+        "deploy_ramdisk": "Initramfs of the deploy ramdisk (URL or path). Default: [conductor].",
+        "rescue_kernel": "Kernel of the rescue ramdisk. Default: [conductor].",
+        "rescue_ramdisk": "Initramfs of the rescue ramdisk. Default: [conductor].",
+    }
+
+    def validate(self, task) -> None:
+        super().validate(task)
+        _macs(task)
+
+    def node_dir(self, task) -> str:
+        raise NotImplementedError
+
+    def mac_links(self, task) -> list[str]:
+        raise NotImplementedError
+
+    def write_config(self, task, purpose: str, params: dict) -> None:
+        raise NotImplementedError
+
+    def prepare_ramdisk(self, task, params: dict, purpose: str = "deploy") -> None:
+        self.write_config(task, purpose, params)
+        config = os.path.join(self.node_dir(task), "config")
+        for link in self.mac_links(task):
+            _link(config, link)
+        task.driver.management.set_boot_device(task, "pxe", persistent=False)
+
+    def clean_up_ramdisk(self, task) -> None:
+        links = self.mac_links(task) if task.ports else []
+        _remove(self.node_dir(task), *links)
+
+    def prepare_instance(self, task) -> None:
+        self.clean_up_ramdisk(task)
+        task.driver.management.set_boot_device(task, "disk", persistent=True)
+
+    def clean_up_instance(self, task) -> None:
+        self.clean_up_ramdisk(task)
+
+
+class PXEBoot(_NetworkBoot):
+    """PXE: firmware loads pxelinux (BIOS) or GRUB (UEFI) from TFTP, then our config."""
+
+    def node_dir(self, task) -> str:
+        return os.path.join(_root(CONF.pxe.tftp_root), task.node["uuid"])
+
+    def _uefi(self, task) -> bool:
+        return task.node.get("boot_mode") == "uefi"
+
+    def mac_links(self, task) -> list[str]:
+        root = _root(CONF.pxe.tftp_root)
+        names = []
+        for mac in _macs(task):
+            dashed = mac.replace(":", "-")
+            if self._uefi(task):
+                names.append(os.path.join(root, f"grub.cfg-01-{dashed}"))
+            else:
+                names.append(os.path.join(root, "pxelinux.cfg", f"01-{dashed}"))
+        return names
+
+    def write_config(self, task, purpose: str, params: dict) -> None:
+        images = ramdisk_images(task.node, purpose)
+        directory = self.node_dir(task)
+        cache = os.path.join(_root(CONF.pxe.tftp_root), "master_images")
+        fetch(images.kernel, os.path.join(directory, f"{purpose}_kernel"), cache)
+        fetch(images.ramdisk, os.path.join(directory, f"{purpose}_ramdisk"), cache)
+        uuid = task.node["uuid"]
+        template = _GRUB if self._uefi(task) else _PXELINUX
+        text = template.format(
+            kernel=f"{uuid}/{purpose}_kernel",
+            ramdisk=f"{uuid}/{purpose}_ramdisk",
+            params=kernel_params(task, params),
+        )
+        _replace(os.path.join(directory, "config"), text)
+
+
+class IPXEBoot(_NetworkBoot):
+    """iPXE: a script fetched over HTTP downloads the kernel and ramdisk over HTTP too."""
+
+    def validate(self, task) -> None:
+        super().validate(task)
+        if not CONF.deploy.http_url:
+            raise exceptions.MissingParameterValue(
+                err="[deploy] http_url is not set: iPXE needs the URL of the HTTP server "
+                "that exports [deploy] http_root"
+            )
+
+    def node_dir(self, task) -> str:
+        return os.path.join(_root(CONF.deploy.http_root), task.node["uuid"])
+
+    def mac_links(self, task) -> list[str]:
+        root = _root(CONF.deploy.http_root)
+        return [os.path.join(root, "pxelinux.cfg", mac.replace(":", "-")) for mac in _macs(task)]
+
+    def _served(self, task, ref: str, name: str) -> str:
+        """A URL the machine can download ``ref`` from: itself if it is one, else a copy."""
+        if urllib.parse.urlsplit(ref).scheme in ("http", "https"):
+            return ref
+        cache = os.path.join(_root(CONF.deploy.http_root), "master_images")
+        fetch(ref, os.path.join(self.node_dir(task), name), cache)
+        return f"{CONF.deploy.http_url.rstrip('/')}/{task.node['uuid']}/{name}"
+
+    def write_config(self, task, purpose: str, params: dict) -> None:
+        images = ramdisk_images(task.node, purpose)
+        root = _root(CONF.deploy.http_root)
+        boot_script = os.path.join(root, "boot.ipxe")
+        if not os.path.exists(boot_script):
+            _replace(boot_script, _BOOT_IPXE)
+        timeout = CONF.pxe.ipxe_timeout
+        text = _IPXE.format(
+            timeout=f" --timeout {timeout * 1000}" if timeout else "",
+            kernel=self._served(task, images.kernel, f"{purpose}_kernel"),
+            ramdisk=self._served(task, images.ramdisk, f"{purpose}_ramdisk"),
+            ramdisk_name=f"{purpose}_ramdisk",
+            params=kernel_params(task, params),
+        )
+        _replace(os.path.join(self.node_dir(task), "config"), text)
