@@ -32,6 +32,8 @@ from ironic_lite.conductor.workers import WorkerPool
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 from ironic_lite.drivers import loader
+from ironic_lite.drivers.agent import inspect as agent_inspect
+from ironic_lite.drivers.agent import session as agent_session
 
 LOG = logging.getLogger(__name__)
 
@@ -281,6 +283,66 @@ class ConductorManager:
                 return True
         except (exceptions.NodeLocked, exceptions.ServiceUnavailable):
             return False  # busy node or full pool: the next pass tries again
+
+    # --- the agent in the ramdisk (its API calls: lookup, heartbeat, continue_inspection) ------
+    @rpc()
+    def get_node_with_token(self, context: RequestContext, node_id: int) -> dict:
+        """The node for an agent's lookup: ``{"node": ..., "new_token": bool}``; the first
+        lookup of a ramdisk boot creates the agent token (shown to that caller only)."""
+        with self._task(context, node_id, "agent lookup") as task:
+            if not agent_session.lookup_allowed(task.node):
+                raise exceptions.NodeNotFound(node=task.node["uuid"])
+            node, new = agent_session.issue_token(task)
+            return {"node": node, "new_token": new}
+
+    @rpc()
+    def heartbeat(
+        self,
+        context: RequestContext,
+        node_id: int,
+        callback_url: str,
+        agent_token: str | None = None,
+        agent_version: str | None = None,
+        agent_verify_ca: str | None = None,
+        agent_status: str | None = None,
+    ) -> None:
+        """An agent is alive at ``callback_url``: check its token, record it, and resume the
+        flow waiting for it (on a worker)."""
+        with self._work(context, node_id, "agent heartbeat") as work:
+            task = work.task
+            agent_session.check_token(task.node, agent_token)
+            agent_session.record_heartbeat(task, callback_url, agent_version, agent_verify_ca)
+            if not agent_session.waits_for_agent(task.node):
+                return
+
+            def body(task: Task, stopping) -> None:
+                if agent_session.on_heartbeat(task):
+                    self._continue_body(task)(task, stopping)
+
+            work.hand_off(body)
+
+    @rpc()
+    def continue_inspection(
+        self, context: RequestContext, node_id: int, inventory: dict, plugin_data: dict
+    ) -> None:
+        """The agent's inspection data for a node in ``inspect wait``: record it on a worker
+        and finish the inspection (a failure ends in ``inspect failed``)."""
+        with self._work(context, node_id, "continue inspection") as work:
+            if work.task.node["provision_state"] != states.INSPECTWAIT:
+                raise exceptions.NodeInWrongState(
+                    err=f"Node {work.task.node['uuid']} is not waiting for inspection data "
+                    f"(it is in {work.task.node['provision_state']})"
+                )
+
+            def body(task: Task, stopping) -> None:
+                try:
+                    agent_inspect.finish(task, inventory, plugin_data)
+                except exceptions.IronicLiteError as exc:
+                    transitions.fail(task, f"Processing the inspection data failed: {exc}")
+                    return
+                inspect.finish(task)
+
+            work.hand_off(body)
 
     # --- power ---------------------------------------------------------------------------------
     @rpc()

@@ -6,9 +6,20 @@ Each group lives in its own module (``conf/<group>.py``) exposing ``register(con
 
 from oslo_config import cfg
 
-from ironic_lite.conf import api, conductor, database, default, drivers, fake, ipmi, pxe, redfish
+from ironic_lite.conf import (
+    agent,
+    api,
+    conductor,
+    database,
+    default,
+    drivers,
+    fake,
+    ipmi,
+    pxe,
+    redfish,
+)
 
 CONF = cfg.CONF
 
-for _module in (default, api, database, conductor, drivers, fake, ipmi, pxe, redfish):
+for _module in (default, api, database, conductor, drivers, fake, ipmi, pxe, redfish, agent):
     _module.register(CONF)

@@ -1,12 +1,23 @@
 """Entry point for oslo-config-generator (namespace ``ironic_lite``)."""
 
-from ironic_lite.conf import api, conductor, database, default, drivers, fake, ipmi, pxe, redfish
+from ironic_lite.conf import (
+    agent,
+    api,
+    conductor,
+    database,
+    default,
+    drivers,
+    fake,
+    ipmi,
+    pxe,
+    redfish,
+)
 
 
 def list_opts() -> list:
     """All option groups, DEFAULT's options merged into one entry."""
     merged: dict = {}
-    for module in (default, drivers, api, conductor, database, fake, ipmi, pxe, redfish):
+    for module in (default, drivers, api, conductor, database, fake, ipmi, pxe, redfish, agent):
         for group, opts in module.list_opts():
             merged.setdefault(group, []).extend(opts)
     return list(merged.items())

@@ -27,9 +27,9 @@ FAKE_HARDWARE = HardwareType(
         "bios": ("fake", "no-bios"),
         "boot": ("fake",),
         "console": ("fake", "no-console"),
-        "deploy": ("fake",),
+        "deploy": ("fake", "direct"),
         "firmware": ("fake", "no-firmware"),
-        "inspect": ("fake", "no-inspect"),
+        "inspect": ("fake", "no-inspect", "agent"),
         "management": ("fake", "noop"),
         "network": ("noop", "flat"),
         "power": ("fake",),
@@ -41,17 +41,17 @@ FAKE_HARDWARE = HardwareType(
 )
 
 # Machines with an IPMI BMC, driven with pyghmi (interface names are Ironic's: "ipmitool").
-# They boot the deploy ramdisk from the network; the agent's ``direct`` deploy will come
-# first in "deploy" once it exists (until then nodes deploy with ``fake``).
+# They boot the deploy ramdisk from the network, where the agent's ``direct`` deploy and
+# ``agent`` inspection take over.
 IPMI = HardwareType(
     "ipmi",
     {
         "bios": ("no-bios",),
         "boot": ("ipxe", "pxe", "fake"),
         "console": ("no-console",),
-        "deploy": ("fake",),
+        "deploy": ("direct", "fake"),
         "firmware": ("no-firmware",),
-        "inspect": ("no-inspect",),
+        "inspect": ("agent", "no-inspect"),
         "management": ("ipmitool", "noop"),
         "network": ("noop", "flat"),
         "power": ("ipmitool",),
@@ -82,17 +82,17 @@ MANUAL_MANAGEMENT = HardwareType(
     },
 )
 
-# Machines with a Redfish BMC (sushy). The agent's ``direct`` deploy will come first in
-# "deploy" once it exists; until then nodes deploy with ``fake``.
+# Machines with a Redfish BMC (sushy). Deploys go through the agent (``direct``); inspection
+# through the agent or out of band from the BMC (``redfish``).
 REDFISH = HardwareType(
     "redfish",
     {
         "bios": ("redfish", "no-bios"),
         "boot": ("redfish-virtual-media", "pxe", "ipxe", "fake"),
         "console": ("no-console",),
-        "deploy": ("fake",),
+        "deploy": ("direct", "fake"),
         "firmware": ("redfish", "no-firmware"),
-        "inspect": ("redfish", "no-inspect"),
+        "inspect": ("redfish", "agent", "no-inspect"),
         "management": ("redfish",),
         "network": ("noop", "flat"),
         "power": ("redfish",),

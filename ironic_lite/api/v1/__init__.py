@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
         nodes,
         portgroups,
         ports,
+        ramdisk,
         root,
         runbooks,
     )
@@ -42,5 +43,6 @@ def register_blueprints(app: Flask) -> None:
         deploy_templates,
         runbooks,
         allocations,
+        ramdisk,
     ):
         app.register_blueprint(module.bp)

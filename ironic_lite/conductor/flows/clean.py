@@ -81,6 +81,17 @@ def run(task: Task, stopping=None) -> None:
         task, "Removing the cleaning ramdisk boot", lambda: boot.clean_up_ramdisk(task), fault=FAULT
     ):
         return
+    # A deploy interface whose steps ran on an agent powers the ramdisk down (fast track
+    # keeps it up for the next flow).
+    tear_down = getattr(task.driver.deploy, "tear_down_cleaning", None)
+    if (
+        ramdisk
+        and tear_down is not None
+        and not runner.guarded(
+            task, "Powering off the cleaning ramdisk", lambda: tear_down(task), fault=FAULT
+        )
+    ):
+        return
     hardware_cache.refresh(task)
     manual = task.node["driver_internal_info"].get("clean_manual")
     info = task.with_info(clean_manual=None, clean_disable_ramdisk=None)

@@ -1,0 +1,304 @@
+"""The ``direct`` deploy interface: the agent in the ramdisk writes the image itself.
+
+Deploy steps, in order of priority (Ironic's names and priorities):
+
+- ``deploy`` (100): boot the ramdisk (already prepared by the boot interface) and park in
+  ``wait call-back`` until the agent heart-beats; with fast track and a live agent, go on;
+- ``write_image`` (80): ask the agent to download, verify and write the image (and config
+  drive); park until a heart-beat finds the command ended;
+- ``prepare_instance_boot`` (60): partition images get their bootloader; the node boots from
+  its disk from now on;
+- ``tear_down_agent`` (40): the agent powers the machine off (or the BMC does, after
+  ``[agent] post_deploy_power_off_wait``); the agent is forgotten;
+- ``boot_instance`` (20): power on into the instance.
+
+Clean steps run on the agent likewise (``erase_devices_metadata`` 99, ``erase_devices`` 10,
+burn-in at 0): the first one boots the ramdisk when no agent of this flow is up, then runs
+again once it heart-beats.
+"""
+
+import logging
+import time
+
+from ironic_lite.common import exceptions, states
+from ironic_lite.conductor import power
+from ironic_lite.conductor.steps import Outcome
+from ironic_lite.conf import CONF
+from ironic_lite.drivers import base
+from ironic_lite.drivers.agent import client as agent_client
+from ironic_lite.drivers.agent import logs, session
+
+LOG = logging.getLogger(__name__)
+
+_BURNIN_ARGS = {"duration": {"description": "seconds to run the burn-in", "required": False}}
+
+
+def _node_doc(node: dict) -> dict:
+    """What the agent is told about its node with each command (no secrets)."""
+    return {
+        "uuid": node["uuid"],
+        "properties": node["properties"] or {},
+        "instance_info": {
+            k: v for k, v in (node["instance_info"] or {}).items() if k != "configdrive"
+        },
+        "target_raid_config": node.get("target_raid_config") or {},
+    }
+
+
+def _port_docs(task) -> list[dict]:
+    return [{"address": p["address"], "pxe_enabled": p.get("pxe_enabled")} for p in task.ports]
+
+
+def image_info(node: dict) -> dict:
+    """The agent's ``image_info`` from the node's instance_info; InvalidParameterValue
+    naming what is missing."""
+    info = node["instance_info"] or {}
+    source = info.get("image_source")
+    if not source:
+        raise exceptions.MissingParameterValue(
+            err=f"Node {node['uuid']}: instance_info/image_source is required to deploy"
+        )
+    url = info.get("image_url") or source
+    if not str(url).startswith(("http://", "https://")):
+        raise exceptions.InvalidParameterValue(
+            err=f"Node {node['uuid']}: instance_info/image_source must be an http(s) URL "
+            f"(image service references are not supported), not {source!r}"
+        )
+    result = {
+        "id": str(source).rstrip("/").rsplit("/", 1)[-1] or str(source),
+        "urls": [url],
+        "disk_format": info.get("image_disk_format") or "raw",
+    }
+    if info.get("image_os_hash_algo") and info.get("image_os_hash_value"):
+        result["os_hash_algo"] = info["image_os_hash_algo"]
+        result["os_hash_value"] = info["image_os_hash_value"]
+    elif info.get("image_checksum"):
+        result["checksum"] = info["image_checksum"]
+    else:
+        raise exceptions.MissingParameterValue(
+            err=f"Node {node['uuid']}: instance_info needs image_checksum, or "
+            "image_os_hash_algo and image_os_hash_value, for an http(s) image"
+        )
+    partition = info.get("image_type") == "partition" or (
+        info.get("image_type") is None and info.get("kernel") and info.get("ramdisk")
+    )
+    result["image_type"] = "partition" if partition else "whole-disk"
+    if partition:
+        try:
+            result["root_mb"] = int(float(info.get("root_gb") or 0) * 1024)
+        except (TypeError, ValueError):
+            raise exceptions.InvalidParameterValue(
+                err=f"Node {node['uuid']}: instance_info/root_gb must be a number"
+            ) from None
+        if result["root_mb"] <= 0:
+            raise exceptions.MissingParameterValue(
+                err=f"Node {node['uuid']}: a partition image needs instance_info/root_gb"
+            )
+        for key in ("swap_mb", "ephemeral_mb"):
+            if info.get(key):
+                result[key] = int(info[key])
+        if info.get("ephemeral_gb"):
+            result["ephemeral_mb"] = int(float(info["ephemeral_gb"]) * 1024)
+    for key in ("deploy_boot_mode", "disk_label"):
+        if info.get(key):
+            result[key] = info[key]
+    boot_mode = node.get("boot_mode")
+    if boot_mode and "deploy_boot_mode" not in result:
+        result["deploy_boot_mode"] = boot_mode
+    hints = (node["properties"] or {}).get("root_device")
+    if hints:
+        result["root_device"] = hints
+    return result
+
+
+def configdrive(node: dict) -> str | None:
+    drive = (node["instance_info"] or {}).get("configdrive")
+    if drive is None or isinstance(drive, str):
+        return drive
+    raise exceptions.InvalidParameterValue(
+        err=f"Node {node['uuid']}: config drives given as a document (meta_data, user_data "
+        "...) are not built by ironic-lite yet; give a base64 (gzipped) image or a URL"
+    )
+
+
+def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
+    """Run one of the agent's steps of the flow the node is in.
+
+    No agent of this flow yet: boot the ramdisk and park; the step runs again once the agent
+    heart-beats. Otherwise start the step on the agent and park until it ends (None when it
+    ended at once).
+    """
+    kind = session.kind_of(task)
+    if not session.reusable(task.node, kind):
+        session.boot_ramdisk(task, kind, rerun=True)
+        return Outcome.WAIT
+    client = agent_client.AgentClient(task.node)
+    offered = client.steps(kind, _node_doc(task.node), _port_docs(task)).get(f"{kind}_steps") or {}
+    names = {s.get("step") for found in offered.values() for s in found or []}
+    if step not in names:
+        raise agent_client.AgentError(
+            node=task.node["uuid"],
+            url=client.url,
+            operation=f"{kind} step {step}",
+            reason=f"the agent does not offer it (it offers {', '.join(sorted(names)) or 'none'})",
+        )
+    params = {
+        "step": {"step": step, "interface": "deploy", "args": args or {}},
+        "node": _node_doc(task.node),
+        "ports": _port_docs(task),
+    }
+    result = client.run(f"{kind}.execute_{kind}_step", params)
+    if session.await_command(task, kind, step, result):
+        return None
+    return Outcome.WAIT
+
+
+class DirectDeploy(base.DeployInterface):
+    """Deploys through the agent; see the module docstring for the steps."""
+
+    def validate(self, task) -> None:
+        image_info(task.node)
+        configdrive(task.node)
+
+    # --- deploy ----------------------------------------------------------------------------
+    @base.step("deploy", priority=100, rerunnable=True)
+    def deploy(self, task):
+        """Boot the deploy ramdisk and wait for its agent (fast track: reuse a live one)."""
+        self.validate(task)
+        if session.fast_track_usable(task.node):
+            task.remember(agent_flow="deploy")
+            return None
+        session.boot_ramdisk(task, "deploy", rerun=False)
+        return Outcome.WAIT
+
+    @base.step("deploy", priority=80, requires_ramdisk=True)
+    def write_image(self, task):
+        """The agent writes the image from instance_info (and the config drive)."""
+        args = {"image_info": image_info(task.node)}
+        drive = configdrive(task.node)
+        if drive:
+            args["configdrive"] = drive
+        return run_on_agent(task, "write_image", args)
+
+    @base.step("deploy", priority=60, requires_ramdisk=True, rerunnable=True)
+    def prepare_instance_boot(self, task) -> None:
+        """A partition image gets its bootloader; the node boots from disk from now on."""
+        info = task.node["instance_info"] or {}
+        client = agent_client.AgentClient(task.node)
+        written = (task.node["driver_internal_info"] or {}).get("agent_last_result") or {}
+        deployed = written.get("deploy_result") or {}
+        if deployed.get("image_type", image_info(task.node)["image_type"]) == "partition":
+            uuids = (
+                agent_client.checked(
+                    client.run("standby.get_partition_uuids", wait=True), client, "partition UUIDs"
+                ).get("command_result")
+                or {}
+            )
+            agent_client.checked(
+                client.run(
+                    "standby.install_bootloader",
+                    {
+                        "root_uuid": uuids.get("root uuid"),
+                        "efi_system_part_uuid": uuids.get("efi system partition uuid"),
+                        "target_boot_mode": info.get("deploy_boot_mode")
+                        or task.node.get("boot_mode")
+                        or "uefi",
+                    },
+                    wait=True,
+                ),
+                client,
+                "installing the bootloader",
+            )
+        task.driver.management.set_boot_device(task, "disk", persistent=True)
+
+    @base.step("deploy", priority=40, requires_ramdisk=True, rerunnable=True)
+    def tear_down_agent(self, task) -> None:
+        """The agent syncs and powers the machine off; the BMC finishes if it does not."""
+        if CONF.agent.deploy_logs_collect == "always":
+            logs.collect(task, "deploy")
+        power_off_through_agent(task)
+
+    @base.step("deploy", priority=20, rerunnable=True)
+    def boot_instance(self, task) -> None:
+        """Power on into the deployed instance."""
+        power.apply(task, states.POWER_ON)
+
+    def tear_down(self, task) -> None:
+        """Undeploy: power off (the flows do the rest)."""
+        session.forget(task)
+
+    # --- clean / service steps that run on the agent --------------------------------------
+    @base.step("clean", priority=99, requires_ramdisk=True, abortable=True)
+    def erase_devices_metadata(self, task):
+        """Wipe partition tables and file system signatures of every disk (fast)."""
+        return run_on_agent(task, "erase_devices_metadata")
+
+    @base.step("clean", priority=10, requires_ramdisk=True, abortable=True)
+    def erase_devices(self, task):
+        """Erase every disk completely (NVMe format, ATA secure erase or shred)."""
+        return run_on_agent(task, "erase_devices")
+
+    @base.step(
+        ("clean", "service"),
+        priority=0,
+        requires_ramdisk=True,
+        abortable=True,
+        argsinfo=_BURNIN_ARGS,
+    )
+    def burnin_cpu(self, task, duration: int | None = None):
+        """Load every CPU for ``duration`` seconds."""
+        return run_on_agent(task, "burnin_cpu", _burnin_args(duration))
+
+    @base.step(
+        ("clean", "service"),
+        priority=0,
+        requires_ramdisk=True,
+        abortable=True,
+        argsinfo=_BURNIN_ARGS,
+    )
+    def burnin_memory(self, task, duration: int | None = None):
+        """Exercise the memory for ``duration`` seconds."""
+        return run_on_agent(task, "burnin_memory", _burnin_args(duration))
+
+    @base.step(
+        ("clean", "service"),
+        priority=0,
+        requires_ramdisk=True,
+        abortable=True,
+        argsinfo=_BURNIN_ARGS,
+    )
+    def burnin_disk(self, task, duration: int | None = None):
+        """Read and write every disk for ``duration`` seconds."""
+        return run_on_agent(task, "burnin_disk", _burnin_args(duration))
+
+    def tear_down_cleaning(self, task) -> None:
+        """After cleaning with the agent: power the machine off (fast track: leave it up)."""
+        info = task.node["driver_internal_info"] or {}
+        if info.get("agent_flow") not in ("clean", "service") or CONF.deploy.fast_track:
+            return
+        power_off_through_agent(task)
+
+
+def _burnin_args(duration: int | None) -> dict:
+    return {} if duration is None else {"duration": duration}
+
+
+def power_off_through_agent(task) -> None:
+    """Ask the agent to power off in-band; wait for the BMC to agree, else power off hard."""
+    try:
+        client = agent_client.AgentClient(task.node)
+        client.run("standby.sync", wait=True)
+        client.run("standby.power_off")
+    except (agent_client.AgentError, agent_client.AgentNotRunning) as exc:
+        LOG.info("Node %s: in-band power off not possible (%s)", task.node["uuid"], exc)
+    else:
+        deadline = time.monotonic() + CONF.agent.post_deploy_power_off_wait
+        while time.monotonic() < deadline:
+            try:
+                if task.driver.power.get_power_state(task) == states.POWER_OFF:
+                    break
+            except exceptions.IronicLiteError as exc:
+                LOG.info("Node %s: power state unknown (%s)", task.node["uuid"], exc)
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+    session.forget(task)
+    power.apply(task, states.POWER_OFF)
