@@ -7,6 +7,8 @@ service once the node waits for it, as a machine booting the ramdisk would, and 
 bytes on the simulated disk.
 """
 
+import base64
+import gzip
 import hashlib
 import json
 import os
@@ -103,9 +105,9 @@ def _mac() -> str:
     return "52:54:00:{:02x}:{:02x}:{:02x}".format(*raw[:3])
 
 
-def _machine(tmp_path, mac: str, **kwargs) -> str:
+def _machine(tmp_path, mac: str, disk_size: str = "16M", **kwargs) -> str:
     path = str(tmp_path / "machine")
-    make_machine(path, disks=1, disk_size="16M", macs=[mac], **kwargs)
+    make_machine(path, disks=1, disk_size=disk_size, macs=[mac], **kwargs)
     return path
 
 
@@ -199,6 +201,45 @@ def test_deploy_qcow2_image(lab, tmp_path, agents):
         timeout=60,
     )
     _deploy(lab, tmp_path, agents, payload, qcow.read_bytes(), "qcow2")
+
+
+def test_deploy_partition_image_with_configdrive(lab, tmp_path, agents):
+    svc, conn, images = lab
+    mac = _mac()
+    machine = _machine(tmp_path, mac, disk_size="512M")
+    payload = os.urandom(2 * 1024 * 1024)
+    drive = b"CONFIG-DRIVE" + os.urandom(2048)
+    url = images.add(f"/{uuid.uuid4().hex}.img", payload)
+    node = _node(
+        conn,
+        mac,
+        instance_info={
+            "image_source": url,
+            "image_checksum": hashlib.sha256(payload).hexdigest(),
+            "image_type": "partition",
+            "root_gb": 0.1,
+            "swap_mb": 16,
+        },
+    )
+    conn.baremetal.set_node_provision_state(node, "provide", wait=True, timeout=30)
+    conn.baremetal.set_node_provision_state(
+        node, "active", config_drive=base64.b64encode(gzip.compress(drive)).decode()
+    )
+    _wait(conn, node.id, {"wait call-back"}, 30)
+    agent = Agent(svc.url, machine)
+    agents.append(agent)
+    node = _wait(conn, node.id, {"active", "deploy failed"}, 90, agent)
+    assert node.provision_state == "active", (node.last_error, agent.output())
+    data, record = _disk(machine)
+    table = record["partition_table"]["partitions"]
+    assert [p["role"] for p in table] == ["efi", "root", "swap", "configdrive"]
+    root, cd = table[1], table[3]
+    assert root["size"] == 102 * 1024 * 1024
+    assert data[root["start"] : root["start"] + len(payload)] == payload
+    assert data[cd["start"] : cd["start"] + len(drive)] == drive
+    # prepare_instance_boot installed the bootloader on the root partition the agent made.
+    assert record["bootloader"]["root_uuid"] == root["uuid"]
+    assert record["bootloader"]["boot_mode"] == "uefi"
 
 
 def test_wrong_checksum_fails_the_deploy(lab, tmp_path, agents):
@@ -309,3 +350,63 @@ def test_automated_cleaning_erases_the_disk(lab, tmp_path, agents):
     assert record["erased"]["method"]
     assert agent.proc.wait(20) == 0  # powered off in-band after cleaning
     assert node.power_state == "power off"
+
+
+def test_fast_track_deploys_with_the_agent_left_up_by_cleaning(tmp_path, agents):
+    svc = Service(
+        extra_conf=textwrap.dedent("""\
+            [conductor]
+            check_provision_state_interval = 1
+            [agent]
+            heartbeat_timeout = 3
+            post_deploy_power_off_wait = 2
+            [deploy]
+            fast_track = true
+            fast_track_timeout = 60
+            """)
+    ).start()
+    conn = openstack.connect(
+        auth_type="none",
+        auth={"endpoint": svc.url},
+        baremetal_endpoint_override=svc.url,
+        has_compute=False,
+        has_image=False,
+        load_yaml_config=False,
+        load_envvars=False,
+    )
+    try:
+        with ImageServer() as images:
+            mac = _mac()
+            machine = _machine(tmp_path, mac)
+            payload = os.urandom(1024 * 1024)
+            node = _node(
+                conn,
+                mac,
+                automated_clean=True,
+                instance_info={
+                    "image_source": images.add("/ft.raw", payload),
+                    "image_os_hash_algo": "sha256",
+                    "image_os_hash_value": hashlib.sha256(payload).hexdigest(),
+                },
+            )
+            conn.baremetal.set_node_provision_state(node, "provide")
+            _wait(conn, node.id, {"clean wait"}, 30)
+            agent = Agent(svc.url, machine)
+            agents.append(agent)
+            node = _wait(conn, node.id, {"available", "clean failed"}, 90, agent)
+            assert node.provision_state == "available", node.last_error
+            # Fast track: the machine stays up in the ramdisk, its agent still heart-beating.
+            assert agent.proc.poll() is None and node.power_state == "power on"
+            conn.baremetal.set_node_provision_state(node, "active")
+            node = _wait(conn, node.id, {"active", "deploy failed"}, 90, agent)
+            assert node.provision_state == "active", (node.last_error, agent.output())
+            data, record = _disk(machine)
+            assert data[: len(payload)] == payload and record["image"]["deployed"] is True
+            assert agent.proc.wait(20) == 0
+            with open(os.path.join(machine, "actions.jsonl")) as f:
+                actions = [json.loads(line)["action"] for line in f]
+            # One agent process did it all: erase, then write, then power off; no reboot.
+            assert "reboot" not in actions and actions[-1] == "power_off"
+    finally:
+        conn.close()
+        svc.stop()

@@ -134,6 +134,8 @@ def nodes(sdk, lab):
             name=f"ipmi-{i}-{uuid.uuid4().hex[:6]}",
             driver_info=driver_info(bmc, ipmi_cipher_suite=(3 if i % 2 else 17)),
             boot_interface="fake",
+            # These tests are about the BMC; the agent's deploy has its own tests.
+            deploy_interface="fake",
         )
         for i, bmc in enumerate(lab.bmcs[:NODES])
     ]
@@ -166,7 +168,8 @@ def test_twenty_nodes_are_verified_through_their_bmcs(sdk, lab, nodes):
 def test_new_ipmi_nodes_boot_with_ipxe_by_default(sdk):
     node = sdk.baremetal.create_node(driver="ipmi", driver_info={"ipmi_address": "127.0.0.1"})
     try:
-        assert node.boot_interface == "ipxe" and node.deploy_interface == "fake"
+        assert node.boot_interface == "ipxe" and node.deploy_interface == "direct"
+        assert node.inspect_interface == "agent"
     finally:
         sdk.baremetal.delete_node(node)
 
@@ -383,7 +386,10 @@ def test_network_boot_files_live_while_the_ramdisk_may_boot(sdk, lab, roots, boo
     dashed = mac.replace(":", "-")
     link = f"pxelinux.cfg/{dashed}" if boot == "ipxe" else f"pxelinux.cfg/01-{dashed}"
     node = sdk.baremetal.create_node(
-        driver="ipmi", boot_interface=boot, driver_info=driver_info(bmc, ipmi_cipher_suite=17)
+        driver="ipmi",
+        boot_interface=boot,
+        deploy_interface="fake",
+        driver_info=driver_info(bmc, ipmi_cipher_suite=17),
     )
     sdk.baremetal.create_port(node_id=node.id, address=mac)
     root = roots / ("http" if boot == "ipxe" else "tftp")

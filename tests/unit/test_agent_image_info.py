@@ -1,0 +1,77 @@
+"""What the ``direct`` deploy tells the agent to write, built from a node's instance_info."""
+
+import pytest
+
+from ironic_lite.common import exceptions
+from ironic_lite.drivers.agent.deploy import configdrive, image_info
+
+
+def _node(**instance_info):
+    return {
+        "uuid": "1be26c0b-03f2-4d2e-ae87-c02d7f33c123",
+        "instance_info": instance_info,
+        "properties": {"root_device": {"name": "/dev/sdb"}},
+        "boot_mode": "uefi",
+    }
+
+
+def test_whole_disk_image_with_os_hash():
+    info = image_info(
+        _node(
+            image_source="http://images/disk.qcow2",
+            image_os_hash_algo="sha512",
+            image_os_hash_value="ab" * 64,
+            image_disk_format="qcow2",
+        )
+    )
+    assert info == {
+        "id": "disk.qcow2",
+        "urls": ["http://images/disk.qcow2"],
+        "disk_format": "qcow2",
+        "os_hash_algo": "sha512",
+        "os_hash_value": "ab" * 64,
+        "image_type": "whole-disk",
+        "deploy_boot_mode": "uefi",
+        "root_device": {"name": "/dev/sdb"},
+    }
+
+
+def test_partition_image_sizes():
+    info = image_info(
+        _node(
+            image_source="https://images/root.img",
+            image_checksum="sha256:" + "0" * 64,
+            kernel="http://k",
+            ramdisk="http://r",
+            root_gb=2,
+            swap_mb=512,
+            ephemeral_gb=1,
+        )
+    )
+    assert info["image_type"] == "partition" and info["checksum"] == "sha256:" + "0" * 64
+    assert (info["root_mb"], info["swap_mb"], info["ephemeral_mb"]) == (2048, 512, 1024)
+
+
+@pytest.mark.parametrize(
+    ("instance_info", "words"),
+    [
+        ({}, "image_source is required"),
+        ({"image_source": "glance-uuid"}, "http(s) URL"),
+        ({"image_source": "http://x/i"}, "image_checksum"),
+        (
+            {"image_source": "http://x/i", "image_checksum": "a" * 64, "image_type": "partition"},
+            "root_gb",
+        ),
+    ],
+)
+def test_refusals_name_what_is_missing(instance_info, words):
+    with pytest.raises(exceptions.Invalid) as err:
+        image_info(_node(**instance_info))
+    assert words in str(err.value)
+
+
+def test_configdrive_must_be_a_string_or_url():
+    assert configdrive(_node(configdrive="H4sI...")) == "H4sI..."
+    assert configdrive(_node()) is None
+    with pytest.raises(exceptions.InvalidParameterValue):
+        configdrive(_node(configdrive={"user_data": "x"}))
