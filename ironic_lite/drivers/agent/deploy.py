@@ -166,7 +166,8 @@ class DirectDeploy(base.DeployInterface):
         """Boot the deploy ramdisk and wait for its agent (fast track: reuse a live one)."""
         self.validate(task)
         if session.fast_track_usable(task.node):
-            task.remember(agent_flow="deploy")
+            # Whatever an earlier flow waited for is over; this deploy owns the agent now.
+            task.remember(agent_flow="deploy", agent_wait=None)
             return None
         session.boot_ramdisk(task, "deploy", rerun=False)
         return Outcome.WAIT
