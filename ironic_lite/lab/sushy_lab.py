@@ -1,0 +1,376 @@
+"""sushy-tools' Redfish emulator with what its fake systems driver lacks, for the lab.
+
+    python -m ironic_lite.lab.sushy_lab --config FILE [sushy-emulator arguments]
+
+Starts ``sushy-emulator`` exactly as its console script does, after two changes:
+
+- ``LabDriver`` replaces the fake (in-memory) systems driver. It adds BIOS attributes whose
+  changes stay pending until the system next boots, BIOS and BMC firmware versions, CPUs,
+  memory and a disk, an NMI counter, and a configurable power delay (``LAB_POWER_DELAY``
+  seconds, instead of the stock random 1-11 s).
+- A few views are replaced or added: the BIOS settings object shows the pending changes, the
+  attribute registry describes LAB_BIOS, UpdateService.SimpleUpdate really updates a version
+  (taken from the image's file name, after downloading it) through a task that runs
+  ``LAB_FIRMWARE_DELAY`` seconds, and a FirmwareInventory lists each system's BIOS.
+- Every boot (power going on) is counted and recorded with the boot device it used and, for
+  ``Cd``, the inserted medium; ``GET /lab/systems`` lists every system's power, boot device,
+  boot count and last boot, for the machine simulator (``ironic_lite.lab.simulator``).
+
+Configuration (the ``--config`` Python file) takes the emulator's own SUSHY_EMULATOR_* keys
+plus LAB_POWER_DELAY and LAB_FIRMWARE_DELAY.
+"""
+
+import itertools
+import json
+import re
+import sqlite3
+import sys
+import threading
+import time
+
+import flask
+import requests
+from sushy_tools import error
+from sushy_tools.emulator import main
+from sushy_tools.emulator.resources.systems import fakedriver
+
+# The lab BIOS: name, default, registry entry (Redfish AttributeRegistry fields).
+LAB_BIOS = (
+    ("BootMode", "Uefi", {"Type": "Enumeration", "Value": ["Uefi", "Bios"]}),
+    ("ProcTurboMode", "Enabled", {"Type": "Enumeration", "Value": ["Enabled", "Disabled"]}),
+    ("EmbeddedSata", "Raid", {"Type": "Enumeration", "Value": ["Ata", "Ahci", "Raid", "Off"]}),
+    ("SriovGlobalEnable", False, {"Type": "Boolean"}),
+    ("AcPwrRcvryUserDelay", 60, {"Type": "Integer", "LowerBound": 60, "UpperBound": 600}),
+    ("SerialNumber", "QPX12345", {"Type": "String", "MinLength": 0, "MaxLength": 16}),
+    ("SystemMemorySize", "32 GB", {"Type": "String", "ReadOnly": True}),
+)
+BIOS_DEFAULTS = {name: default for name, default, _ in LAB_BIOS}
+REGISTRY_ID = "BiosAttributeRegistryP89.v1_0_0"
+FIRST_VERSIONS = {"BiosVersion": "2.19.1", "BmcVersion": "1.00"}
+_VERSION_IN_NAME = re.compile(r"(\d+(?:\.\d+)+)")
+
+
+class LabDriver(fakedriver.FakeDriver):
+    """The stock fake driver plus BIOS, firmware versions, hardware facts and a set delay."""
+
+    _creating = threading.Lock()
+
+    def __init__(self):
+        # The emulator builds its driver on the first request that needs it; two such
+        # requests at once both opened the state database and one failed with "database is
+        # locked" (its opening is not retried as later reads and writes are).
+        with self._creating:
+            for attempt in range(50):
+                try:
+                    super().__init__()
+                    return
+                except sqlite3.OperationalError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.1)
+
+    def _record(self, identity: str) -> dict:
+        system = self._get(identity)
+        missing = {
+            "bios": dict(BIOS_DEFAULTS),
+            "bios_pending": {},
+            "versions": dict(FIRST_VERSIONS),
+            "nmi_count": 0,
+        }
+        missing = {k: v for k, v in missing.items() if k not in system}
+        if missing:
+            self._update(system, **missing)
+        return system
+
+    # --- power: a set delay; a boot applies pending BIOS settings -------------------------------
+    def set_power_state(self, identity, state):
+        system = self._record(identity)
+        if state == "Nmi":
+            self._update(system, nmi_count=system["nmi_count"] + 1)
+            return
+        if "On" in state:
+            pending = "On"
+        elif state in ("ForceOff", "GracefulShutdown"):
+            pending = "Off"
+        elif "Restart" in state:
+            system["power_state"] = "Off"
+            pending = "On"
+        else:
+            raise error.NotSupportedError(f"Power state {state} is not supported")
+        if system["power_state"] != pending:
+            delay = float(self._config.get("LAB_POWER_DELAY", 0))
+            self._update(
+                system,
+                pending_power={"power_state": pending, "apply_time": time.time() + delay},
+            )
+
+    def _update_if_needed(self, system):
+        pending = system.get("pending_power")
+        if pending and time.time() >= pending["apply_time"]:
+            boots = pending["power_state"] == "On" and system.get("power_state") != "On"
+            super()._update_if_needed(system)
+            if boots:
+                self._booted(system)
+        return system
+
+    def _booted(self, system) -> None:
+        """The system started: pending BIOS settings apply, and the boot is counted with
+        the device it used, so a machine simulator polling now and then misses no reboot."""
+        changes = {}
+        if system.get("bios_pending"):
+            changes.update(bios={**system["bios"], **system["bios_pending"]}, bios_pending={})
+        device = system.get("boot_device", "Hdd")
+        image, _protected, inserted = (system.get("boot_image") or {}).get("Cd") or (
+            None,
+            False,
+            False,
+        )
+        last = {"device": device, "at": time.time()}
+        if device == "Cd":
+            last["media"] = {"path": image, "inserted": bool(inserted and image)}
+        changes.update(boot_count=system.get("boot_count", 0) + 1, last_boot=last)
+        self._update(system, **changes)
+
+    def lab_view(self, identity) -> dict:
+        """What a machine simulator needs of a system, after any due power change."""
+        system = self._get(identity)
+        return {
+            "uuid": system["uuid"],
+            "name": system["name"],
+            "power_state": system["power_state"],
+            "boot_device": system.get("boot_device", "Hdd"),
+            "boot_count": system.get("boot_count", 0),
+            "last_boot": system.get("last_boot"),
+            "nics": [nic.get("mac") for nic in system.get("nics", [])],
+        }
+
+    # --- BIOS ----------------------------------------------------------------------------------
+    def get_bios(self, identity):
+        return dict(self._record(identity)["bios"])
+
+    def get_bios_pending(self, identity):
+        return dict(self._record(identity)["bios_pending"])
+
+    def set_bios(self, identity, attributes):
+        system = self._record(identity)
+        unknown = set(attributes or {}) - set(BIOS_DEFAULTS)
+        if unknown:
+            raise error.BadRequest(f"Unknown BIOS attribute(s) {', '.join(sorted(unknown))}")
+        self._update(system, bios_pending={**system["bios_pending"], **attributes})
+
+    def reset_bios(self, identity):
+        self._update(self._record(identity), bios_pending=dict(BIOS_DEFAULTS))
+
+    # --- firmware versions ---------------------------------------------------------------------
+    def get_versions(self, identity):
+        return dict(self._record(identity)["versions"])
+
+    def set_versions(self, identity, firmware_versions):
+        system = self._record(identity)
+        self._update(system, versions={**system["versions"], **firmware_versions})
+
+    # --- hardware facts ------------------------------------------------------------------------
+    def get_total_memory(self, identity):
+        return self._record(identity).get("memory_gib", 32)
+
+    def get_total_cpus(self, identity):
+        return self._record(identity).get("cpus", 8)
+
+    def get_processors(self, identity):
+        cpus = self.get_total_cpus(identity)
+        return [
+            {
+                "id": "CPU0",
+                "Id": "CPU0",
+                "socket": "CPU 0",
+                "vendor": "Lab Silicon",
+                "model": "Lab x86-64",
+                "cores": cpus,
+                "threads": cpus,
+            }
+        ]
+
+    def get_simple_storage_collection(self, identity):
+        size = self._record(identity).get("disk_bytes", 100 * 1024**3)
+        return {
+            "lab-sata": {
+                "Id": "lab-sata",
+                "Name": "Lab SATA",
+                "DeviceList": [{"Name": "disk0", "CapacityBytes": size}],
+            }
+        }
+
+
+# --- firmware update tasks (in memory: a restarted emulator forgets running tasks) -------------
+_TASKS: dict[str, dict] = {}
+_TASK_IDS = itertools.count(1000)  # clear of the stock static task 42
+_TASK_LOCK = threading.Lock()
+
+
+def _task_document(task_id: str, task: dict) -> dict:
+    return {
+        "@odata.type": "#Task.v1_4_3.Task",
+        "@odata.id": f"/redfish/v1/TaskService/Tasks/{task_id}",
+        "Id": task_id,
+        "Name": f"Update {task['target']}",
+        "TaskState": task["state"],
+        "TaskStatus": "OK" if task["state"] != "Exception" else "Critical",
+        "PercentComplete": 100 if task["state"] != "Running" else 50,
+        "Messages": [{"Message": task["message"]}] if task.get("message") else [],
+    }
+
+
+def _finish(task: dict) -> None:
+    """Download the image, then set the version its file name names (else the next minor)."""
+    try:
+        response = requests.get(task["url"], timeout=10)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        task.update(state="Exception", message=f"Cannot download {task['url']}: {exc}")
+        return
+    systems = flask.current_app.systems
+    current = systems.get_versions(task["system"])["BiosVersion"]
+    match = _VERSION_IN_NAME.search(task["url"].rsplit("/", 1)[-1])
+    if match:
+        version = match.group(1)
+    else:
+        parts = current.split(".")
+        parts[1] = str(int(parts[1]) + 1)
+        version = ".".join(parts)
+    systems.set_versions(task["system"], {"BiosVersion": version})
+    task.update(state="Completed", message=f"BIOS updated to {version}")
+
+
+def simple_update():
+    doc = flask.request.json or {}
+    url, targets = doc.get("ImageURI"), doc.get("Targets") or []
+    if not url or len(targets) != 1:
+        return {"error": {"message": "Give ImageURI and exactly one Target"}}, 400
+    target = targets[0].rstrip("/")
+    if "/Managers/" in target:
+        return {"error": {"message": "The lab updates BIOS firmware only, not managers"}}, 400
+    system = target.rsplit("/", 1)[-1].removesuffix("-BIOS")
+    flask.current_app.systems.get_versions(system)  # 404 for an unknown system
+    delay = float(flask.current_app.config.get("LAB_FIRMWARE_DELAY", 0))
+    with _TASK_LOCK:
+        task_id = str(next(_TASK_IDS))
+        _TASKS[task_id] = task = {
+            "target": target,
+            "system": system,
+            "url": url,
+            "due": time.time() + delay,
+            "state": "Running",
+        }
+    location = f"/redfish/v1/TaskService/Tasks/{task_id}"
+    return _task_document(task_id, task), 202, {"Location": location}
+
+
+def task_monitor(task_id):
+    with _TASK_LOCK:
+        task = _TASKS.get(task_id)
+        if task is None:
+            return {"error": {"message": f"No task {task_id}"}}, 404
+        if task["state"] == "Running" and time.time() >= task["due"]:
+            _finish(task)
+        document = _task_document(task_id, task)
+    return document, 202 if task["state"] == "Running" else 200
+
+
+def firmware_inventory():
+    members = [
+        {"@odata.id": f"/redfish/v1/UpdateService/FirmwareInventory/{uuid}-BIOS"}
+        for uuid in flask.current_app.systems.systems
+    ]
+    return {
+        "@odata.type": "#SoftwareInventoryCollection.SoftwareInventoryCollection",
+        "@odata.id": "/redfish/v1/UpdateService/FirmwareInventory",
+        "Name": "Firmware Inventory",
+        "Members@odata.count": len(members),
+        "Members": members,
+    }
+
+
+def firmware_item(item_id):
+    system = item_id.removesuffix("-BIOS")
+    version = flask.current_app.systems.get_versions(system)["BiosVersion"]
+    return {
+        "@odata.type": "#SoftwareInventory.v1_2_0.SoftwareInventory",
+        "@odata.id": f"/redfish/v1/UpdateService/FirmwareInventory/{item_id}",
+        "Id": item_id,
+        "Name": "BIOS",
+        "Version": version,
+        "Updateable": True,
+        "RelatedItem": [{"@odata.id": f"/redfish/v1/Systems/{system}"}],
+    }
+
+
+# --- BIOS views: pending settings, and the registry of LAB_BIOS ---------------------------------
+def bios_registry():
+    attributes = []
+    for name, _default, entry in LAB_BIOS:
+        item = {"AttributeName": name, "ReadOnly": False, **entry}
+        if "Value" in entry:
+            item["Value"] = [{"ValueName": v, "ValueDisplayName": v} for v in entry["Value"]]
+        attributes.append(item)
+    return {
+        "@odata.type": "#AttributeRegistry.v1_1_1.AttributeRegistry",
+        "@odata.id": "/redfish/v1/Systems/Bios/BiosRegistry",
+        "Id": REGISTRY_ID,
+        "Name": "Lab BIOS Attribute Registry",
+        "Language": "en",
+        "OwningEntity": "ironic-lite lab",
+        "RegistryVersion": "1.0.0",
+        "RegistryEntries": {"Attributes": attributes},
+    }
+
+
+def _wrap_bios_settings(original):
+    def bios_settings(identity):
+        if flask.request.method != "GET":
+            return original(identity)
+        pending = flask.current_app.systems.get_bios_pending(identity)
+        return flask.render_template(
+            "bios_settings.json",
+            identity=identity,
+            bios_pending_attributes=json.dumps(pending, sort_keys=True),
+        )
+
+    return bios_settings
+
+
+def lab_config():
+    """Change LAB_POWER_DELAY / LAB_FIRMWARE_DELAY of the running emulator."""
+    doc = flask.request.json or {}
+    keys = ("LAB_POWER_DELAY", "LAB_FIRMWARE_DELAY")
+    flask.current_app.config.update({k: float(v) for k, v in doc.items() if k in keys})
+    return "", 204
+
+
+def lab_systems():
+    """Every system as a machine simulator sees it (one request instead of one per system)."""
+    systems = flask.current_app.systems
+    return {"systems": [systems.lab_view(identity) for identity in systems.systems]}
+
+
+def install(app: flask.Flask) -> None:
+    """Put LabDriver in place of the fake driver and the lab's views on ``app``."""
+    fakedriver.FakeDriver = LabDriver  # main.Application.systems builds fakedriver.FakeDriver
+    views = app.view_functions
+    views["bios_settings"] = _wrap_bios_settings(views["bios_settings"])
+    views["bios_registry"] = bios_registry
+    views["UpdateService.update_service_simple_update"] = simple_update
+    app.add_url_rule("/lab/config", "lab_config", lab_config, methods=["PATCH"])
+    app.add_url_rule("/lab/systems", "lab_systems", lab_systems)
+    app.add_url_rule("/redfish/v1/TaskService/Tasks/<task_id>", "lab_task_monitor", task_monitor)
+    app.add_url_rule(
+        "/redfish/v1/UpdateService/FirmwareInventory", "lab_firmware", firmware_inventory
+    )
+    app.add_url_rule(
+        "/redfish/v1/UpdateService/FirmwareInventory/<item_id>", "lab_firmware_item", firmware_item
+    )
+
+
+if __name__ == "__main__":
+    install(main.app)
+    sys.argv[0] = "sushy-emulator"
+    sys.exit(main.main())
