@@ -333,6 +333,9 @@ def test_a_fleet_of_twenty_is_managed_powered_and_deployed(rsdk, fleet_lab, imag
             driver="redfish",
             name=f"fleet-{uuid.uuid4().hex[:6]}-{i}",
             driver_info=fleet_lab.driver_info(i, deploy_iso=f"{base_url}/boot.iso"),
+            # The BMC is under test here; no agent runs, so the fake deploy (direct is the
+            # default for redfish and has its own tests with the agent).
+            deploy_interface="fake",
         )
         for i in range(FLEET)
     ]
