@@ -102,6 +102,23 @@ class Task:
             raise RuntimeError(f"shared task for {self.purpose} tried to change a portgroup")
         return dbapi.update_portgroup(portgroup["id"], changes)
 
+    # --- remote volumes, for storage and boot interfaces -------------------------------------
+    @property
+    def volume_connectors(self) -> list[dict]:
+        rows, _ = dbapi.list_volume_connectors(self.node["id"])
+        return rows
+
+    @property
+    def volume_targets(self) -> list[dict]:
+        rows, _ = dbapi.list_volume_targets(self.node["id"], sort_key="boot_index")
+        return rows
+
+    @property
+    def boot_volume(self) -> dict | None:
+        """The volume target the node boots from, as its storage interface says (None: the
+        instance is on the node's own disk). What a boot interface's prepare_instance reads."""
+        return self.driver.storage.boot_volume(self)
+
     def refresh(self) -> dict:
         self.node = dbapi.get_node_by_id(self.node["id"])
         return self.node

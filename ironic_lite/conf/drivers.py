@@ -21,7 +21,7 @@ _ENABLED_DEFAULTS = {
     "power": ["fake", "redfish", "ipmitool"],
     "raid": ["fake", "no-raid"],
     "rescue": ["fake", "no-rescue"],
-    "storage": ["noop", "fake"],
+    "storage": ["noop", "fake", "external"],
     "vendor": ["fake", "no-vendor"],
 }
 

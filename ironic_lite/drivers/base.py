@@ -220,7 +220,23 @@ class RescueInterface(_Simple):
 
 
 class StorageInterface(_Simple):
+    """Remote volumes of a node (volume connectors and targets)."""
+
     interface_type = "storage"
+
+    def should_write_image(self, task) -> bool:
+        """Whether deploying writes an image to the node's disk (False: it boots a volume)."""
+        return True
+
+    def boot_volume(self, task) -> dict | None:
+        """The volume target the node boots from (boot_index 0), or None for local boot."""
+        return None
+
+    def attach_volumes(self, task) -> None:
+        """Make the node's volumes reachable before it boots the instance."""
+
+    def detach_volumes(self, task) -> None:
+        """Undo attach_volumes; safe to repeat."""
 
 
 def passthru(http_methods: list[str], description: str = "", is_async: bool = False):

@@ -35,7 +35,7 @@ FAKE_HARDWARE = HardwareType(
         "power": ("fake",),
         "raid": ("fake", "no-raid"),
         "rescue": ("fake", "no-rescue"),
-        "storage": ("noop", "fake"),
+        "storage": ("noop", "fake", "external"),
         "vendor": ("fake", "no-vendor"),
     },
 )
@@ -57,7 +57,7 @@ IPMI = HardwareType(
         "power": ("ipmitool",),
         "raid": ("no-raid",),
         "rescue": ("no-rescue",),
-        "storage": ("noop",),
+        "storage": ("noop", "external"),
         "vendor": ("no-vendor",),
     },
 )
@@ -77,7 +77,7 @@ MANUAL_MANAGEMENT = HardwareType(
         "power": ("fake",),
         "raid": ("no-raid",),
         "rescue": ("no-rescue",),
-        "storage": ("noop",),
+        "storage": ("noop", "external"),
         "vendor": ("no-vendor",),
     },
 )
@@ -98,7 +98,7 @@ REDFISH = HardwareType(
         "power": ("redfish",),
         "raid": ("no-raid",),
         "rescue": ("no-rescue",),
-        "storage": ("noop",),
+        "storage": ("noop", "external"),
         "vendor": ("no-vendor",),
     },
 )

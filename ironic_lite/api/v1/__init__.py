@@ -23,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         ramdisk,
         root,
         runbooks,
+        volume,
     )
 
     for module in (
@@ -43,6 +44,7 @@ def register_blueprints(app: Flask) -> None:
         deploy_templates,
         runbooks,
         allocations,
+        volume,
         ramdisk,
     ):
         app.register_blueprint(module.bp)

@@ -16,3 +16,4 @@ from ironic_lite.db.api.nodes import *  # noqa: F401,F403
 from ironic_lite.db.api.ports import *  # noqa: F401,F403
 from ironic_lite.db.api.step_lists import *  # noqa: F401,F403
 from ironic_lite.db.api.takeover import *  # noqa: F401,F403
+from ironic_lite.db.api.volumes import *  # noqa: F401,F403

@@ -1,0 +1,40 @@
+"""Request bodies of /v1/volume/connectors and /v1/volume/targets."""
+
+from ironic_lite.api.schemas import OBJECT_OR_NULL, UUID, UUID_OR_NULL
+
+# Initiator identities a connector may be: python-ironicclient offers exactly these.
+CONNECTOR_TYPES = ("iqn", "ip", "mac", "wwnn", "wwpn", "port", "portgroup")
+# What a boot or storage interface can attach (Cinder's driver_volume_type names).
+VOLUME_TYPES = ("iscsi", "iser", "fibre_channel", "rbd", "nvmeof")
+
+_CONNECTOR = {
+    "node_uuid": UUID,
+    "type": {"type": "string", "enum": list(CONNECTOR_TYPES)},
+    "connector_id": {"type": "string", "minLength": 1, "maxLength": 255},
+    "extra": OBJECT_OR_NULL,
+    "uuid": UUID_OR_NULL,
+}
+CONNECTOR_CREATE = {
+    "type": "object",
+    "properties": _CONNECTOR,
+    "required": ["node_uuid", "type", "connector_id"],
+    "additionalProperties": False,
+}
+CONNECTOR_PATCHABLE = ["node_uuid", "type", "connector_id", "extra"]
+
+_TARGET = {
+    "node_uuid": UUID,
+    "volume_type": {"type": "string", "enum": list(VOLUME_TYPES)},
+    "properties": OBJECT_OR_NULL,
+    "boot_index": {"type": "integer", "minimum": 0},
+    "volume_id": {"type": "string", "minLength": 1, "maxLength": 255},
+    "extra": OBJECT_OR_NULL,
+    "uuid": UUID_OR_NULL,
+}
+TARGET_CREATE = {
+    "type": "object",
+    "properties": _TARGET,
+    "required": ["node_uuid", "volume_type", "boot_index", "volume_id"],
+    "additionalProperties": False,
+}
+TARGET_PATCHABLE = ["node_uuid", "volume_type", "properties", "boot_index", "volume_id", "extra"]

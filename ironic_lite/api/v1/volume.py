@@ -1,0 +1,299 @@
+"""/v1/volume (1.32): the connectors (initiator identities) and targets (volumes) a node uses
+to boot from or attach remote storage, and the same collections under /v1/nodes/<node>/volume.
+
+Connectors and targets are created whatever the node does, as Ironic allows. Changing one needs
+its node powered off; deleting one needs the node powered off or not yet in use (enroll,
+manageable, adopt failed). A node a conductor holds answers 409.
+"""
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Callable
+
+from flask import Blueprint, g
+
+from ironic_lite.api import body, links, params, patch
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import volumes as schemas
+from ironic_lite.api.v1.collection import collection, is_valid_name
+from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.views import volumes as views
+from ironic_lite.common import exceptions, states
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("volume", __name__)
+
+_DELETE_ALLOWED_STATES = (states.MANAGEABLE, states.ENROLL, states.ADOPTFAIL)
+_IQN_RE = re.compile(r"^(iqn\.\d{4}-\d{2}\.[^\s]+|eui\.[0-9A-Fa-f]{16}|naa\.[0-9A-Fa-f]{16,32})$")
+_MAC_RE = re.compile(r"^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$")
+_WWN_RE = re.compile(r"^(0x)?([0-9A-Fa-f]{16}|([0-9A-Fa-f]{2}[:-]){7}[0-9A-Fa-f]{2})$")
+
+
+def _valid_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+# What a connector_id of each type must look like, and how to say so.
+_CONNECTOR_FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
+    "iqn": (lambda v: bool(_IQN_RE.match(v)), "an iSCSI name (iqn.YYYY-MM.<domain>[:<id>])"),
+    "ip": (_valid_ip, "an IPv4 or IPv6 address"),
+    "mac": (lambda v: bool(_MAC_RE.match(v)), "a MAC address"),
+    "wwnn": (lambda v: bool(_WWN_RE.match(v)), "a world wide name of 16 hex digits"),
+    "wwpn": (lambda v: bool(_WWN_RE.match(v)), "a world wide name of 16 hex digits"),
+    "port": (lambda v: dbapi.is_uuid(v) or is_valid_name(v), "a port UUID or name"),
+    "portgroup": (lambda v: dbapi.is_uuid(v) or is_valid_name(v), "a portgroup UUID or name"),
+}
+
+
+def check_connector(doc: dict) -> None:
+    """400 unless the connector's id has the format its type needs."""
+    check, wanted = _CONNECTOR_FORMATS[doc["type"]]
+    if not check(doc["connector_id"]):
+        raise exceptions.InvalidParameterValue(
+            err=f"Volume connector of type {doc['type']} needs {wanted} as connector_id, "
+            f"not {doc['connector_id']!r}."
+        )
+
+
+def _normalise_connector(values: dict) -> dict:
+    if values.get("type") == "mac":
+        values["connector_id"] = values["connector_id"].replace("-", ":").lower()
+    elif values.get("type") in ("wwnn", "wwpn"):
+        raw = values["connector_id"].lower().removeprefix("0x").replace(":", "").replace("-", "")
+        values["connector_id"] = ":".join(raw[i : i + 2] for i in range(0, 16, 2))
+    return values
+
+
+def _require_version() -> None:
+    if g.version.minor < views.MIN_MINOR:
+        raise exceptions.ResourceNotFound()
+
+
+def _node_for(node_uuid: str) -> dict:
+    try:
+        return dbapi.get_node_by_uuid(node_uuid)
+    except exceptions.NodeNotFound:
+        raise exceptions.InvalidParameterValue(
+            err=f"Invalid node_uuid {node_uuid}: no such node."
+        ) from None
+
+
+def _check_unlocked(node: dict) -> None:
+    if node["reservation"]:
+        raise exceptions.NodeLocked(node=node["uuid"], host=node["reservation"])
+
+
+@dataclasses.dataclass(frozen=True)
+class VolumeAPI:
+    resource: str  # "connectors" or "targets": URL segment and collection key
+    kind: str  # "volume connector", "volume target"
+    fields: tuple[str, ...]
+    list_default: tuple[str, ...]
+    sortable: tuple[str, ...]
+    create_schema: dict
+    patchable: list[str]
+    db_get: Callable[..., dict]
+    db_list: Callable[..., tuple[list[dict], bool]]
+    db_create: Callable[[dict], dict]
+    db_update: Callable[[int, dict], dict]
+    db_destroy: Callable[[int], None]
+    check_document: Callable[[dict], None] = lambda doc: None
+    normalise: Callable[[dict], dict] = lambda values: values
+
+    def find(self, ident: str) -> dict:
+        _require_version()
+        if not dbapi.is_uuid(ident):
+            raise exceptions.InvalidParameterValue(
+                err=f"Expected a UUID for {self.kind.replace(' ', '_')}: {ident}"
+            )
+        return self.db_get(ident)
+
+    def render(self, row: dict, fields=None) -> dict:
+        wanted = self.fields if fields is None else list(dict.fromkeys([*fields, "links"]))
+        return views.render(row, wanted, links.base_url(), self.resource)
+
+    def list(self, path: str, node_ident: str | None = None):
+        _require_version()
+        allowed = {"limit", "marker", "sort_key", "sort_dir", "detail", "fields"}
+        if node_ident is None:
+            allowed.add("node")
+        args = params.check_arguments(allowed)
+        node_ident = node_ident or args.get("node")
+        node_id = find_node(node_ident)["id"] if node_ident else None
+        selectable = {f: views.MIN_MINOR for f in self.fields}
+        fields = params.fields_arg(args, selectable, params.fields_not_in_enum)
+        detail = bool(params.detail_arg(args, fields, views.MIN_MINOR))
+        paging = params.Paging(args, dict.fromkeys(self.sortable, 1), ("extra", "properties"))
+        rows, more = self.db_list(
+            node_id, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
+        )
+        wanted = None if detail else (fields or self.list_default)
+        items = [self.render(r, wanted) for r in rows]
+        return json_response(collection(self.resource, items, rows, more, paging, path))
+
+    def show(self, ident: str):
+        row = self.find(ident)
+        args = params.check_arguments({"fields"})
+        selectable = {f: views.MIN_MINOR for f in self.fields}
+        return json_response(
+            self.render(row, params.fields_arg(args, selectable, params.fields_not_in_enum))
+        )
+
+    def create(self):
+        _require_version()
+        doc = body.validate(body.json_body(), self.create_schema, self.kind)
+        self.check_document(doc)
+        node = _node_for(doc.pop("node_uuid"))
+        values = self.normalise({k: v for k, v in doc.items() if v is not None})
+        values["node_id"] = node["id"]
+        row = self.db_create(values)
+        location = f"{links.base_url()}/v1/volume/{self.resource}/{row['uuid']}"
+        return json_response(self.render(row), 201, {"Location": location})
+
+    def update(self, ident: str):
+        row = self.find(ident)
+        ops = patch.validate_patch(body.json_body(), self.patchable)
+        before = {f: row.get(f) for f in self.patchable}
+        patched = patch.apply_patch(before, ops)
+        body.validate(
+            {k: v for k, v in patched.items() if v is not None}, self.create_schema, self.kind
+        )
+        changed = patch.changed_fields(before, patched, self.patchable)
+        if not changed:
+            return json_response(self.render(row))
+        merged = {**before, **changed}
+        self.check_document(merged)
+        nodes = [dbapi.get_node_by_id(row["node_id"])]
+        if "node_uuid" in changed:
+            nodes.append(_node_for(changed.pop("node_uuid")))
+            changed["node_id"] = nodes[-1]["id"]
+        for node in nodes:
+            _check_unlocked(node)
+            if node["power_state"] != states.POWER_OFF:
+                raise exceptions.InvalidStateRequested(
+                    action=f"{self.kind} update", node=node["uuid"], state=node["power_state"]
+                )
+        for key in ("extra", "properties"):
+            if key in changed and changed[key] is None:
+                changed[key] = {}
+        if "type" in changed or "connector_id" in changed:
+            normalised = self.normalise(dict(merged))
+            changed["connector_id"] = normalised["connector_id"]
+        return json_response(self.render(self.db_update(row["id"], changed)))
+
+    def delete(self, ident: str):
+        row = self.find(ident)
+        node = dbapi.get_node_by_id(row["node_id"])
+        _check_unlocked(node)
+        if (
+            node["provision_state"] not in _DELETE_ALLOWED_STATES
+            and node["power_state"] != states.POWER_OFF
+        ):
+            raise exceptions.InvalidStateRequested(
+                action=f"{self.kind} deletion", node=node["uuid"], state=node["power_state"]
+            )
+        self.db_destroy(row["id"])
+        return no_content()
+
+
+CONNECTORS = VolumeAPI(
+    resource="connectors",
+    kind="volume connector",
+    fields=views.CONNECTOR_FIELDS,
+    list_default=views.CONNECTOR_LIST_DEFAULT,
+    sortable=("id", "uuid", "node_id", "type", "connector_id", "created_at", "updated_at"),
+    create_schema=schemas.CONNECTOR_CREATE,
+    patchable=schemas.CONNECTOR_PATCHABLE,
+    db_get=dbapi.get_volume_connector,
+    db_list=dbapi.list_volume_connectors,
+    db_create=dbapi.create_volume_connector,
+    db_update=dbapi.update_volume_connector,
+    db_destroy=dbapi.destroy_volume_connector,
+    check_document=check_connector,
+    normalise=_normalise_connector,
+)
+TARGETS = VolumeAPI(
+    resource="targets",
+    kind="volume target",
+    fields=views.TARGET_FIELDS,
+    list_default=views.TARGET_LIST_DEFAULT,
+    sortable=(
+        "id",
+        "uuid",
+        "node_id",
+        "volume_type",
+        "boot_index",
+        "volume_id",
+        "created_at",
+        "updated_at",
+    ),
+    create_schema=schemas.TARGET_CREATE,
+    patchable=schemas.TARGET_PATCHABLE,
+    db_get=dbapi.get_volume_target,
+    db_list=dbapi.list_volume_targets,
+    db_create=dbapi.create_volume_target,
+    db_update=dbapi.update_volume_target,
+    db_destroy=dbapi.destroy_volume_target,
+)
+_APIS = {"connectors": CONNECTORS, "targets": TARGETS}
+
+
+def _api(kind: str) -> VolumeAPI:
+    found = _APIS.get(kind)
+    if found is None:
+        raise exceptions.ResourceNotFound()
+    return found
+
+
+# --- routes ---------------------------------------------------------------------------------
+@bp.get("/v1/volume")
+@bp.get("/v1/volume/")
+def volume_root():
+    _require_version()
+    params.check_arguments(())
+    return json_response(views.root(links.base_url(), "volume"))
+
+
+@bp.get("/v1/nodes/<node_ident>/volume")
+@bp.get("/v1/nodes/<node_ident>/volume/")
+def node_volume_root(node_ident):
+    _require_version()
+    params.check_arguments(())
+    find_node(node_ident)
+    return json_response(views.root(links.base_url(), f"nodes/{node_ident}/volume"))
+
+
+@bp.get("/v1/volume/<kind>")
+def list_volumes(kind):
+    return _api(kind).list(f"volume/{kind}")
+
+
+@bp.get("/v1/nodes/<node_ident>/volume/<kind>")
+def list_node_volumes(node_ident, kind):
+    _require_version()
+    return _api(kind).list(f"nodes/{node_ident}/volume/{kind}", node_ident)
+
+
+@bp.get("/v1/volume/<kind>/<ident>")
+def show_volume(kind, ident):
+    return _api(kind).show(ident)
+
+
+@bp.post("/v1/volume/<kind>")
+def create_volume(kind):
+    return _api(kind).create()
+
+
+@bp.patch("/v1/volume/<kind>/<ident>")
+def update_volume(kind, ident):
+    return _api(kind).update(ident)
+
+
+@bp.delete("/v1/volume/<kind>/<ident>")
+def delete_volume(kind, ident):
+    return _api(kind).delete(ident)
