@@ -70,6 +70,13 @@ class InvalidStateRequested(Invalid):
     )
 
 
+class NodeIsRetired(Invalid):
+    message = (
+        "The %(op)s operation can't be performed on node %(node)s because it is retired; "
+        "unset retired first."
+    )
+
+
 class DriverNotFoundForNode(Invalid):
     message = "%(err)s"
 

@@ -187,6 +187,9 @@ class ConductorManager:
             transitions.advance(task, "manage", target=None)
             return None
         if event == "provide":
+            if task.node["retired"]:
+                # A retired node goes back to manageable after cleaning; never to available.
+                raise exceptions.NodeIsRetired(op="providing", node=task.node["uuid"])
             clean.start_automated(task)
             return clean.run
         if event == "clean":

@@ -17,16 +17,22 @@ TARGETS = {
 }
 
 
+def refuse_power_off(task: Task, target: str) -> None:
+    """409 for a power off of a node with disable_power_off (1.95): such a machine is only
+    ever rebooted, as Ironic does for machines whose BMC shares their power."""
+    if target in (states.POWER_OFF, states.SOFT_POWER_OFF) and task.node["disable_power_off"]:
+        raise exceptions.Conflict(
+            f"Node {task.node['uuid']} has disable_power_off set; it can not be powered off."
+        )
+
+
 def check_target(task: Task, target: str) -> None:
     supported = task.driver.power.get_supported_power_states(task)
     if target not in supported:
         raise exceptions.InvalidStateRequested(
             action=target, node=task.node["uuid"], state=task.node["power_state"]
         )
-    if target in (states.POWER_OFF, states.SOFT_POWER_OFF) and task.node["disable_power_off"]:
-        raise exceptions.Conflict(
-            f"Node {task.node['uuid']} has disable_power_off set; it can not be powered off."
-        )
+    refuse_power_off(task, target)
 
 
 def apply(task: Task, target: str, timeout: int | None = None) -> str:
@@ -34,6 +40,8 @@ def apply(task: Task, target: str, timeout: int | None = None) -> str:
 
     Reboots end powered on; soft power off ends powered off.
     """
+    # Flows skip their power-offs for such nodes; this catches a step list asking for one.
+    refuse_power_off(task, target)
     final = {
         states.REBOOT: states.POWER_ON,
         states.SOFT_REBOOT: states.POWER_ON,
@@ -43,7 +51,11 @@ def apply(task: Task, target: str, timeout: int | None = None) -> str:
     power = task.driver.power
     try:
         if target in (states.REBOOT, states.SOFT_REBOOT):
-            if target == states.SOFT_REBOOT and task.node["power_state"] == states.POWER_ON:
+            if (
+                target == states.SOFT_REBOOT
+                and task.node["power_state"] == states.POWER_ON
+                and not task.node["disable_power_off"]  # a soft reboot passes through "off"
+            ):
                 power.set_power_state(task, states.SOFT_POWER_OFF, timeout=timeout)
                 power.set_power_state(task, states.POWER_ON, timeout=timeout)
             else:

@@ -1,6 +1,7 @@
 """Request bodies of /v1/nodes."""
 
-from ironic_lite.api.schemas import BOOL, OBJECT, OBJECT_OR_NULL, UUID_OR_NULL, string
+from ironic_lite.api.schemas import BOOL, OBJECT, UUID_OR_NULL, string
+from ironic_lite.api.schemas.network_data import NETWORK_DATA
 from ironic_lite.common.interfaces import INTERFACE_FIELDS
 
 _PROPERTIES = {
@@ -24,7 +25,7 @@ _PROPERTIES = {
     "lessee": string(255),
     "maintenance": BOOL,
     "name": string(255),
-    "network_data": OBJECT_OR_NULL,
+    "network_data": NETWORK_DATA,
     "owner": string(255),
     "parent_node": string(255),
     "properties": OBJECT,

@@ -23,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
         ramdisk,
         root,
         runbooks,
+        shards,
         volume,
     )
 
@@ -44,6 +45,7 @@ def register_blueprints(app: Flask) -> None:
         deploy_templates,
         runbooks,
         allocations,
+        shards,
         volume,
         ramdisk,
     ):

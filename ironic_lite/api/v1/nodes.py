@@ -168,13 +168,24 @@ def _filters(args) -> dict:
     f["sharded"] = params.flag(args, "sharded", 82)
     parent = params.text(args, "parent_node", 83)
     if parent is not None:
-        f["parent_node"] = parent if dbapi.is_uuid(parent) else find_node(parent)["uuid"]
+        f["parent_node"] = _parent_uuid(parent)
     include_children = params.flag(args, "include_children", 83)
     f["include_children"] = bool(include_children)
     f["instance_name"] = params.text(
         args, "instance_name", 104, "instance_name is not acceptable in this API version"
     )
     return f
+
+
+def _parent_uuid(ident: str) -> str:
+    """The UUID a ``parent_node`` filter means; an unknown name matches no node (as Ironic,
+    which compares the raw value), not a 404."""
+    if dbapi.is_uuid(ident):
+        return ident
+    try:
+        return dbapi.get_node_by_name(ident)["uuid"]
+    except exceptions.NodeNotFound:
+        return ident
 
 
 def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = None):
@@ -220,6 +231,24 @@ def list_nodes():
 @bp.get("/detail")
 def list_nodes_detail():
     return list_nodes_view(True, "nodes/detail")
+
+
+@bp.get("/<ident>/children")
+def list_children(ident):
+    """The UUIDs of a node's children (1.83), all of them: Ironic does not paginate this."""
+    if minor() < 83:
+        raise exceptions.NotFound("Child nodes need API version 1.83 or later")
+    params.check_arguments(())
+    parent = find_node(ident)
+    rows, _more = dbapi.list_nodes(
+        {"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False
+    )
+    # Ironic gives this document a single link object, not a list of them.
+    link = {
+        "href": f"{links.base_url()}/v1/nodes?parent_node={parent['uuid']}",
+        "rel": "children",
+    }
+    return json_response({"children": [r["uuid"] for r in rows], "links": link})
 
 
 @bp.get("/<ident>")
@@ -413,6 +442,10 @@ def _normalise_changes(node: dict, patched: dict, changed: dict, reset: bool | N
         if display:
             changed["instance_name"] = display
     _resolve_references(changed)
+    if changed.get("parent_node") == node["uuid"]:
+        raise exceptions.InvalidParameterValue(
+            err=f"Node {node['uuid']} can not be its own parent_node"
+        )
     if (
         "driver" in changed
         or any(f in changed for f in INTERFACE_FIELDS)
@@ -475,6 +508,17 @@ def delete_node(ident):
         raise exceptions.NodeAssociated(node=node["uuid"], instance=node["instance_uuid"])
     if node["protected"]:
         raise exceptions.NodeProtected(node=node["uuid"])
+    children, _more = dbapi.list_nodes(
+        {"parent_node": node["uuid"]}, limit=5, columns=["uuid"], with_traits=False
+    )
+    if children:
+        # Deliberately stricter than Ironic, which deletes the parent and leaves its children
+        # pointing at a node that no longer exists.
+        names = ", ".join(c["uuid"] for c in children) + (", ..." if _more else "")
+        raise exceptions.NodeInWrongState(
+            err=f"Node {node['uuid']} is the parent of {names}; delete its children or clear "
+            "their parent_node first."
+        )
     if node["provision_state"] not in _DELETABLE_STATES and not node["maintenance"]:
         raise exceptions.NodeInWrongState(
             err=f'Can not delete node "{node["uuid"]}" while it is in provision state '

@@ -28,6 +28,7 @@ __all__ = [
     "get_node",
     "list_nodes",
     "count_nodes",
+    "count_nodes_by_shard",
     "create_node",
     "update_node",
     "update_locked_node",
@@ -247,6 +248,19 @@ def count_nodes(filters: dict | None = None) -> int:
         for cond in _filter_conditions(filters or {}):
             stmt = stmt.where(cond)
         return conn.execute(stmt).scalar_one()
+
+
+def count_nodes_by_shard() -> list[tuple[str | None, int]]:
+    """``(shard, node count)`` for every shard in use, None for nodes without one; the
+    biggest first. One GROUP BY over the shard index: the list is as long as there are
+    shards, never paginated."""
+    with session.reader() as conn:
+        rows = conn.execute(
+            select(N.c.shard, func.count(N.c.id))
+            .group_by(N.c.shard)
+            .order_by(func.count(N.c.id).desc(), N.c.shard)
+        ).all()
+    return [(shard, count) for shard, count in rows]
 
 
 def _column_defaults() -> dict:
