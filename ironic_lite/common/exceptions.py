@@ -252,6 +252,14 @@ class DatabaseUnavailable(ServiceUnavailable):
     message = "The database is unavailable; retry later."
 
 
+# --- inspection ------------------------------------------------------------------------------
+class HardwareInspectionFailure(IronicLiteError):
+    """Inspection found something that fails the node (an inspection rule said so)."""
+
+    message = "Failed to inspect hardware. Reason: %(error)s"
+    code = HTTPStatus.BAD_REQUEST
+
+
 # --- BMCs ------------------------------------------------------------------------------------
 # Raised by drivers after translating a protocol library's exception at the driver's edge:
 # the message names the BMC and the operation, never the credentials.

@@ -1,9 +1,11 @@
 """Recording an inspected inventory: every inspection (agent or out-of-band) ends here.
 
 Keeping one entry point means what must follow every inventory (inspection rules, history)
-is written once, whichever interface found the hardware.
+is written once, whichever interface found the hardware: ``record`` runs the inspection rules
+(``conductor.inspection_rules``), which may change the node or fail the inspection.
 """
 
+from ironic_lite.conductor import inspection_rules
 from ironic_lite.conductor.task import Task
 from ironic_lite.db import api as dbapi
 
@@ -18,5 +20,8 @@ def record(task: Task, inventory: dict, plugin_data: dict | None = None, source:
     data = dict(plugin_data or {})
     if source:
         data["source"] = source
+    # Stored before the rules run, so that an inventory that fails a rule can still be read.
+    dbapi.save_inventory(task.node["id"], inventory, data)
+    inspection_rules.apply(task, inventory, data)
     dbapi.save_inventory(task.node["id"], inventory, data)
     return data

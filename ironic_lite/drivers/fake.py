@@ -12,6 +12,7 @@ import time
 import urllib.parse
 
 from ironic_lite.common import exceptions, states
+from ironic_lite.conductor import inventory as recorder
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base
 
@@ -144,8 +145,18 @@ class FakeConsole(base.ConsoleInterface):
 
 
 class FakeInspect(base.InspectInterface):
+    """Finds what driver_info ``fake_inventory`` says the machine is (an inventory in the
+    agent's shape), recorded like any inspection's: the inspection rules run on it."""
+
     def inspect_hardware(self, task):
         sleep_for("inspect_delay")
+        inventory = (task.node["driver_info"] or {}).get("fake_inventory")
+        if inventory is not None:
+            if not isinstance(inventory, dict):
+                raise exceptions.InvalidParameterValue(
+                    err="driver_info fake_inventory must be an inventory object"
+                )
+            recorder.record(task, inventory, source="fake")
         return None
 
 

@@ -849,6 +849,11 @@ def test_out_of_band_inspection_creates_ports(rsdk, lab):
     assert node.properties["local_gb"] == 99
     ports = {p.address for p in rsdk.baremetal.ports(node_id=node.id)}
     assert ports == set(lab.systems[index].macs)
+    # What the BMC reported is the node's inventory, as an agent's would be (rules ran on it).
+    stored = rsdk.baremetal.get(f"/nodes/{node.id}/inventory", microversion="1.81").json()
+    assert stored["plugin_data"]["source"] == "redfish"
+    assert stored["inventory"]["cpu"] == {"count": 8, "architecture": "x86_64"}
+    assert {i["mac_address"] for i in stored["inventory"]["interfaces"]} == ports
     # Inspecting again adds nothing.
     rsdk.baremetal.set_node_provision_state(node, "inspect", wait=True, timeout=60)
     assert len(list(rsdk.baremetal.ports(node_id=node.id))) == len(lab.systems[index].macs)

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         conductors,
         deploy_templates,
         drivers,
+        inspection_rules,
         node_actions,
         node_bios,
         node_history,
@@ -47,6 +48,7 @@ def register_blueprints(app: Flask) -> None:
         allocations,
         shards,
         volume,
+        inspection_rules,
         ramdisk,
     ):
         app.register_blueprint(module.bp)

@@ -11,6 +11,7 @@ from ironic_lite.db.api.chassis import *  # noqa: F401,F403
 from ironic_lite.db.api.conductors import *  # noqa: F401,F403
 from ironic_lite.db.api.firmware import *  # noqa: F401,F403
 from ironic_lite.db.api.history import *  # noqa: F401,F403
+from ironic_lite.db.api.inspection_rules import *  # noqa: F401,F403
 from ironic_lite.db.api.inventory import *  # noqa: F401,F403
 from ironic_lite.db.api.nodes import *  # noqa: F401,F403
 from ironic_lite.db.api.ports import *  # noqa: F401,F403

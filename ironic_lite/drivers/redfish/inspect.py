@@ -3,7 +3,8 @@
 CPUs and their architecture (Processors), memory (MemorySummary), the largest disk
 (SimpleStorage, else Storage) and the NICs' MAC addresses (EthernetInterfaces). Properties
 the BMC does not report are left as they were; each MAC that is not a port of the node yet
-becomes one (a MAC already on another node is skipped with a warning).
+becomes one (a MAC already on another node is skipped with a warning). What was found is
+recorded as the node's inventory (``conductor.inventory.record``), so inspection rules run.
 """
 
 import logging
@@ -11,6 +12,7 @@ import logging
 import sushy
 
 from ironic_lite.common import exceptions
+from ironic_lite.conductor import inventory as recorder
 from ironic_lite.drivers import base
 from ironic_lite.drivers.redfish import client
 
@@ -60,8 +62,9 @@ def _local_gb(system, address: str) -> int | None:
     return max(0, largest // _GIB - 1) if largest else None
 
 
-def read_hardware(system, address: str) -> tuple[dict, list[str]]:
-    """The node properties the BMC reports, and the MACs of its NICs."""
+def read_hardware(system, address: str) -> tuple[dict, list[str], dict]:
+    """The node properties the BMC reports, the MACs of its NICs, and an inventory in the
+    agent's shape (cpu, memory, disks, interfaces, system_vendor, boot) for the rules."""
     properties = _cpus(system, address)
     memory = system.memory_summary.size_gib if system.memory_summary else None
     if memory:
@@ -73,7 +76,31 @@ def read_hardware(system, address: str) -> tuple[dict, list[str]]:
         "EthernetInterfaces", lambda: system.ethernet_interfaces.get_members(), address
     )
     macs = [nic.mac_address.lower() for nic in nics or [] if nic.mac_address]
-    return properties, macs
+    inventory = {
+        "cpu": {"count": properties.get("cpus"), "architecture": properties.get("cpu_arch")},
+        "memory": {"physical_mb": properties.get("memory_mb")},
+        "disks": (
+            [{"name": "largest", "size": (local_gb + 1) * _GIB}] if local_gb is not None else []
+        ),
+        # The BMC sees no LLDP: interfaces carry no neighbour (agent inspection reports them).
+        "interfaces": [
+            {"name": nic.identity, "mac_address": nic.mac_address.lower(), "lldp": None}
+            for nic in nics or []
+            if nic.mac_address
+        ],
+        "system_vendor": {
+            "manufacturer": system.manufacturer,
+            "product_name": system.model,
+            "serial_number": system.serial_number,
+        },
+        "boot": {"current_boot_mode": _boot_mode(system)},
+    }
+    return properties, macs, inventory
+
+
+def _boot_mode(system) -> str | None:
+    mode = getattr(system.boot, "mode", None) if system.boot else None
+    return {sushy.BOOT_SOURCE_MODE_UEFI: "uefi", sushy.BOOT_SOURCE_MODE_BIOS: "bios"}.get(mode)
 
 
 class RedfishInspect(base.InspectInterface):
@@ -84,7 +111,7 @@ class RedfishInspect(base.InspectInterface):
 
     def inspect_hardware(self, task):
         info = client.driver_info(task.node)
-        found, macs = client.call(
+        found, macs, inventory = client.call(
             info,
             "inspect hardware",
             lambda conn: read_hardware(client.system(conn, info), info.address),
@@ -100,4 +127,6 @@ class RedfishInspect(base.InspectInterface):
                 LOG.warning(
                     "Inspection of node %s: not adding port %s: %s", task.node["uuid"], mac, exc
                 )
+        # After the ports exist: rules may set their attributes.
+        recorder.record(task, inventory, source="redfish")
         return None

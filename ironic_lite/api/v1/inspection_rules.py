@@ -1,0 +1,165 @@
+"""/v1/inspection_rules (1.96): conditions on what inspection found, and actions on the node.
+
+The conductor runs every rule of the ``main`` phase, highest priority first, on each inventory
+it records. A ``sensitive`` rule never shows its conditions and actions (they may hold
+credentials it writes into driver_info); it cannot be made non-sensitive again.
+"""
+
+from flask import Blueprint, g
+
+from ironic_lite.api import body, links, params, patch
+from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.v1.collection import collection
+from ironic_lite.api.views import timestamp
+from ironic_lite.common import exceptions
+from ironic_lite.common import inspection_rules as rules
+from ironic_lite.db import api as dbapi
+
+bp = Blueprint("inspection_rules", __name__, url_prefix="/v1/inspection_rules")
+
+MIN_MINOR = 96
+FIELDS = (
+    "uuid",
+    "description",
+    "phase",
+    "priority",
+    "sensitive",
+    "conditions",
+    "actions",
+    "created_at",
+    "updated_at",
+    "links",
+)
+LIST_DEFAULT = ("uuid", "priority", "phase", "description")
+SORTABLE = ("id", "uuid", "description", "phase", "priority", "sensitive", "created_at")
+PATCHABLE = ["description", "phase", "priority", "sensitive", "conditions", "actions", "uuid"]
+
+
+def _require_version(write: bool = False) -> None:
+    if g.version.minor < MIN_MINOR:
+        if write:
+            raise exceptions.MethodNotAllowed("The API version does not allow inspection rules")
+        raise exceptions.ResourceNotFound("The API version does not allow inspection rules")
+
+
+def _steps(items: list[dict], condition: bool) -> list[dict]:
+    shown = []
+    for item in items or []:
+        doc = {"op": item["op"], "args": item["args"]}
+        if item.get("loop"):
+            doc["loop"] = item["loop"]
+            if condition:
+                doc["multiple"] = item.get("multiple", "any")
+        shown.append(doc)
+    return shown
+
+
+def render(row: dict, fields=None) -> dict:
+    wanted = FIELDS if fields is None else list(dict.fromkeys([*fields, "links"]))
+    doc = {}
+    for name in wanted:
+        if name in ("created_at", "updated_at"):
+            doc[name] = timestamp(row[name])
+        elif name == "links":
+            doc[name] = links.pair(links.base_url(), "inspection_rules", row["uuid"])
+        elif name in ("conditions", "actions"):
+            doc[name] = None if row["sensitive"] else _steps(row[name], name == "conditions")
+        else:
+            doc[name] = row[name]
+    return doc
+
+
+def find_rule(ident: str) -> dict:
+    if not dbapi.is_uuid(ident):
+        raise exceptions.InvalidParameterValue(err=f"Expected a UUID for inspection rule: {ident}")
+    return dbapi.get_inspection_rule(ident)
+
+
+def _checked(doc: dict) -> dict:
+    """``doc`` validated, with priority and sensitive as a number and a flag (the CLI sends
+    them as text)."""
+    body.validate(doc, rules.RULE_SCHEMA, "inspection rule")
+    doc = dict(doc)
+    if doc.get("priority") is not None:
+        doc["priority"] = int(doc["priority"])
+    if doc.get("sensitive") is not None:
+        doc["sensitive"] = params.parse_bool("sensitive", doc["sensitive"])
+    rules.validate_rule(doc)
+    return doc
+
+
+def _values(doc: dict) -> dict:
+    values = {k: v for k, v in doc.items() if v is not None}
+    values.setdefault("phase", "main")
+    values.setdefault("priority", 0)
+    values["sensitive"] = bool(values.get("sensitive", False))
+    values.setdefault("conditions", [])
+    return values
+
+
+@bp.get("")
+def list_rules():
+    _require_version()
+    args = params.check_arguments(
+        {"limit", "marker", "sort_key", "sort_dir", "detail", "fields", "phase"}
+    )
+    fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
+    detail = bool(params.detail_arg(args, fields, MIN_MINOR))
+    paging = params.Paging(args, dict.fromkeys(SORTABLE, 1), ("conditions", "actions"))
+    rows, more = dbapi.list_inspection_rules(
+        paging.limit, paging.marker, paging.sort_key, paging.sort_dir, phase=args.get("phase")
+    )
+    wanted = None if detail else (fields or LIST_DEFAULT)
+    items = [render(r, wanted) for r in rows]
+    return json_response(
+        collection("inspection_rules", items, rows, more, paging, "inspection_rules")
+    )
+
+
+@bp.get("/<ident>")
+def show_rule(ident):
+    _require_version()
+    args = params.check_arguments({"fields"})
+    fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
+    return json_response(render(find_rule(ident), fields))
+
+
+@bp.post("")
+def create_rule():
+    _require_version(write=True)
+    row = dbapi.create_inspection_rule(_values(_checked(body.json_body())))
+    location = f"{links.base_url()}/v1/inspection_rules/{row['uuid']}"
+    return json_response(render(row), 201, {"Location": location})
+
+
+@bp.patch("/<ident>")
+def update_rule(ident):
+    _require_version(write=True)
+    row = find_rule(ident)
+    ops = patch.validate_patch(body.json_body(), PATCHABLE)
+    before = {f: row.get(f) for f in PATCHABLE}
+    patched = patch.apply_patch(before, ops)
+    patched.update(_checked({k: v for k, v in patched.items() if v is not None}))
+    changed = patch.changed_fields(before, patched, PATCHABLE, {"sensitive": False})
+    if "uuid" in changed:
+        raise exceptions.InvalidParameterValue(
+            err="Cannot overwrite UUID for an existing inspection rule."
+        )
+    if row["sensitive"] and "sensitive" in changed and not changed["sensitive"]:
+        raise exceptions.PatchError(
+            patch=ops, reason="Inspection rules cannot have the sensitive flag unset."
+        )
+    defaults = {"phase": "main", "priority": 0, "conditions": []}
+    for key, default in defaults.items():
+        if key in changed and changed[key] is None:
+            changed[key] = default
+    if changed:
+        row = dbapi.update_inspection_rule(row["id"], changed)
+    return json_response(render(row))
+
+
+@bp.delete("/<ident>")
+def delete_rule(ident):
+    _require_version(write=True)
+    dbapi.destroy_inspection_rule(find_rule(ident)["id"])
+    return no_content()
