@@ -522,6 +522,50 @@ class ConductorManager:
         with self._task(context, node_id, "detach VIF") as task:
             task.driver.network.vif_detach(task, vif_id)
 
+    # --- console -------------------------------------------------------------------------------
+    @rpc()
+    def get_console_information(self, context: RequestContext, node_id: int) -> dict | None:
+        """How to reach the node's open console; None while it is not enabled."""
+        with self._task(context, node_id, "get console information", shared=True) as task:
+            if not task.node["console_enabled"]:
+                return None
+            task.driver.console.validate(task)
+            return task.driver.console.get_console(task)
+
+    @rpc()
+    def set_console_mode(self, context: RequestContext, node_id: int, enabled: bool) -> None:
+        """Check the console interface now (400 for ``no-console``), open or close it on a
+        worker; ``console_enabled`` follows once that worked, last_error says why not."""
+        with self._work(context, node_id, "set console mode") as work:
+            task = work.task
+            console = task.driver.console
+            if not console.supported:
+                raise exceptions.UnsupportedDriverExtension(
+                    driver=task.node["driver"],
+                    extension=f"a console: node {task.node['uuid']} has console_interface "
+                    f"'{task.node['console_interface']}'",
+                )
+            console.validate(task)
+            if bool(task.node["console_enabled"]) == enabled:
+                return
+            task.save(last_error=None)
+
+            def body(task: Task, stopping) -> None:
+                verb = "enabling" if enabled else "disabling"
+                try:
+                    if enabled:
+                        task.driver.console.start_console(task)
+                    else:
+                        task.driver.console.stop_console(task)
+                except exceptions.IronicLiteError as exc:
+                    message = f"Error {verb} the console on node {task.node['uuid']}: {exc}"
+                    task.save(last_error=message)
+                    transitions.history(task, message, severity="ERROR", event_type="console")
+                    return
+                task.save(console_enabled=enabled, last_error=None)
+
+            work.hand_off(body)
+
     # --- node lifetime -------------------------------------------------------------------------
     @rpc()
     def destroy_node(self, context: RequestContext, node_id: int) -> None:

@@ -200,7 +200,19 @@ class DeployInterface(_Simple):
 
 
 class ConsoleInterface(_Simple):
+    """A serial or graphical console the operator reaches through the conductor's host."""
+
     interface_type = "console"
+
+    def start_console(self, task) -> None:
+        """Open the node's console; the conductor records ``console_enabled`` afterwards."""
+
+    def stop_console(self, task) -> None:
+        """Close it; safe to repeat."""
+
+    def get_console(self, task) -> dict:
+        """How to reach the open console: ``{"type": ..., "url": ...}``."""
+        return {}
 
 
 class InspectInterface(_Simple):
