@@ -15,8 +15,10 @@ password}, ...]}``, and serves until SIGTERM or SIGINT. The control URL is a sma
 ``POST /bmcs/NAME/ACTION`` with ACTION one of ``stop``, ``start`` (the BMC stops answering /
 comes back), ``power`` (``{"on": bool}``: someone pressed the button), ``sensor`` (``{"name",
 "value"}``), ``reset`` (the machine restarted itself, e.g. an in-band reboot: a new boot
-from the boot flags) and ``configure`` (``{"soft_off_delay", "ignore_soft_off"}``). ``LabProcess``
-starts the process and wraps that API for tests.
+from the boot flags), ``hook`` (``{"url"}``: POST ``{"kind", "bmc_id", "event": "off" |
+"boot"}`` there at every power off and boot, before answering) and ``configure``
+(``{"soft_off_delay", "ignore_soft_off"}``). ``LabProcess`` starts the process and wraps that
+API for tests.
 
 What LabBmc fixes or adds over pyghmi 1.6.19's server:
 
@@ -392,6 +394,7 @@ class LabBmc(pyghmi_bmc.Bmc):
         self.nmis = 0
         self.logins = {suite: 0 for suite in SUITES}
         self._soft_off: threading.Timer | None = None
+        self.power_hook: str | None = None  # URL POSTed at each power off and boot
         super().__init__({username: password}, port=port, address=ADDRESS)
         self.port = self.serversocket.getsockname()[1]  # the real one when port was 0
 
@@ -583,7 +586,9 @@ class LabBmc(pyghmi_bmc.Bmc):
     def power_off(self):
         with self.lock:
             self._cancel_soft_off()
-            self.on = False
+            if self.on:
+                self.on = False
+                self._tell("off")
         return 0
 
     def power_cycle(self):
@@ -619,6 +624,7 @@ class LabBmc(pyghmi_bmc.Bmc):
         with self.lock:
             self._soft_off = None
             self.on = False
+            self._tell("off")
 
     def _cancel_soft_off(self):
         if self._soft_off is not None:
@@ -638,6 +644,22 @@ class LabBmc(pyghmi_bmc.Bmc):
         if valid and not persistent:
             self.flags[0] &= 0x20  # no override any more; the BIOS boot type stays
             self.flags[1] = 0
+        self._tell("boot")
+
+    def _tell(self, event: str) -> None:
+        """Tell the power hook (the machine simulator) that the machine went off or booted,
+        before the IPMI answer goes out: what ran on the machine stops at once, as it would
+        when the power goes, not at the simulator's next poll."""
+        if not self.power_hook:
+            return
+        body = json.dumps({"kind": "ipmi", "bmc_id": self.name, "event": event}).encode()
+        request = urllib.request.Request(
+            self.power_hook, data=body, headers={"Content-Type": "application/json"}
+        )
+        try:
+            urllib.request.urlopen(request, timeout=5).close()
+        except OSError as exc:
+            LOG.warning("BMC %s: the power hook %s failed: %s", self.name, self.power_hook, exc)
 
     # for tests and the control API ------------------------------------------------------
     def stop(self) -> None:
@@ -790,6 +812,8 @@ class _Control(http.server.BaseHTTPRequestHandler):
                 bmc.set_sensor(body["name"], float(body["value"]))
             elif action == "configure":
                 bmc.configure(**body)
+            elif action == "hook":
+                bmc.power_hook = body.get("url") or None
             else:
                 return self._answer(404, {"error": f"unknown action {action}"})
         except (KeyError, TypeError, ValueError) as exc:
@@ -957,6 +981,9 @@ class LabProcess:
 
     def reset(self, name: str) -> dict:
         return self._request("POST", f"/bmcs/{name}/reset", {})
+
+    def set_hook(self, name: str, url: str | None) -> dict:
+        return self._request("POST", f"/bmcs/{name}/hook", {"url": url})
 
     def configure(self, name: str, **settings) -> dict:
         return self._request("POST", f"/bmcs/{name}/configure", settings)

@@ -39,6 +39,7 @@ URL) and ``state_dir/events.jsonl`` has a line per thing that happened.
 import argparse
 import contextlib
 import dataclasses
+import http.server
 import json
 import logging
 import os
@@ -80,6 +81,7 @@ class Machine:
     power: str = "unknown"
     status: str = "unknown"  # off, ramdisk, disk, no-boot-media, agent-exited
     agent: subprocess.Popen | None = None
+    cut_agent: subprocess.Popen | None = None  # killed by a power hook, not yet seen by a poll
     agent_url: str | None = None
     agent_log: str | None = None
     boots: int = 0
@@ -140,6 +142,11 @@ class RedfishBmcs:
     def power_off(self, bmc_id: str) -> None:
         self._reset(bmc_id, "ForceOff")
 
+    def set_hook(self, url: str | None, bmc_ids: list[str]) -> None:
+        self.session.patch(
+            self.url + "/lab/config", json={"LAB_POWER_HOOK": url}, timeout=10
+        ).raise_for_status()
+
     def reboot(self, bmc_id: str) -> None:
         self._reset(bmc_id, "ForceRestart")
 
@@ -176,6 +183,12 @@ class IpmiBmcs:
     def reboot(self, bmc_id: str) -> None:
         self.session.post(f"{self.control}/bmcs/{bmc_id}/reset", json={}, timeout=10)
 
+    def set_hook(self, url: str | None, bmc_ids: list[str]) -> None:
+        for bmc_id in bmc_ids:
+            self.session.post(
+                f"{self.control}/bmcs/{bmc_id}/hook", json={"url": url}, timeout=10
+            ).raise_for_status()
+
 
 # --- the simulator ---------------------------------------------------------------------------
 class Simulator:
@@ -197,7 +210,9 @@ class Simulator:
         self._halt = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._events_lock = threading.Lock()
         self._last_view: str | None = None
+        self._hook_server: http.server.ThreadingHTTPServer | None = None
 
     def _machine(self, spec: dict) -> Machine:
         from agent.hardware.simulated import make_machine
@@ -216,14 +231,80 @@ class Simulator:
     # --- running -------------------------------------------------------------------------
     def run(self) -> None:
         """Poll until ``stop``; then stop every agent."""
+        self._serve_power_hook()
         try:
             while not self._halt.is_set():
                 started = time.monotonic()
                 self.poll_once()
                 self._halt.wait(max(0.0, self.poll_interval - (time.monotonic() - started)))
         finally:
+            self._stop_power_hook()
             self.stop_agents()
             self.write_state()
+
+    # --- the power hook ------------------------------------------------------------------
+    def _serve_power_hook(self) -> None:
+        """Have the BMCs tell us, before they answer, when a machine goes off or boots.
+
+        Polling alone left a window: a conductor that powered a machine off (or rebooted it)
+        could get a heart-beat, even a new lookup, from the agent of the boot before, in the
+        up to ``poll_interval`` seconds until the simulator noticed. The hook kills that agent
+        (SIGKILL: the power went) before the BMC's answer goes out; everything else (starting
+        agents, statuses) stays with the poll.
+        """
+        simulator = self
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format, *args):  # noqa: A002 - the base class's name
+                pass
+
+            def do_POST(self):  # noqa: N802 - the stdlib's name
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                    simulator.power_event(body["kind"], body["bmc_id"], body["event"])
+                    status = 204
+                except (ValueError, KeyError):
+                    status = 400
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, name="power-hook", daemon=True).start()
+        self._hook_server = server
+        url = f"http://127.0.0.1:{server.server_address[1]}/power"
+        for kind, bmcs in self.bmcs.items():
+            ids = [m.bmc_id for m in self.machines.values() if m.kind == kind]
+            try:
+                bmcs.set_hook(url, ids)
+            except requests.RequestException as exc:
+                LOG.warning("the %s BMCs cannot call the power hook (%s): polling only", kind, exc)
+
+    def _stop_power_hook(self) -> None:
+        if self._hook_server is None:
+            return
+        for kind, bmcs in self.bmcs.items():
+            ids = [m.bmc_id for m in self.machines.values() if m.kind == kind]
+            with contextlib.suppress(requests.RequestException):
+                bmcs.set_hook(None, ids)
+        self._hook_server.shutdown()
+        self._hook_server.server_close()
+
+    def power_event(self, kind: str, bmc_id: str, event: str) -> None:
+        """A BMC says the machine went off or (re)booted: its agent dies now. Takes no lock:
+        the poll may be waiting, lock held, for this very BMC to answer."""
+        machine = next(
+            (m for m in self.machines.values() if m.kind == kind and m.bmc_id == bmc_id), None
+        )
+        proc = machine.agent if machine is not None else None
+        if proc is None or proc.poll() is not None:
+            return
+        machine.cut_agent = proc
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        self.event(machine, "agent_killed", pid=proc.pid, why=f"power hook: {event}")
 
     def start(self) -> "Simulator":
         """Run in a thread of this process (tests)."""
@@ -378,6 +459,9 @@ class Simulator:
         if proc is None or proc.poll() is None:
             return
         machine.agent, machine.agent_url = None, None
+        if proc is machine.cut_agent:
+            machine.cut_agent = None  # its power went; the BMC's state says what follows
+            return
         power = self._machine_power(machine)
         self.event(machine, "agent_exited", pid=proc.pid, code=proc.returncode, power=power)
         bmcs = self.bmcs.get(machine.kind)
@@ -440,7 +524,7 @@ class Simulator:
     def event(self, machine: Machine, what: str, **details) -> None:
         line = {"time": time.time(), "machine": machine.name, "event": what, **details}
         LOG.info("%s: %s %s", machine.name, what, details or "")
-        with open(os.path.join(self.state_dir, "events.jsonl"), "a") as f:
+        with self._events_lock, open(os.path.join(self.state_dir, "events.jsonl"), "a") as f:
             f.write(json.dumps(line) + "\n")
 
     def view(self) -> dict:

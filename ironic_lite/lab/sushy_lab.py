@@ -14,7 +14,8 @@ Starts ``sushy-emulator`` exactly as its console script does, after two changes:
   ``LAB_FIRMWARE_DELAY`` seconds, and a FirmwareInventory lists each system's BIOS.
 - Every boot (power going on) is counted and recorded with the boot device it used and, for
   ``Cd``, the inserted medium; ``GET /lab/systems`` lists every system's power, boot device,
-  boot count and last boot, for the machine simulator (``ironic_lite.lab.simulator``).
+  boot count and last boot, for the machine simulator (``ironic_lite.lab.simulator``); with
+  ``LAB_POWER_HOOK`` set (``PATCH /lab/config``), each power off and boot is POSTed there.
 
 Configuration (the ``--config`` Python file) takes the emulator's own SUSHY_EMULATOR_* keys
 plus LAB_POWER_DELAY and LAB_FIRMWARE_DELAY.
@@ -108,10 +109,26 @@ class LabDriver(fakedriver.FakeDriver):
         pending = system.get("pending_power")
         if pending and time.time() >= pending["apply_time"]:
             boots = pending["power_state"] == "On" and system.get("power_state") != "On"
+            goes_off = pending["power_state"] == "Off" and system.get("power_state") != "Off"
             super()._update_if_needed(system)
             if boots:
                 self._booted(system)
+                self._tell(system, "boot")
+            elif goes_off:
+                self._tell(system, "off")
         return system
+
+    def _tell(self, system, event: str) -> None:
+        """POST the change to LAB_POWER_HOOK (the machine simulator) before the request that
+        made it visible answers: what ran on the machine stops as the power goes."""
+        url = self._config.get("LAB_POWER_HOOK")
+        if not url:
+            return
+        body = {"kind": "redfish", "bmc_id": system["uuid"], "event": event}
+        try:
+            requests.post(url, json=body, timeout=5)
+        except requests.RequestException as exc:
+            self._logger.warning("the power hook %s failed: %s", url, exc)
 
     def _booted(self, system) -> None:
         """The system started: pending BIOS settings apply, and the boot is counted with
@@ -339,10 +356,12 @@ def _wrap_bios_settings(original):
 
 
 def lab_config():
-    """Change LAB_POWER_DELAY / LAB_FIRMWARE_DELAY of the running emulator."""
+    """Change LAB_POWER_DELAY / LAB_FIRMWARE_DELAY / LAB_POWER_HOOK of the running emulator."""
     doc = flask.request.json or {}
     keys = ("LAB_POWER_DELAY", "LAB_FIRMWARE_DELAY")
     flask.current_app.config.update({k: float(v) for k, v in doc.items() if k in keys})
+    if "LAB_POWER_HOOK" in doc:
+        flask.current_app.config["LAB_POWER_HOOK"] = doc["LAB_POWER_HOOK"] or None
     return "", 204
 
 
