@@ -8,6 +8,7 @@ changes.
 """
 
 import logging
+import threading
 import time
 
 import sushy
@@ -38,19 +39,43 @@ def _registry_fields(entry) -> dict:
     }
 
 
+# Attribute registries by (BMC, registry name): the same for every system of a model, and
+# fetching one costs several requests and parsing a large document per node otherwise.
+_REGISTRY_TTL = 600.0
+_REGISTRY_CACHE_SIZE = 64
+_registries: dict[tuple, tuple[float, dict]] = {}
+_registries_lock = threading.Lock()
+
+
+def _registry(info: client.RedfishInfo, bios) -> dict:
+    """Registry fields by attribute name for ``bios`` ({} when the BMC offers none)."""
+    key = (info.address, info.root_prefix, bios._attribute_registry)
+    now = time.monotonic()
+    with _registries_lock:
+        hit = _registries.get(key)
+    if hit is not None and hit[0] > now and key[2]:
+        return hit[1]
+    try:
+        registry = bios.get_attribute_registry()
+    except sushy.exceptions.SushyError as exc:
+        LOG.info("BMC %s offers no BIOS attribute registry: %s", info.address, exc)
+        registry = None
+    entries = registry.registry_entries.attributes if registry is not None else []
+    fields = {e.name: _registry_fields(e) for e in entries}
+    with _registries_lock:
+        if len(_registries) >= _REGISTRY_CACHE_SIZE:
+            _registries.pop(min(_registries, key=lambda k: _registries[k][0]))
+        _registries[key] = (now + _REGISTRY_TTL, fields)
+    return fields
+
+
 def read_settings(info: client.RedfishInfo) -> tuple[dict, dict]:
     """The system's current BIOS attributes and, by name, their registry fields ({} when the
     BMC offers no registry)."""
 
     def read(conn):
         bios = client.system(conn, info).bios
-        try:
-            registry = bios.get_attribute_registry()
-        except sushy.exceptions.SushyError as exc:
-            LOG.info("BMC %s offers no BIOS attribute registry: %s", info.address, exc)
-            registry = None
-        entries = registry.registry_entries.attributes if registry is not None else []
-        return dict(bios.attributes or {}), {e.name: _registry_fields(e) for e in entries}
+        return dict(bios.attributes or {}), _registry(info, bios)
 
     return client.call(info, "read BIOS settings", read)
 
