@@ -133,11 +133,15 @@ def run(nodes: int, interval: int, passes: int, manage: int, concurrency: int = 
         threads.start()
         timings: list[float] = []
         idle: list[dict] = []
+        pass_cpu: list[float] = []  # service CPU seconds per pass (from the 2nd pass on)
+        cpu_after_idle = None
         deadline = time.monotonic() + passes * (interval + 1800)
         while len(timings) < passes and time.monotonic() < deadline:
             full = _passes(svc.log, nodes)[seen_before:]
             if len(full) > len(timings):
                 timings.append(full[len(timings)][0])
+                if cpu_after_idle is not None:
+                    pass_cpu.append(round(_cpu_seconds(pid) - cpu_after_idle, 2))
                 _log(f"pass {len(timings)}: {timings[-1]} s")
                 # The quiet time until the next pass: how much the service costs while idle.
                 window = max(1.0, interval - 3.0)
@@ -147,11 +151,13 @@ def run(nodes: int, interval: int, passes: int, manage: int, concurrency: int = 
                 while time.perf_counter() < end:
                     time.sleep(0.25)
                     peak_threads = max(peak_threads, _threads(pid))
-                cpu_share = (_cpu_seconds(pid) - cpu0) / (time.perf_counter() - t0)
+                cpu_after_idle = _cpu_seconds(pid)
+                cpu_share = (cpu_after_idle - cpu0) / (time.perf_counter() - t0)
                 idle.append({"cpu_share": round(cpu_share, 3), "threads": peak_threads})
             time.sleep(0.5)
         result["pass_seconds"] = timings
         result["pass_nodes_per_s"] = [round(nodes / t, 1) for t in timings if t]
+        result["service_cpu_s_per_pass"] = pass_cpu
         result["peak_threads"] = threads.stop()
         result["between_passes"] = idle
         with open(f"/proc/{pid}/status") as f:
@@ -168,7 +174,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.power_sync", description=__doc__)
     parser.add_argument("--nodes", type=int, default=2000)
     parser.add_argument("--interval", type=int, default=20, help="seconds between passes")
-    parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--manage", type=int, default=100, help="nodes verified before the passes")
     parser.add_argument("--out", help="also write the JSON document to this file")
     args = parser.parse_args()
