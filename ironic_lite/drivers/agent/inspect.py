@@ -49,11 +49,12 @@ def finish(task, inventory: dict, plugin_data: dict) -> None:
         raise exceptions.InvalidParameterValue(
             err="The inspection data has no inventory with network interfaces"
         )
-    inventory_store.record(task, inventory, plugin_data, source="agent")
     _add_ports(task, inventory, plugin_data.get("boot_interface"))
     properties = dict(task.node["properties"] or {})
     properties.update(_properties(inventory, plugin_data))
     task.save(properties=properties)
+    # Last, so inspection rules see the ports and properties (and may override them).
+    inventory_store.record(task, inventory, plugin_data, source="agent")
     task.driver.boot.clean_up_ramdisk(task)
     if not CONF.deploy.fast_track:
         session.forget(task)
