@@ -240,7 +240,7 @@ def list_children(ident):
         raise exceptions.NotFound("Child nodes need API version 1.83 or later")
     params.check_arguments(())
     parent = find_node(ident)
-    rows, _more = dbapi.list_nodes(
+    rows, _ = dbapi.list_nodes(
         {"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False
     )
     # Ironic gives this document a single link object, not a list of them.
@@ -508,13 +508,13 @@ def delete_node(ident):
         raise exceptions.NodeAssociated(node=node["uuid"], instance=node["instance_uuid"])
     if node["protected"]:
         raise exceptions.NodeProtected(node=node["uuid"])
-    children, _more = dbapi.list_nodes(
+    children, more = dbapi.list_nodes(
         {"parent_node": node["uuid"]}, limit=5, columns=["uuid"], with_traits=False
     )
     if children:
         # Deliberately stricter than Ironic, which deletes the parent and leaves its children
         # pointing at a node that no longer exists.
-        names = ", ".join(c["uuid"] for c in children) + (", ..." if _more else "")
+        names = ", ".join(c["uuid"] for c in children) + (", ..." if more else "")
         raise exceptions.NodeInWrongState(
             err=f"Node {node['uuid']} is the parent of {names}; delete its children or clear "
             "their parent_node first."

@@ -5,7 +5,7 @@ only starts the change, so every action polls the chassis status ([ipmi] poll_in
 it shows the target, or fails after the request's timeout or [ipmi]
 power_state_change_timeout (soft power off: [ipmi] soft_power_off_timeout, as the operating
 system takes its time). A reboot is a hard power off then on, as Ironic does, so that the
-boot device set for the next boot is used.
+boot device set for the next boot is used; a node with disable_power_off gets a hard reset.
 """
 
 import time
@@ -83,6 +83,14 @@ class IPMIPower(base.PowerInterface):
 
     def reboot(self, task, timeout: int | None = None) -> None:
         bmc = info.driver_info(task.node)
+        if task.node.get("disable_power_off") and read_power(bmc) == states.POWER_ON:
+            # disable_power_off (1.95): never off, not even for a moment; a hard reset
+            # restarts the machine in place (and boots from the boot flags set for it).
+            client.call(bmc, states.REBOOT, lambda cmd: cmd.set_power("reset", wait=False))
+            wait_for(
+                bmc, states.POWER_ON, states.REBOOT, timeout or CONF.ipmi.power_state_change_timeout
+            )
+            return
         _switch(bmc, states.POWER_OFF, timeout)
         _switch(bmc, states.POWER_ON, timeout)
 

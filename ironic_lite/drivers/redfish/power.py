@@ -98,9 +98,21 @@ class RedfishPower(base.PowerInterface):
 
     def reboot(self, task, timeout: int | None = None) -> None:
         """Power off (when on) and on again, waiting for each: a ForceRestart may be reported
-        as On before the machine actually went down, and then nothing proves it rebooted."""
+        as On before the machine actually went down, and then nothing proves it rebooted.
+
+        A node with disable_power_off (1.95) must never be seen off, so it gets the
+        ForceRestart after all: one reset, then a wait for On.
+        """
         info = client.driver_info(task.node)
-        if read_power(info) != sushy.PowerState.OFF:
+        current = read_power(info)
+        if task.node.get("disable_power_off") and current != sushy.PowerState.OFF:
+            kind = sushy.ResetType.FORCE_RESTART
+            client.call(
+                info, states.REBOOT, lambda conn: client.system(conn, info).reset_system(kind)
+            )
+            wait_for(info, states.POWER_ON, states.REBOOT, timeout)
+            return
+        if current != sushy.PowerState.OFF:
             reset(info, states.POWER_OFF)
             wait_for(info, states.POWER_OFF, states.REBOOT, timeout)
         reset(info, states.POWER_ON)
