@@ -16,7 +16,7 @@ password}, ...]}``, and serves until SIGTERM or SIGINT. The control URL is a sma
 comes back), ``power`` (``{"on": bool}``: someone pressed the button), ``sensor`` (``{"name",
 "value"}``), ``reset`` (the machine restarted itself, e.g. an in-band reboot: a new boot
 from the boot flags), ``hook`` (``{"url"}``: POST ``{"kind", "bmc_id", "event": "off" |
-"boot"}`` there at every power off and boot, before answering) and ``configure``
+"boot", "boot_count"}`` there at every power off and boot, before answering) and ``configure``
 (``{"soft_off_delay", "ignore_soft_off"}``). ``LabProcess`` starts the process and wraps that
 API for tests.
 
@@ -652,7 +652,8 @@ class LabBmc(pyghmi_bmc.Bmc):
         when the power goes, not at the simulator's next poll."""
         if not self.power_hook:
             return
-        body = json.dumps({"kind": "ipmi", "bmc_id": self.name, "event": event}).encode()
+        body = {"kind": "ipmi", "bmc_id": self.name, "event": event, "boot_count": len(self.boots)}
+        body = json.dumps(body).encode()
         request = urllib.request.Request(
             self.power_hook, data=body, headers={"Content-Type": "application/json"}
         )

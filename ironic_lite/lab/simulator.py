@@ -262,7 +262,9 @@ class Simulator:
                 length = int(self.headers.get("Content-Length") or 0)
                 try:
                     body = json.loads(self.rfile.read(length) or b"{}")
-                    simulator.power_event(body["kind"], body["bmc_id"], body["event"])
+                    simulator.power_event(
+                        body["kind"], body["bmc_id"], body["event"], body.get("boot_count")
+                    )
                     status = 204
                 except (ValueError, KeyError):
                     status = 400
@@ -292,15 +294,25 @@ class Simulator:
         self._hook_server.shutdown()
         self._hook_server.server_close()
 
-    def power_event(self, kind: str, bmc_id: str, event: str) -> None:
+    def power_event(self, kind: str, bmc_id: str, event: str, boot_count: int | None) -> None:
         """A BMC says the machine went off or (re)booted: its agent dies now. Takes no lock:
-        the poll may be waiting, lock held, for this very BMC to answer."""
+        the poll may be waiting, lock held, for this very BMC to answer.
+
+        ``boot_count`` (the BMC's count after the event) keeps a late hook call from killing
+        the agent of a later boot: a boot the poll has handled already, or the power off of
+        a boot before the agent's, is old news.
+        """
         machine = next(
             (m for m in self.machines.values() if m.kind == kind and m.bmc_id == bmc_id), None
         )
         proc = machine.agent if machine is not None else None
         if proc is None or proc.poll() is not None:
             return
+        seen = machine.seen_boots
+        if boot_count is not None and seen is not None:
+            newest = seen + 1 if event == "boot" else seen  # what would be news
+            if boot_count < newest:
+                return
         machine.cut_agent = proc
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)

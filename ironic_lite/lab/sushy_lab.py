@@ -55,6 +55,7 @@ class LabDriver(fakedriver.FakeDriver):
     """The stock fake driver plus BIOS, firmware versions, hardware facts and a set delay."""
 
     _creating = threading.Lock()
+    _writing = threading.RLock()
 
     def __init__(self):
         # The emulator builds its driver on the first request that needs it; two such
@@ -102,20 +103,51 @@ class LabDriver(fakedriver.FakeDriver):
             delay = float(self._config.get("LAB_POWER_DELAY", 0))
             self._update(
                 system,
+                power_state=system["power_state"],
                 pending_power={"power_state": pending, "apply_time": time.time() + delay},
             )
 
+    # --- one writer at a time ----------------------------------------------------------------
+    def _update(self, system, **changes):
+        """Write ``changes`` onto the stored record, not the caller's whole copy.
+
+        The stock driver stores the whole dict the caller read: with requests in parallel (a
+        conductor's and the simulator's), one request's write undid another's (a boot device
+        set between a read and a power change was lost), and two reads both applied one
+        pending power change, counting one boot twice.
+        """
+        if isinstance(system, str):
+            system = self._get(system)
+        with self._writing:
+            stored = self._systems[system["uuid"]]
+            stored.update(changes)
+            self._systems[system["uuid"]] = stored
+            system.update(stored)
+        if system.get("external_notifier"):
+            self._send_external_notification(system)
+
     def _update_if_needed(self, system):
+        """Apply a due power change once (under the write lock, on the stored record)."""
         pending = system.get("pending_power")
-        if pending and time.time() >= pending["apply_time"]:
-            boots = pending["power_state"] == "On" and system.get("power_state") != "On"
-            goes_off = pending["power_state"] == "Off" and system.get("power_state") != "Off"
-            super()._update_if_needed(system)
-            if boots:
-                self._booted(system)
-                self._tell(system, "boot")
-            elif goes_off:
-                self._tell(system, "off")
+        if not pending or time.time() < pending["apply_time"]:
+            return system
+        event = None
+        with self._writing:
+            stored = self._systems[system["uuid"]]
+            pending = stored.get("pending_power")
+            if pending and time.time() >= pending["apply_time"]:
+                target = "On" if "Restart" in pending["power_state"] else pending["power_state"]
+                if target == "On" and stored.get("power_state") != "On":
+                    event = "boot"
+                elif target == "Off" and stored.get("power_state") != "Off":
+                    event = "off"
+                self._update(stored, power_state=target, pending_power=None)
+                if event == "boot":
+                    self._booted(stored)
+            system.clear()
+            system.update(stored)
+        if event:
+            self._tell(system, event)
         return system
 
     def _tell(self, system, event: str) -> None:
@@ -124,7 +156,12 @@ class LabDriver(fakedriver.FakeDriver):
         url = self._config.get("LAB_POWER_HOOK")
         if not url:
             return
-        body = {"kind": "redfish", "bmc_id": system["uuid"], "event": event}
+        body = {
+            "kind": "redfish",
+            "bmc_id": system["uuid"],
+            "event": event,
+            "boot_count": system.get("boot_count", 0),
+        }
         try:
             requests.post(url, json=body, timeout=5)
         except requests.RequestException as exc:
