@@ -22,7 +22,11 @@ DEFAULT_STATE_DIR = "~/.local/state/ironic-lite-lab"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ironic-lite-lab", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="ironic-lite-lab",
+        description="Emulated machines (Redfish and IPMI BMCs, simulated hardware running "
+        "the agent) next to ironic-lite, started and stopped by PID.",
+    )
     parser.add_argument(
         "--state-dir",
         default=os.environ.get("IRONIC_LITE_LAB_DIR", DEFAULT_STATE_DIR),

@@ -3,8 +3,8 @@
 Two Redfish machines (the lab's sushy-tools emulator) and two IPMI machines (the in-memory
 BMCs' process) are driven through their BMC protocols, as a conductor would: a boot into PXE
 or virtual media starts ``ironic-lite-agent`` for that machine (its ``/v1/status`` answers),
-a power off kills it before the BMC answers, a boot from disk starts nothing, and the agent's in-band power off or
-reboot shows at the BMC. The agents look up their node at a stand-in API
+a power off kills it before the BMC answers, a boot from disk starts nothing, and the agent's
+in-band power off or reboot shows at the BMC. The agents look up their node at a stand-in API
 (``tests.unit.agent.fakes.FakeIronicAPI``), which hands them the token the commands need.
 """
 
