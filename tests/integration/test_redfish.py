@@ -23,7 +23,7 @@ from tests.lab.server import Service, free_port
 
 pytestmark = pytest.mark.xdist_group("redfish")
 
-SYSTEMS = 16
+SYSTEMS = 32
 FLEET = 20
 SYNC_RETRIES = 2
 
@@ -612,7 +612,7 @@ def test_a_setting_the_registry_refuses_fails_cleaning_naming_it(rsdk, lab):
 # --- firmware ------------------------------------------------------------------------------------
 def test_firmware_update_as_a_service_step(rsdk, lab, images):
     base_url, served = images
-    node, index = _manageable(rsdk, lab, boot_interface="fake")
+    node, index = _manageable(rsdk, lab, boot_interface="fake", deploy_interface="fake")
     rsdk.baremetal.set_node_provision_state(node, "provide", wait=True, timeout=60)
     rsdk.baremetal.set_node_provision_state(node, "active", wait=True, timeout=60)
     lab.configure(firmware_delay=2)  # the BMC's task runs a while: the step follows it

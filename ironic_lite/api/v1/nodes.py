@@ -240,9 +240,7 @@ def list_children(ident):
         raise exceptions.NotFound("Child nodes need API version 1.83 or later")
     params.check_arguments(())
     parent = find_node(ident)
-    rows, _ = dbapi.list_nodes(
-        {"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False
-    )
+    rows, _ = dbapi.list_nodes({"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False)
     # Ironic gives this document a single link object, not a list of them.
     link = {
         "href": f"{links.base_url()}/v1/nodes?parent_node={parent['uuid']}",
