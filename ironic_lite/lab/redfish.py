@@ -9,9 +9,10 @@
 Each lab has a fresh state directory (the emulator keeps its systems there, so ``restart``
 brings the same machines back), its own free port, HTTP Basic credentials and N systems with
 a UUID, a name, a power state and NICs with MACs. It runs ``python -m ironic_lite.lab.sushy_lab``
-(the emulator plus BIOS, firmware, hardware facts and a set power delay: see that module), or
-with ``extended=False`` the stock emulator, and is stopped by PID. ``tests.lab.redfish.started``
-starts one for a test: a lab that cannot start fails the test in CI and skips it elsewhere.
+(the emulator plus BIOS, firmware, a RAID controller, hardware facts and a set power delay:
+see that module), or with ``extended=False`` the stock emulator, and is stopped by PID.
+``tests.lab.redfish.started`` starts one for a test: a lab that cannot start fails the test
+in CI and skips it elsewhere.
 """
 
 import dataclasses
@@ -84,10 +85,13 @@ class RedfishLab:
         password: str = "lab-secret",
         extended: bool = True,
         directory: str | None = None,
+        storage: bool = True,
     ):
         # extended=False runs the stock emulator: no BIOS, firmware update or storage (a BMC
         # that lacks those features), power changes after a random 1-11 s.
         self.extended = extended
+        # storage=False: the extended lab without a RAID controller (Storage answers 404).
+        self.storage = storage
         self.systems = make_systems(systems) if isinstance(systems, int) else list(systems)
         self.username, self.password = username, password
         self.power_delay, self.firmware_delay = power_delay, firmware_delay
@@ -125,6 +129,7 @@ class RedfishLab:
             "SUSHY_EMULATOR_VMEDIA_VERIFY_SSL": False,
             "LAB_POWER_DELAY": self.power_delay,
             "LAB_FIRMWARE_DELAY": self.firmware_delay,
+            "LAB_STORAGE": self.storage,
         }
         path = os.path.join(self.dir, "emulator.conf")
         with open(path, "w") as f:
@@ -176,9 +181,18 @@ class RedfishLab:
         self.stop()
 
     # --- looking inside ----------------------------------------------------------------------
-    def configure(self, power_delay: float | None = None, firmware_delay: float | None = None):
-        """Change the delays of the running emulator."""
-        values = {"LAB_POWER_DELAY": power_delay, "LAB_FIRMWARE_DELAY": firmware_delay}
+    def configure(
+        self,
+        power_delay: float | None = None,
+        firmware_delay: float | None = None,
+        storage: bool | None = None,
+    ):
+        """Change the delays of the running emulator, or take its storage away (and back)."""
+        values = {
+            "LAB_POWER_DELAY": power_delay,
+            "LAB_FIRMWARE_DELAY": firmware_delay,
+            "LAB_STORAGE": storage,
+        }
         self.session().patch(
             self.url + "/lab/config", json={k: v for k, v in values.items() if v is not None}
         ).raise_for_status()
@@ -193,6 +207,17 @@ class RedfishLab:
         response = self.session().get(self.url + self.systems[index].path, timeout=5)
         response.raise_for_status()
         return response.json()
+
+    def volumes(self, index: int) -> list[dict]:
+        """The volumes of a system's RAID controller as the emulator reports them."""
+        session = self.session()
+        base = f"{self.url}{self.systems[index].path}/Storage/1/Volumes"
+        listed = session.get(base, timeout=5)
+        listed.raise_for_status()
+        return [
+            session.get(self.url + m["@odata.id"], timeout=5).json()
+            for m in listed.json()["Members"]
+        ]
 
     def read_log(self) -> str:
         with open(self.log, errors="replace") as f:

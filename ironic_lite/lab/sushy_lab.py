@@ -12,13 +12,16 @@ Starts ``sushy-emulator`` exactly as its console script does, after two changes:
   attribute registry describes LAB_BIOS, UpdateService.SimpleUpdate really updates a version
   (taken from the image's file name, after downloading it) through a task that runs
   ``LAB_FIRMWARE_DELAY`` seconds, and a FirmwareInventory lists each system's BIOS.
+- Each system has a RAID controller (``Storage/1``): four 480 GB SAS SSDs and a Volumes
+  collection that creates (POST) and deletes (DELETE) volumes, each taking a share of its
+  drives' space by RAID type; ``LAB_STORAGE = False`` takes storage away (404), a BMC without it.
 - Every boot (power going on) is counted and recorded with the boot device it used and, for
   ``Cd``, the inserted medium; ``GET /lab/systems`` lists every system's power, boot device,
   boot count and last boot, for the machine simulator (``ironic_lite.lab.simulator``); with
   ``LAB_POWER_HOOK`` set (``PATCH /lab/config``), each power off and boot is POSTed there.
 
 Configuration (the ``--config`` Python file) takes the emulator's own SUSHY_EMULATOR_* keys
-plus LAB_POWER_DELAY and LAB_FIRMWARE_DELAY.
+plus LAB_POWER_DELAY, LAB_FIRMWARE_DELAY and LAB_STORAGE.
 """
 
 import itertools
@@ -50,6 +53,23 @@ REGISTRY_ID = "BiosAttributeRegistryP89.v1_0_0"
 FIRST_VERSIONS = {"BiosVersion": "2.19.1", "BmcVersion": "1.00"}
 _VERSION_IN_NAME = re.compile(r"(\d+(?:\.\d+)+)")
 
+# The lab RAID controller: its drives (Id -> bytes) and the RAID types it builds, with the
+# fewest drives each needs and how many drives' worth of a volume's drives hold data.
+STORAGE_ID = "1"
+LAB_DRIVES = {str(n): 480 * 10**9 for n in range(4)}
+LAB_RAID = {
+    "RAID0": (1, lambda n: n),
+    "RAID1": (2, lambda n: 1),
+    "RAID5": (3, lambda n: n - 1),
+    "RAID10": (4, lambda n: n // 2),
+}
+_VOLUME_TYPES = {
+    "RAID0": "NonRedundant",
+    "RAID1": "Mirrored",
+    "RAID5": "StripedWithParity",
+    "RAID10": "SpannedMirrors",
+}
+
 
 class LabDriver(fakedriver.FakeDriver):
     """The stock fake driver plus BIOS, firmware versions, hardware facts and a set delay."""
@@ -78,6 +98,8 @@ class LabDriver(fakedriver.FakeDriver):
             "bios_pending": {},
             "versions": dict(FIRST_VERSIONS),
             "nmi_count": 0,
+            "volumes": [],
+            "volume_seq": 0,
         }
         missing = {k: v for k, v in missing.items() if k not in system}
         if missing:
@@ -254,6 +276,62 @@ class LabDriver(fakedriver.FakeDriver):
             }
         }
 
+    # --- RAID volumes ---------------------------------------------------------------------------
+    def drive_free(self, identity) -> dict[str, int]:
+        """Bytes left on each drive after the share each volume takes of it."""
+        free = dict(LAB_DRIVES)
+        for volume in self._record(identity)["volumes"]:
+            for drive in volume["drives"]:
+                free[drive] -= volume["span"]
+        return free
+
+    def get_volumes(self, identity) -> list[dict]:
+        return [dict(v) for v in self._record(identity)["volumes"]]
+
+    def create_volume(self, identity, raid_type, drives, capacity, name) -> dict:
+        """A new volume over ``drives`` (Ids), or BadRequest saying what the controller refused.
+        Without ``capacity`` it takes all the space the drives have left in common."""
+        if raid_type not in LAB_RAID:
+            raise error.BadRequest(
+                f"RAIDType {raid_type!r} is not supported; supported: {', '.join(LAB_RAID)}"
+            )
+        least, data_drives = LAB_RAID[raid_type]
+        unknown = [d for d in drives if d not in LAB_DRIVES]
+        if unknown or len(set(drives)) != len(drives):
+            raise error.BadRequest(f"Links.Drives names unknown or repeated drives: {drives}")
+        if len(drives) < least or (raid_type == "RAID10" and len(drives) % 2):
+            raise error.BadRequest(f"{raid_type} needs at least {least} drives, not {len(drives)}")
+        with self._writing:
+            system = self._record(identity)
+            free = self.drive_free(identity)
+            room = min(free[d] for d in drives)
+            # Without a capacity, the space the drives have left in common.
+            span = room if capacity is None else -(-int(capacity) // data_drives(len(drives)))
+            if span <= 0 or span > room:
+                raise error.BadRequest(
+                    f"Not enough free space on drives {', '.join(drives)} for {capacity} bytes "
+                    f"of {raid_type}"
+                )
+            seq = system["volume_seq"] + 1
+            volume = {
+                "Id": str(seq),
+                "Name": name or f"Volume {seq}",
+                "RAIDType": raid_type,
+                "CapacityBytes": span * data_drives(len(drives)) if capacity is None else capacity,
+                "drives": list(drives),
+                "span": span,
+            }
+            self._update(system, volumes=[*system["volumes"], volume], volume_seq=seq)
+        return volume
+
+    def delete_volume(self, identity, volume_id) -> None:
+        with self._writing:
+            system = self._record(identity)
+            kept = [v for v in system["volumes"] if v["Id"] != volume_id]
+            if len(kept) == len(system["volumes"]):
+                raise error.NotFound(f"No volume {volume_id}")
+            self._update(system, volumes=kept)
+
 
 # --- firmware update tasks (in memory: a restarted emulator forgets running tasks) -------------
 _TASKS: dict[str, dict] = {}
@@ -358,6 +436,151 @@ def firmware_item(item_id):
     }
 
 
+# --- storage: one RAID controller, its drives and volumes ---------------------------------------
+def _storage_path(identity: str) -> str:
+    return f"/redfish/v1/Systems/{identity}/Storage"
+
+
+def _no_storage():
+    """A 404 when LAB_STORAGE is off (a BMC without storage), else None."""
+    if not flask.current_app.config.get("LAB_STORAGE", True):
+        return {"error": {"message": "This BMC has no Storage"}}, 404
+    return None
+
+
+def _check_storage(identity: str, storage_id: str | None = None):
+    refused = _no_storage()
+    if refused is None and storage_id is not None and storage_id != STORAGE_ID:
+        refused = {"error": {"message": f"No storage {storage_id}"}}, 404
+    if refused is None:
+        flask.current_app.systems.get_volumes(identity)  # 404 for an unknown system
+    return refused
+
+
+def storage_collection(identity):
+    if refused := _check_storage(identity):
+        return refused
+    path = _storage_path(identity)
+    return {
+        "@odata.type": "#StorageCollection.StorageCollection",
+        "@odata.id": path,
+        "Name": "Storage Collection",
+        "Members@odata.count": 1,
+        "Members": [{"@odata.id": f"{path}/{STORAGE_ID}"}],
+    }
+
+
+def storage(identity, storage_id):
+    if refused := _check_storage(identity, storage_id):
+        return refused
+    path = f"{_storage_path(identity)}/{STORAGE_ID}"
+    return {
+        "@odata.type": "#Storage.v1_4_0.Storage",
+        "@odata.id": path,
+        "Id": STORAGE_ID,
+        "Name": "Lab RAID Controller",
+        "Status": {"State": "Enabled", "Health": "OK"},
+        "StorageControllers": [
+            {
+                "@odata.id": f"{path}#/StorageControllers/0",
+                "MemberId": "0",
+                "Name": "Lab RAID Controller",
+                "Status": {"State": "Enabled", "Health": "OK"},
+                "SpeedGbps": 12,
+                "SupportedControllerProtocols": ["PCIe"],
+                "SupportedDeviceProtocols": ["SAS"],
+                "SupportedRAIDTypes": list(LAB_RAID),
+            }
+        ],
+        "Drives": [{"@odata.id": f"{path}/Drives/{d}"} for d in LAB_DRIVES],
+        "Volumes": {"@odata.id": f"{path}/Volumes"},
+    }
+
+
+def drive(identity, stg_id, drv_id):
+    if refused := _check_storage(identity, stg_id):
+        return refused
+    if drv_id not in LAB_DRIVES:
+        return {"error": {"message": f"No drive {drv_id}"}}, 404
+    path = f"{_storage_path(identity)}/{STORAGE_ID}"
+    volumes = flask.current_app.systems.get_volumes(identity)
+    return {
+        "@odata.type": "#Drive.v1_4_0.Drive",
+        "@odata.id": f"{path}/Drives/{drv_id}",
+        "Id": drv_id,
+        "Name": f"Drive {drv_id}",
+        "CapacityBytes": LAB_DRIVES[drv_id],
+        "MediaType": "SSD",
+        "Protocol": "SAS",
+        "BlockSizeBytes": 512,
+        "Status": {"State": "Enabled", "Health": "OK"},
+        "Links": {
+            "Volumes": [
+                {"@odata.id": f"{path}/Volumes/{v['Id']}"} for v in volumes if drv_id in v["drives"]
+            ]
+        },
+    }
+
+
+def _volume_document(identity: str, volume: dict) -> dict:
+    path = f"{_storage_path(identity)}/{STORAGE_ID}"
+    return {
+        "@odata.type": "#Volume.v1_4_0.Volume",
+        "@odata.id": f"{path}/Volumes/{volume['Id']}",
+        "Id": volume["Id"],
+        "Name": volume["Name"],
+        "RAIDType": volume["RAIDType"],
+        "VolumeType": _VOLUME_TYPES[volume["RAIDType"]],
+        "CapacityBytes": volume["CapacityBytes"],
+        "BlockSizeBytes": 512,
+        "Encrypted": False,
+        "Status": {"State": "Enabled", "Health": "OK"},
+        "Links": {"Drives": [{"@odata.id": f"{path}/Drives/{d}"} for d in volume["drives"]]},
+    }
+
+
+def volumes_collection(identity, storage_id):
+    if refused := _check_storage(identity, storage_id):
+        return refused
+    systems = flask.current_app.systems
+    path = f"{_storage_path(identity)}/{STORAGE_ID}/Volumes"
+    if flask.request.method == "GET":
+        members = [{"@odata.id": f"{path}/{v['Id']}"} for v in systems.get_volumes(identity)]
+        return {
+            "@odata.type": "#VolumeCollection.VolumeCollection",
+            "@odata.id": path,
+            "Name": "Volumes",
+            "Members@odata.count": len(members),
+            "Members": members,
+        }
+    doc = flask.request.json or {}
+    drives = [
+        str(link.get("@odata.id", "")).rstrip("/").rsplit("/", 1)[-1]
+        for link in (doc.get("Links") or {}).get("Drives") or []
+    ]
+    volume = systems.create_volume(
+        identity, doc.get("RAIDType"), drives, doc.get("CapacityBytes"), doc.get("Name")
+    )
+    document = _volume_document(identity, volume)
+    return document, 201, {"Location": document["@odata.id"]}
+
+
+def volume(identity, stg_id, vol_id):
+    if refused := _check_storage(identity, stg_id):
+        return refused
+    for item in flask.current_app.systems.get_volumes(identity):
+        if item["Id"] == vol_id:
+            return _volume_document(identity, item)
+    return {"error": {"message": f"No volume {vol_id}"}}, 404
+
+
+def delete_volume(identity, stg_id, vol_id):
+    if refused := _check_storage(identity, stg_id):
+        return refused
+    flask.current_app.systems.delete_volume(identity, vol_id)
+    return "", 204
+
+
 # --- BIOS views: pending settings, and the registry of LAB_BIOS ---------------------------------
 def bios_registry():
     attributes = []
@@ -393,10 +616,13 @@ def _wrap_bios_settings(original):
 
 
 def lab_config():
-    """Change LAB_POWER_DELAY / LAB_FIRMWARE_DELAY / LAB_POWER_HOOK of the running emulator."""
+    """Change LAB_POWER_DELAY / LAB_FIRMWARE_DELAY / LAB_POWER_HOOK / LAB_STORAGE of the
+    running emulator."""
     doc = flask.request.json or {}
     keys = ("LAB_POWER_DELAY", "LAB_FIRMWARE_DELAY")
     flask.current_app.config.update({k: float(v) for k, v in doc.items() if k in keys})
+    if "LAB_STORAGE" in doc:
+        flask.current_app.config["LAB_STORAGE"] = bool(doc["LAB_STORAGE"])
     if "LAB_POWER_HOOK" in doc:
         flask.current_app.config["LAB_POWER_HOOK"] = doc["LAB_POWER_HOOK"] or None
     return "", 204
@@ -415,6 +641,17 @@ def install(app: flask.Flask) -> None:
     views["bios_settings"] = _wrap_bios_settings(views["bios_settings"])
     views["bios_registry"] = bios_registry
     views["UpdateService.update_service_simple_update"] = simple_update
+    views["storage_collection"] = storage_collection
+    views["storage"] = storage
+    views["drive_resource"] = drive
+    views["volumes_collection"] = volumes_collection
+    views["volume"] = volume
+    app.add_url_rule(
+        "/redfish/v1/Systems/<identity>/Storage/<stg_id>/Volumes/<vol_id>",
+        "lab_volume_delete",
+        delete_volume,
+        methods=["DELETE"],
+    )
     app.add_url_rule("/lab/config", "lab_config", lab_config, methods=["PATCH"])
     app.add_url_rule("/lab/systems", "lab_systems", lab_systems)
     app.add_url_rule("/redfish/v1/TaskService/Tasks/<task_id>", "lab_task_monitor", task_monitor)
