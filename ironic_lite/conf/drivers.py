@@ -19,7 +19,7 @@ _ENABLED_DEFAULTS = {
     "management": ["fake", "noop", "redfish", "ipmitool"],
     "network": ["noop", "flat"],
     "power": ["fake", "redfish", "ipmitool"],
-    "raid": ["fake", "no-raid"],
+    "raid": ["fake", "no-raid", "redfish"],
     "rescue": ["fake", "no-rescue"],
     "storage": ["noop", "fake", "external"],
     "vendor": ["fake", "no-vendor"],

@@ -96,7 +96,7 @@ REDFISH = HardwareType(
         "management": ("redfish",),
         "network": ("noop", "flat"),
         "power": ("redfish",),
-        "raid": ("no-raid",),
+        "raid": ("redfish", "no-raid"),
         "rescue": ("no-rescue",),
         "storage": ("noop", "external"),
         "vendor": ("no-vendor",),

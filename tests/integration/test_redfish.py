@@ -188,7 +188,7 @@ def test_the_redfish_type_and_its_interfaces(rsdk):
     assert driver.default_bios_interface == "redfish"
     assert driver.default_firmware_interface == "redfish"
     assert driver.default_inspect_interface == "redfish"
-    assert driver.default_raid_interface == "no-raid"
+    assert driver.default_raid_interface == "redfish"
 
 
 # --- verify, caches ------------------------------------------------------------------------------
