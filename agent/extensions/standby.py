@@ -1,4 +1,4 @@
-"""``standby.*``: write an image, make it bootable, power off or reboot in-band."""
+"""``standby.*``: write an image, make it bootable, power off, reboot or kexec in-band."""
 
 from agent import images
 from agent.commands import Extension, command
@@ -52,6 +52,22 @@ class StandbyExtension(Extension):
         """Answer, then reboot the machine in-band; the agent process ends."""
         self.agent.request_exit(self.agent.backend.reboot, "reboot")
         return {"result": "rebooting"}
+
+    @command
+    def kexec(
+        self,
+        root_device: str | None = None,
+        kernel: str = "/boot/vmlinuz",
+        initrd: str | None = "/boot/initrd.img",
+        append: str | None = None,
+    ) -> dict:
+        """Load the deployed OS's kernel and initrd, answer, then jump into it (no reboot
+        through the firmware); the agent process ends. Nothing runs when loading fails."""
+        backend = self.agent.backend
+        disk = backend.root_disk(self.agent.root_device_hints())
+        loaded = backend.kexec_load(disk, root_device, kernel, initrd, append)
+        self.agent.request_exit(backend.kexec_exec, "kexec")
+        return {"result": "kexec", **loaded}
 
 
 class ImageExtension(Extension):

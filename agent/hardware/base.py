@@ -240,6 +240,23 @@ class Backend(abc.ABC):
     def reboot(self) -> None:
         """Reboot the machine in-band (the agent process ends right after)."""
 
+    @abc.abstractmethod
+    def kexec_load(
+        self,
+        disk: Disk,
+        root: str | None,
+        kernel: str,
+        initrd: str | None,
+        append: str | None,
+    ) -> dict:
+        """Load the deployed OS's ``kernel`` and ``initrd`` (paths inside its root file
+        system, on partition ``root`` of ``disk``, or found from the disk's layout) to be
+        started by :meth:`kexec_exec`; raises, having started nothing, when it cannot."""
+
+    @abc.abstractmethod
+    def kexec_exec(self) -> None:
+        """Jump into the kernel :meth:`kexec_load` loaded (the agent process ends)."""
+
     # --- burn-in and RAID -----------------------------------------------------------------
     @abc.abstractmethod
     def burnin(self, kind: str, duration: int, **options) -> dict:

@@ -411,9 +411,9 @@ class RealBackend(Backend):
         raise errors.DeviceNotFound(err=f"no partition with UUID or PARTUUID {value}")
 
     @contextlib.contextmanager
-    def _mounted(self, device: str, mountpoint: str | None = None):
+    def _mounted(self, device: str, mountpoint: str | None = None, read_only: bool = False):
         mountpoint = mountpoint or tempfile.mkdtemp(prefix="mnt-", dir=self.work_dir)
-        self.run("mount", device, mountpoint)
+        self.run("mount", *(("-o", "ro") if read_only else ()), device, mountpoint)
         try:
             yield mountpoint
         finally:
@@ -508,6 +508,48 @@ class RealBackend(Backend):
 
     def reboot(self) -> None:
         self._sysrq("b")
+
+    def kexec_load(self, disk, root, kernel, initrd, append) -> dict:
+        try:
+            self.run("kexec", "--version", timeout=60)
+        except errors.ToolMissing as exc:
+            raise errors.ToolMissing(tool="kexec", purpose="kexec into the deployed OS") from exc
+        device = self._kexec_root(disk, root)
+        with self._mounted(device, read_only=True) as mountpoint:
+            files = {"kernel": kernel, "initrd": initrd}
+            for what, path in files.items():
+                if path and not os.path.isfile(os.path.join(mountpoint, path.lstrip("/"))):
+                    raise errors.DeviceNotFound(
+                        err=f"the deployed OS on {device} has no {what} {path}; nothing was loaded"
+                    )
+            cmdline = append if append is not None else f"root={device} ro"
+            args = ["kexec", "-l", os.path.join(mountpoint, kernel.lstrip("/"))]
+            if initrd:
+                args.append(f"--initrd={os.path.join(mountpoint, initrd.lstrip('/'))}")
+            args.append(f"--append={cmdline}")
+            self.run(*args, timeout=300)
+        return {"root": device, "kernel": kernel, "initrd": initrd, "append": cmdline}
+
+    def _kexec_root(self, disk: Disk, root: str | None) -> str:
+        """The partition holding the deployed OS: ``root`` (a device path, or a partition or
+        file system UUID), else the root partition of a partition image, else the largest
+        data partition of the disk (a whole-disk image)."""
+        if root:
+            return root if root.startswith("/dev/") else self._device_by_uuid(root)
+        layout = self.read_layout(disk)
+        parts = list(layout.partitions) if layout else []
+        part = (layout.by_role("root") if layout else None) or max(
+            (p for p in parts if p.role == "data"), key=lambda p: p.size, default=None
+        )
+        if part is None:
+            raise errors.DeviceNotFound(
+                err=f"no root partition found on {disk.path} to kexec from; give root_device"
+            )
+        return partition_device(disk.path, part.number)
+
+    def kexec_exec(self) -> None:
+        self.run("sync", check=False)
+        self.run("kexec", "-e", check=False)
 
     def _sysrq(self, key: str) -> None:
         self.run("sync", check=False)

@@ -27,6 +27,7 @@ from agent.partitions import Layout, MiB
 HARDWARE_FILE = "hardware.json"
 ACTIONS_FILE = "actions.jsonl"
 STATE_FILE = "state.json"
+DEFAULT_BOOT_FILES = ("/boot/vmlinuz", "/boot/initrd.img")
 _SIZE_SUFFIXES = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -127,6 +128,9 @@ def make_machine(
         },
         "boot": {"current_boot_mode": boot_mode, "pxe_interface": macs[0].lower()},
         "bmc": {"address": bmc_address, "v6address": "::/0", "mac": None},
+        # The files the deployed OS holds, as far as kexec looks (the simulation does not read
+        # the file systems inside an image): a test removes one to make kexec fail.
+        "os": {"boot_files": list(DEFAULT_BOOT_FILES)},
         # Faults a test can inject: {"burnin_memory": "ECC error on DIMM A1", "erase": "..."}
         "faults": {},
     }
@@ -356,6 +360,38 @@ class SimulatedBackend(Backend):
     def reboot(self) -> None:
         self.record("reboot")
         self._save_state({**self.state(), "power": "rebooting"})
+
+    def kexec_load(self, disk, root, kernel, initrd, append) -> dict:
+        image = self.disk_metadata(disk).get("image") or {}
+        if not image.get("deployed"):
+            raise errors.CommandExecutionError(
+                err=f"no verified image is deployed on {disk.name}; nothing to kexec into"
+            )
+        if root is None:
+            layout = self.read_layout(disk)
+            part = layout.by_role("root") if layout else None
+            root = part.uuid if part else disk.name
+        files = self.hardware().get("os", {}).get("boot_files", DEFAULT_BOOT_FILES)
+        for what, path in (("kernel", kernel), ("initrd", initrd)):
+            if path and path not in files:
+                raise errors.DeviceNotFound(
+                    err=f"the deployed OS on {disk.name} has no {what} {path}; nothing was loaded"
+                )
+        cmdline = append if append is not None else f"root={root} ro"
+        self._kexec = {
+            "disk": disk.name,
+            "root": root,
+            "image_id": image.get("image_id"),
+            "kernel": kernel,
+            "initrd": initrd,
+            "append": cmdline,
+        }
+        return {"root": root, "kernel": kernel, "initrd": initrd, "append": cmdline}
+
+    def kexec_exec(self) -> None:
+        loaded = getattr(self, "_kexec", None) or {}
+        self.record("kexec", **loaded)
+        self._save_state({**self.state(), "power": "on", "booted": "kexec", "kexec": loaded})
 
     # --- burn-in and RAID -----------------------------------------------------------------
     def burnin(self, kind: str, duration: int, **options) -> dict:

@@ -1,4 +1,4 @@
-"""[agent] options: how the conductor talks to the in-ramdisk agent, and [deploy] fast track.
+"""[agent] options: how the conductor talks to the in-ramdisk agent; [deploy] fast track, kexec.
 
 Names follow Ironic's where Ironic has the option, so an operator's configuration carries over.
 """
@@ -93,12 +93,24 @@ fast_track_opts = [
     ),
 ]
 
+kexec_opts = [
+    cfg.BoolOpt(
+        "kexec",
+        default=False,
+        help="End a direct deploy by having the agent kexec into the deployed OS (its "
+        "/boot/vmlinuz and /boot/initrd.img unless instance_info kexec_kernel, kexec_initrd "
+        "say otherwise) instead of powering the machine off and on through the BMC; a node's "
+        "instance_info/kexec overrides this. A failed kexec falls back to the power cycle. "
+        "ironic-lite's own option: Ironic has none.",
+    ),
+]
+
 
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_group(agent_group)
     conf.register_opts(agent_opts, group=agent_group)
-    conf.register_opts(fast_track_opts, group=deploy_group)
+    conf.register_opts(fast_track_opts + kexec_opts, group=deploy_group)
 
 
 def list_opts() -> list:
-    return [(agent_group, agent_opts), (deploy_group, fast_track_opts)]
+    return [(agent_group, agent_opts), (deploy_group, fast_track_opts + kexec_opts)]

@@ -10,7 +10,9 @@ machine's MACs, the disk is a file), pointed at the ironic-lite API; when the ma
 off or restarts, that agent is stopped by its PID. A boot from disk is only recorded, with
 the image the disk holds. And the other way round: an agent that exits after an in-band
 ``standby.power_off`` or ``reboot`` has the simulator power the machine off (or reset it)
-through its BMC, so the BMC shows what the machine did.
+through its BMC, so the BMC shows what the machine did. An agent that exits after
+``standby.kexec`` leaves the machine on and booted from its disk: the BMC is not touched,
+as a kexec never passes through the firmware.
 
 How it watches, and why it polls: the lab's Redfish emulator (``ironic_lite.lab.sushy_lab``)
 counts each boot and records the boot device it used, and lists every system in one request
@@ -474,8 +476,21 @@ class Simulator:
         if proc is machine.cut_agent:
             machine.cut_agent = None  # its power went; the BMC's state says what follows
             return
-        power = self._machine_power(machine)
+        state = self._machine_state(machine)
+        power = state.get("power")
         self.event(machine, "agent_exited", pid=proc.pid, code=proc.returncode, power=power)
+        if power == "on" and state.get("booted") == "kexec":
+            machine.disk_image = self._disk_image(machine)
+            machine.status = "disk"
+            kexec = state.get("kexec") or {}
+            self.event(
+                machine,
+                "boot",
+                device="kexec",
+                image=machine.disk_image,
+                kernel=kexec.get("kernel"),
+            )
+            return
         bmcs = self.bmcs.get(machine.kind)
         try:
             if power == "off" and bmcs is not None:
@@ -500,21 +515,20 @@ class Simulator:
                 self._stop_agent(machine, "simulator stopped")
 
     # --- the machine's files -------------------------------------------------------------
-    def _machine_power(self, machine: Machine) -> str | None:
+    def _machine_state(self, machine: Machine) -> dict:
         try:
             with open(os.path.join(machine.directory, "state.json")) as f:
-                return json.load(f).get("power")
+                return json.load(f)
         except (OSError, ValueError):
-            return None
+            return {}
 
     def _set_machine_power(self, machine: Machine, power: str) -> None:
         path = os.path.join(machine.directory, "state.json")
-        try:
-            with open(path) as f:
-                state = json.load(f)
-        except (OSError, ValueError):
-            state = {}
+        state = self._machine_state(machine)
         state["power"] = power
+        # A new boot: whatever the last one booted (a kexec) is over.
+        state.pop("booted", None)
+        state.pop("kexec", None)
         with open(path + ".tmp", "w") as f:
             json.dump(state, f)
         os.replace(path + ".tmp", path)

@@ -410,3 +410,73 @@ def test_fast_track_deploys_with_the_agent_left_up_by_cleaning(tmp_path, agents)
     finally:
         conn.close()
         svc.stop()
+
+
+def _kexec_deploy(lab, tmp_path, agents, **instance_info):
+    """Deploy a raw image with instance_info/kexec on; the node, the machine and its agent."""
+    svc, conn, images = lab
+    mac = _mac()
+    machine = _machine(tmp_path, mac)
+    payload = os.urandom(1024 * 1024)
+    node = _node(
+        conn,
+        mac,
+        instance_info={
+            "image_source": images.add(f"/{uuid.uuid4().hex}.raw", payload),
+            "image_os_hash_algo": "sha256",
+            "image_os_hash_value": hashlib.sha256(payload).hexdigest(),
+            "kexec": True,
+            **instance_info,
+        },
+    )
+    conn.baremetal.set_node_provision_state(node, "provide", wait=True, timeout=30)
+    conn.baremetal.set_node_provision_state(node, "active")
+    _wait(conn, node.id, {"wait call-back"}, 30)
+    agent = Agent(svc.url, machine)
+    agents.append(agent)
+    node = _wait(conn, node.id, {"active", "deploy failed"}, 90, agent)
+    assert node.provision_state == "active", (node.last_error, agent.output())
+    assert node.power_state == "power on"
+    assert agent.proc.wait(20) == 0
+    data, record = _disk(machine)
+    assert data[: len(payload)] == payload and record["image"]["deployed"] is True
+    with open(os.path.join(machine, "actions.jsonl")) as f:
+        actions = [json.loads(line) for line in f]
+    history = requests.get(f"{svc.url}/v1/nodes/{node.id}/history", headers=V).json()["history"]
+    return node, machine, actions, history
+
+
+def _read_state(machine: str) -> dict:
+    with open(os.path.join(machine, "state.json")) as f:
+        return json.load(f)
+
+
+def test_deploy_with_kexec_boots_without_a_power_cycle(lab, tmp_path, agents):
+    node, machine, actions, history = _kexec_deploy(
+        lab, tmp_path, agents, kexec_append="root=LABEL=root ro console=ttyS0"
+    )
+    names = [a["action"] for a in actions]
+    assert names[-1] == "kexec" and "power_off" not in names and "reboot" not in names
+    assert actions[-1]["kernel"] == "/boot/vmlinuz"
+    assert actions[-1]["initrd"] == "/boot/initrd.img"
+    assert actions[-1]["append"] == "root=LABEL=root ro console=ttyS0"
+    state = _read_state(machine)
+    assert state["power"] == "on" and state["booted"] == "kexec"
+    events = [h["event"] for h in history]
+    assert any(e.startswith("Booted the deployed OS by kexec") for e in events), events
+    assert not [h for h in history if h["severity"] == "WARNING"]
+    info = node.driver_internal_info
+    assert "agent_url" not in info and "deploy_kexec_booted" not in info
+
+
+def test_deploy_with_a_missing_kexec_kernel_power_cycles_instead(lab, tmp_path, agents):
+    node, machine, actions, history = _kexec_deploy(
+        lab, tmp_path, agents, kexec_kernel="/boot/vmlinuz-not-there"
+    )
+    names = [a["action"] for a in actions]
+    # Nothing was executed by the failed kexec; the agent powered the machine off instead.
+    assert "kexec" not in names and names[-1] == "power_off"
+    assert "booted" not in _read_state(machine)
+    warnings = [h["event"] for h in history if h["severity"] == "WARNING"]
+    assert len(warnings) == 1 and "/boot/vmlinuz-not-there" in warnings[0], warnings
+    assert node.provision_state == "active" and not node.last_error

@@ -205,6 +205,33 @@ def test_ipmi_in_band_power_off_and_reboot_show_at_the_bmc(ipmi, simulator):
     wait_for(lambda: simulator.machines["ipmi-1"].status == "off", 10, 0.1)
 
 
+def test_in_band_kexec_leaves_the_machine_on_and_booted_from_disk(ipmi, simulator):
+    client = ipmi_client(ipmi, 0)
+    client.set_bootdev("network")
+    client.set_power("on", wait=True)
+    url = agent_up(simulator, "ipmi-0")
+    pid = simulator.machines["ipmi-0"].agent.pid
+    # What a deploy leaves in the disk's record: a verified image.
+    record = os.path.join(simulator.machines["ipmi-0"].directory, "disks", "sda.img.json")
+    with open(record, "w") as f:
+        json.dump({"image": {"image_id": "img-kexec", "deployed": True}}, f)
+    state = ipmi.state(ipmi.bmcs[0]["name"])
+    boots = len(state["boots"])
+
+    in_band(url, "standby.kexec")
+    wait_for(lambda: not alive(pid), 30, 0.1, "the agent to exit")
+    wait_for(lambda: simulator.machines["ipmi-0"].status == "disk", 30, 0.1, "status disk")
+    machine = simulator.machines["ipmi-0"]
+    assert machine.disk_image == "img-kexec" and machine.agent is None
+    boot = events(simulator, "ipmi-0")[-1]
+    assert (boot["event"], boot["device"], boot["kernel"]) == ("boot", "kexec", "/boot/vmlinuz")
+    # The BMC was not asked anything: still on, no new boot.
+    state = ipmi.state(ipmi.bmcs[0]["name"])
+    assert state["power"] == "on" and len(state["boots"]) == boots
+    client.set_power("off", wait=True)
+    wait_for(lambda: simulator.machines["ipmi-0"].status == "off", 10, 0.1)
+
+
 def test_state_file_shows_every_machine(simulator):
     with open(os.path.join(simulator.state_dir, "simulator.json")) as f:
         state = json.load(f)

@@ -9,8 +9,11 @@ Deploy steps, in order of priority (Ironic's names and priorities):
 - ``prepare_instance_boot`` (60): partition images get their bootloader; the node boots from
   its disk from now on;
 - ``tear_down_agent`` (40): the agent powers the machine off (or the BMC does, after
-  ``[agent] post_deploy_power_off_wait``); the agent is forgotten;
-- ``boot_instance`` (20): power on into the instance.
+  ``[agent] post_deploy_power_off_wait``); the agent is forgotten. With kexec (``[deploy]
+  kexec`` or ``instance_info/kexec``) the agent instead jumps into the deployed OS's kernel,
+  and the machine never goes off; a kexec that fails falls back to the power cycle, with a
+  warning in node history;
+- ``boot_instance`` (20): power on into the instance (nothing to do after a kexec).
 
 Clean steps run on the agent likewise (``erase_devices_metadata`` 99, ``erase_devices`` 10,
 burn-in at 0): the first one boots the ramdisk when no agent of this flow is up, then runs
@@ -21,7 +24,7 @@ import logging
 import time
 
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor import power
+from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base
@@ -159,6 +162,7 @@ class DirectDeploy(base.DeployInterface):
     def validate(self, task) -> None:
         image_info(task.node)
         configdrive(task.node)
+        kexec_wanted(task.node)
 
     # --- deploy ----------------------------------------------------------------------------
     @base.step("deploy", priority=100, rerunnable=True)
@@ -217,11 +221,16 @@ class DirectDeploy(base.DeployInterface):
         """The agent syncs and powers the machine off; the BMC finishes if it does not."""
         if CONF.agent.deploy_logs_collect == "always":
             logs.collect(task, "deploy")
+        if kexec_wanted(task.node) and boot_by_kexec(task):
+            return
         power_off_through_agent(task)
 
     @base.step("deploy", priority=20, rerunnable=True)
     def boot_instance(self, task) -> None:
-        """Power on into the deployed instance."""
+        """Power on into the deployed instance (after a kexec it runs already)."""
+        if (task.node["driver_internal_info"] or {}).get("deploy_kexec_booted"):
+            task.remember(deploy_kexec_booted=None)
+            return
         power.apply(task, states.POWER_ON)
 
     def tear_down(self, task) -> None:
@@ -282,6 +291,76 @@ class DirectDeploy(base.DeployInterface):
 
 def _burnin_args(duration: int | None) -> dict:
     return {} if duration is None else {"duration": duration}
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+KEXEC_KERNEL = "/boot/vmlinuz"
+KEXEC_INITRD = "/boot/initrd.img"
+
+
+def kexec_wanted(node: dict) -> bool:
+    """Whether the deploy ends with a kexec: ``instance_info/kexec`` when set, else ``[deploy]
+    kexec``; InvalidParameterValue for a value that is not a boolean."""
+    value = (node["instance_info"] or {}).get("kexec")
+    if value is None:
+        return CONF.deploy.kexec
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE + _FALSE:
+        return text in _TRUE
+    raise exceptions.InvalidParameterValue(
+        err=f"Node {node['uuid']}: instance_info/kexec must be a boolean, not {value!r}"
+    )
+
+
+def kexec_params(node: dict) -> dict:
+    """``standby.kexec``'s parameters: the kernel and initrd inside the deployed OS and the
+    command line (default: the agent's ``root=<root partition> ro``)."""
+    info = node["instance_info"] or {}
+    params = {
+        "kernel": info.get("kexec_kernel") or KEXEC_KERNEL,
+        "initrd": info.get("kexec_initrd") or KEXEC_INITRD,
+    }
+    if info.get("kexec_append"):
+        params["append"] = info["kexec_append"]
+    return params
+
+
+def boot_by_kexec(task) -> bool:
+    """Have the agent sync and kexec into the deployed OS; True when it took the command.
+
+    The machine stays powered on and the BMC is not touched. Any failure (no agent, no kexec
+    on the ramdisk, no such kernel) is a warning in node history and False: the caller powers
+    the machine off and on instead, so the deploy still ends in ``active``.
+    """
+    params = kexec_params(task.node)
+    try:
+        client = agent_client.AgentClient(task.node)
+        agent_client.checked(client.run("standby.sync", wait=True), client, "syncing disks")
+        result = agent_client.checked(
+            client.run("standby.kexec", params, wait=True), client, "kexec into the instance"
+        )
+    except (agent_client.AgentError, agent_client.AgentNotRunning) as exc:
+        LOG.warning("Node %s: kexec failed, power cycling instead: %s", task.node["uuid"], exc)
+        transitions.history(
+            task,
+            f"kexec into the deployed OS failed, rebooting through the BMC instead: {exc}",
+            severity="WARNING",
+        )
+        return False
+    loaded = result.get("command_result") or {}
+    session.forget(task)
+    task.remember(deploy_kexec_booted=True)
+    task.save(power_state=states.POWER_ON, target_power_state=None)
+    transitions.history(
+        task,
+        f"Booted the deployed OS by kexec (kernel {loaded.get('kernel', params['kernel'])}, "
+        f"initrd {loaded.get('initrd', params['initrd'])}, root {loaded.get('root')}) "
+        "without a power cycle",
+    )
+    return True
 
 
 def power_off_through_agent(task) -> None:
