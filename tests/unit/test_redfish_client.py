@@ -214,6 +214,20 @@ def test_call_gives_up_after_the_configured_attempts(connections):
     assert client.policy() == bmc_calls.RetryPolicy(attempts=2, interval=0)
 
 
+def test_a_call_that_creates_something_is_tried_once(connections):
+    CONF.set_override("connection_attempts", 3, "redfish")
+    CONF.set_override("connection_retry_interval", 0, "redfish")
+    tries = []
+
+    def create(conn):
+        tries.append(1)
+        raise sushy_exc.ConnectionError(url=BMC, error="reset")
+
+    with pytest.raises(exceptions.BMCUnreachable):
+        client.call(_info(), "create a volume", create, idempotent=False)
+    assert len(tries) == 1, "a lost answer to a create must not create a second copy"
+
+
 def _at_once(count: int, fn) -> list:
     """``fn()`` in ``count`` threads started together; what each returned or raised."""
     results: list = []

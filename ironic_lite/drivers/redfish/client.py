@@ -303,11 +303,15 @@ def policy() -> bmc_calls.RetryPolicy:
     )
 
 
-def call(info: RedfishInfo, operation: str, fn: Callable[[sushy.Sushy], T]) -> T:
+def call(
+    info: RedfishInfo, operation: str, fn: Callable[[sushy.Sushy], T], idempotent: bool = True
+) -> T:
     """``fn(connection)`` under the retry policy, errors translated.
 
     A connection that failed to connect or was refused is dropped from the cache, so the
     next attempt connects and authenticates again (a BMC restart ends its sessions).
+    ``idempotent=False`` (creating something) is tried once: a request whose answer was lost
+    may have been carried out, and a second one would create a second copy.
     """
 
     def attempt() -> T:
@@ -318,7 +322,8 @@ def call(info: RedfishInfo, operation: str, fn: Callable[[sushy.Sushy], T]) -> T
             CONNECTIONS.forget(info)
             raise
 
-    return bmc_calls.call(policy(), info.address, operation, attempt, translate=translate)
+    retry = policy() if idempotent else bmc_calls.RetryPolicy(attempts=1, interval=0)
+    return bmc_calls.call(retry, info.address, operation, attempt, translate=translate)
 
 
 def system(conn: sushy.Sushy, info: RedfishInfo):

@@ -305,7 +305,10 @@ class RedfishRAID(base.RAIDInterface):
             return storage.identity, volume.identity, volume.capacity_bytes
 
         storage_id, volume_id, size = client.call(
-            info, f"create a {disk.raid_type} volume of {len(placement.drives)} drives", create
+            info,
+            f"create a {disk.raid_type} volume of {len(placement.drives)} drives",
+            create,
+            idempotent=False,
         )
         entry = {
             "size_gb": (size or 0) // GIB if disk.size_gb is None else disk.size_gb,
