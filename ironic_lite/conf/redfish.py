@@ -31,6 +31,14 @@ opts = [
         "for reuse, least recently used dropped first. 0 disables the cache: every call then "
         "connects and authenticates anew.",
     ),
+    cfg.IntOpt(
+        "max_concurrent_requests_per_bmc",
+        default=8,
+        min=0,
+        help="Calls a conductor makes to one BMC address at once; more wait their turn. BMCs "
+        "are small computers, and one address can front many systems (a chassis manager). "
+        "0 removes the limit.",
+    ),
     cfg.FloatOpt(
         "connect_timeout",
         default=10,

@@ -29,6 +29,7 @@ def conf():
     CONF.clear_override("connection_cache_size", "redfish")
     CONF.clear_override("connection_attempts", "redfish")
     CONF.clear_override("connection_retry_interval", "redfish")
+    CONF.clear_override("max_concurrent_requests_per_bmc", "redfish")
     client.CONNECTIONS.clear()
 
 
@@ -276,3 +277,45 @@ def test_threads_waiting_on_a_dead_bmc_share_its_failure(monkeypatch):
     with pytest.raises(sushy_exc.ConnectionError):
         client.CONNECTIONS.get(_info())
     assert len(attempts) == 2
+
+
+def test_calls_to_one_bmc_are_bounded_and_others_are_not_held_up(connections):
+    CONF.set_override("max_concurrent_requests_per_bmc", 2, "redfish")
+    lock = threading.Lock()
+    in_flight = {"now": 0, "peak": 0}
+    release = threading.Event()
+
+    def slow(conn):
+        with lock:
+            in_flight["now"] += 1
+            in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
+        release.wait(5)
+        with lock:
+            in_flight["now"] -= 1
+        return "On"
+
+    threads = [
+        threading.Thread(target=client.call, args=(_info(), "get power state", slow))
+        for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    assert in_flight["now"] == 2, "more calls than the limit reached the BMC at once"
+    # Another BMC is not queued behind the busy one.
+    other = client.driver_info(
+        {"uuid": "node-2", "driver_info": {"redfish_address": "http://10.0.0.9"}}
+    )
+    assert client.call(other, "get power state", lambda conn: "Off") == "Off"
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert in_flight["peak"] == 2
+
+
+def test_a_call_inside_a_call_to_the_same_bmc_does_not_wait_for_itself(connections):
+    CONF.set_override("max_concurrent_requests_per_bmc", 1, "redfish")
+    inner = client.call(
+        _info(), "outer", lambda conn: client.call(_info(), "inner", lambda c: "ok")
+    )
+    assert inner == "ok"

@@ -17,13 +17,14 @@ time). So a power check of a node whose connection is cached is one HTTP GET of 
 """
 
 import collections
+import contextlib
 import dataclasses
 import hmac
 import logging
 import os
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import requests
@@ -303,6 +304,40 @@ def policy() -> bmc_calls.RetryPolicy:
     )
 
 
+class _Slots:
+    """A bounded number of calls in flight per BMC address ([redfish]
+    max_concurrent_requests_per_bmc). A thread already holding a slot of that BMC does not
+    take a second one, so a call made from within a call cannot deadlock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._semaphores: dict[tuple[str, int], threading.BoundedSemaphore] = {}
+        self._held = threading.local()
+
+    @contextlib.contextmanager
+    def slot(self, address: str) -> Iterator[None]:
+        limit = CONF.redfish.max_concurrent_requests_per_bmc
+        held = getattr(self._held, "addresses", None)
+        if held is None:
+            held = self._held.addresses = set()
+        if limit <= 0 or address in held:
+            yield
+            return
+        with self._lock:
+            semaphore = self._semaphores.setdefault(
+                (address, limit), threading.BoundedSemaphore(limit)
+            )
+        with semaphore:
+            held.add(address)
+            try:
+                yield
+            finally:
+                held.discard(address)
+
+
+SLOTS = _Slots()
+
+
 def call(
     info: RedfishInfo, operation: str, fn: Callable[[sushy.Sushy], T], idempotent: bool = True
 ) -> T:
@@ -317,7 +352,8 @@ def call(
     def attempt() -> T:
         conn = CONNECTIONS.get(info)
         try:
-            return fn(conn)
+            with SLOTS.slot(info.address):
+                return fn(conn)
         except (sushy_exc.ConnectionError, sushy_exc.AccessError, AttributeError):
             CONNECTIONS.forget(info)
             raise
