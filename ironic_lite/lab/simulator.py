@@ -321,7 +321,8 @@ class Simulator:
         self.event(machine, "agent_killed", pid=proc.pid, why=f"power hook: {event}")
 
     def start(self) -> "Simulator":
-        """Run in a thread of this process (tests)."""
+        """Run in a thread of this process (tests). The state file exists when this returns."""
+        self.write_state()
         self._thread = threading.Thread(target=self.run, name="machine-simulator", daemon=True)
         self._thread.start()
         return self
