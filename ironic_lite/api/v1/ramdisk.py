@@ -27,7 +27,6 @@ from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
-from ironic_lite.drivers.agent import session as agent_session
 
 bp = Blueprint("ramdisk", __name__)
 
@@ -104,9 +103,9 @@ def lookup():
             raise _not_found() from None
     else:
         node = _node_by_macs(macs)
-    if node is None or not agent_session.lookup_allowed(node):
+    if node is None:
         raise _not_found()
-    try:
+    try:  # the conductor decides whether the node's state allows a lookup (404 if not)
         answer = rpcapi().get_node_with_token(_context(), node)
     except exceptions.NodeNotFound:
         raise _not_found() from None

@@ -34,6 +34,14 @@ from ironic_lite.drivers.agent import logs, session
 LOG = logging.getLogger(__name__)
 
 _BURNIN_ARGS = {"duration": {"description": "seconds to run the burn-in", "required": False}}
+# Every burn-in step: on demand in cleaning or servicing, on the agent, abortable.
+_burnin_step = base.step(
+    ("clean", "service"),
+    priority=0,
+    requires_ramdisk=True,
+    abortable=True,
+    argsinfo=_BURNIN_ARGS,
+)
 
 
 def _node_doc(node: dict) -> dict:
@@ -248,35 +256,17 @@ class DirectDeploy(base.DeployInterface):
         """Erase every disk completely (NVMe format, ATA secure erase or shred)."""
         return run_on_agent(task, "erase_devices")
 
-    @base.step(
-        ("clean", "service"),
-        priority=0,
-        requires_ramdisk=True,
-        abortable=True,
-        argsinfo=_BURNIN_ARGS,
-    )
+    @_burnin_step
     def burnin_cpu(self, task, duration: int | None = None):
         """Load every CPU for ``duration`` seconds."""
         return run_on_agent(task, "burnin_cpu", _burnin_args(duration))
 
-    @base.step(
-        ("clean", "service"),
-        priority=0,
-        requires_ramdisk=True,
-        abortable=True,
-        argsinfo=_BURNIN_ARGS,
-    )
+    @_burnin_step
     def burnin_memory(self, task, duration: int | None = None):
         """Exercise the memory for ``duration`` seconds."""
         return run_on_agent(task, "burnin_memory", _burnin_args(duration))
 
-    @base.step(
-        ("clean", "service"),
-        priority=0,
-        requires_ramdisk=True,
-        abortable=True,
-        argsinfo=_BURNIN_ARGS,
-    )
+    @_burnin_step
     def burnin_disk(self, task, duration: int | None = None):
         """Read and write every disk for ``duration`` seconds."""
         return run_on_agent(task, "burnin_disk", _burnin_args(duration))
