@@ -17,6 +17,11 @@ def parse_config(argv: list[str] | None = None, prog: str = "ironic-lite") -> No
         prog=prog,
         version=__version__,
     )
+    # Refuse to start on a malformed allowed path rather than fail at the first boot.
+    try:
+        CONF.conductor.file_url_allowed_paths  # noqa: B018 - read to check its type
+    except ValueError as exc:
+        raise SystemExit(f"[conductor] file_url_allowed_paths: {exc}") from None
 
 
 # glibc's mallopt parameters (malloc.h).
