@@ -6,6 +6,7 @@ import os
 import sys
 
 from ironic_lite import __version__
+from ironic_lite.common.masking import MaskingFilter
 from ironic_lite.conf import CONF
 
 
@@ -56,6 +57,8 @@ def setup_logging() -> None:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     )
+    # No secret reaches a log line or a traceback, whichever code logs it.
+    handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
