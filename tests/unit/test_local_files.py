@@ -6,6 +6,8 @@ REST API in tests/integration/test_local_files.py; this file pins the rule's edg
 """
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -136,3 +138,19 @@ def test_allowed_paths_must_be_explicit_absolute_paths():
     for bad in ("var/lib/ironic", "/var/lib/../../etc", "/var//lib", "/var/./lib"):
         with pytest.raises(ValueError, match="absolute path"):
             check(bad)
+
+
+def test_a_malformed_allowed_path_stops_the_service_at_start(tmp_path):
+    conf = tmp_path / "bad.conf"
+    conf.write_text(
+        f"[DEFAULT]\nstate_path = {tmp_path}/state\n"
+        "[conductor]\nfile_url_allowed_paths = /srv/images,/srv/../etc\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "ironic_lite.cmd.aio", "--config-file", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "file_url_allowed_paths" in done.stderr and "/srv/../etc" in done.stderr
