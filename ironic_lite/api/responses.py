@@ -6,6 +6,8 @@ from http import HTTPStatus
 import orjson
 from flask import Response
 
+from ironic_lite.common.masking import mask_text
+
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
     """Serialise ``body`` once; views hand over plain dicts and lists.
@@ -26,11 +28,12 @@ def no_content(status: int = HTTPStatus.NO_CONTENT) -> Response:
 
 
 def error_body(status: int, message: str, debuginfo: str | None = None) -> dict:
-    """Ironic's error body: ``error_message`` is itself a JSON document, as a string."""
+    """Ironic's error body: ``error_message`` is itself a JSON document, as a string.
+    Secrets an error quotes (a patch value, a document, a traceback) are masked."""
     fault = {
         "faultcode": "Client" if status < 500 else "Server",
-        "faultstring": message,
-        "debuginfo": debuginfo,
+        "faultstring": mask_text(message),
+        "debuginfo": mask_text(debuginfo) if debuginfo else debuginfo,
     }
     return {"error_message": json.dumps(fault)}
 

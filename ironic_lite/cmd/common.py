@@ -6,6 +6,7 @@ import os
 import sys
 
 from ironic_lite import __version__
+from ironic_lite.common.masking import MaskingFilter
 from ironic_lite.conf import CONF
 
 
@@ -17,6 +18,11 @@ def parse_config(argv: list[str] | None = None, prog: str = "ironic-lite") -> No
         prog=prog,
         version=__version__,
     )
+    # Refuse to start on a malformed allowed path rather than fail at the first boot.
+    try:
+        CONF.conductor.file_url_allowed_paths  # noqa: B018 - read to check its type
+    except ValueError as exc:
+        raise SystemExit(f"[conductor] file_url_allowed_paths: {exc}") from None
 
 
 # glibc's mallopt parameters (malloc.h).
@@ -51,6 +57,8 @@ def setup_logging() -> None:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     )
+    # No secret reaches a log line or a traceback, whichever code logs it.
+    handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -93,6 +93,13 @@ class UnsupportedDriverExtension(Invalid):
     message = "Driver %(driver)s does not support %(extension)s (disabled or not implemented)."
 
 
+class LocalFileNotAllowed(InvalidParameterValue):
+    """A local file (a path or file:// URL) the conductor refuses to read; see
+    ironic_lite/common/local_files.py for the rule."""
+
+    message = "%(err)s"
+
+
 # --- 401/403 -------------------------------------------------------------------------------
 class NotAuthorized(IronicLiteError):
     message = "Not authorized."

@@ -1,8 +1,34 @@
 """[conductor] options: heart-beats, liveness and the worker pool of a conductor."""
 
-from oslo_config import cfg
+import os
+
+from oslo_config import cfg, types
 
 group = cfg.OptGroup("conductor", title="Conductor options")
+
+
+class ExplicitAbsolutePath(types.ConfigType):
+    """An absolute path that is already normalised: ``/srv/images``, never ``srv/images``,
+    ``/srv/../etc`` or ``/srv/./images`` (a trailing ``/`` is dropped). Such values are
+    compared as path prefixes, so one that normalises to something else is refused outright
+    rather than silently widened."""
+
+    def __init__(self, type_name: str = "explicit absolute path"):
+        super().__init__(type_name=type_name)
+
+    def __call__(self, value) -> str:
+        value = str(value)
+        if len(value) > 1:
+            value = value.rstrip("/")
+        if value != os.path.abspath(value):
+            raise ValueError(
+                f"{value!r} is not an absolute path without '.', '..' or repeated slashes"
+            )
+        return value
+
+    def _formatter(self, value) -> str:
+        return self.quote_trailing_and_leading_space(str(value))
+
 
 opts = [
     cfg.IntOpt(
@@ -150,12 +176,23 @@ opts = [
         min=3,
         help="Threads that run long node actions; a full pool answers 503.",
     ),
+    cfg.ListOpt(
+        "file_url_allowed_paths",
+        default=["/var/lib/ironic"],
+        item_type=ExplicitAbsolutePath(),
+        help="Directories under which the conductor may read local files named by a path or "
+        "a file:// URL (deploy and rescue kernels and ramdisks, ISOs, config drives, "
+        "firmware images), after resolving symbolic links and '..'. Empty: no local file is "
+        "read. Whatever this says, /etc, /proc, /sys, /dev, /boot, /run, [DEFAULT] "
+        "state_path, the database file, the htpasswd file and the configuration files are "
+        "never read.",
+    ),
     # Deploy and rescue ramdisks for nodes whose driver_info names none (as in Ironic).
     cfg.StrOpt(
         "deploy_kernel",
-        help="Kernel (URL or image reference) of the deploy ramdisk for nodes whose "
-        "driver_info has no deploy_kernel and whose cpu_arch has no entry in "
-        "deploy_kernel_by_arch.",
+        help="Kernel of the deploy ramdisk (an http(s):// URL, or a file:// URL or absolute "
+        "path under file_url_allowed_paths) for nodes whose driver_info has no deploy_kernel "
+        "and whose cpu_arch has no entry in deploy_kernel_by_arch.",
     ),
     cfg.StrOpt("deploy_ramdisk", help="Initramfs of the deploy ramdisk (see deploy_kernel)."),
     cfg.DictOpt(

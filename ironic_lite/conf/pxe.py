@@ -33,6 +33,22 @@ pxe_opts = [
         min=1,
         help="Seconds to fetch a kernel or ramdisk into the TFTP root for PXE boot.",
     ),
+    cfg.IntOpt(
+        "image_cache_size",
+        default=20480,
+        min=0,
+        help="Maximum size (in MiB) of each master image cache (<tftp_root>/master_images "
+        "and <http_root>/master_images), including images in use; the least recently used "
+        "images no node uses are removed beyond it.",
+    ),
+    cfg.IntOpt(
+        "image_cache_ttl",
+        default=10080,
+        min=0,
+        help="Minutes a master image no node uses stays in the cache; also how long an "
+        "image from a server that sends neither ETag nor Last-Modified is trusted before "
+        "it is fetched again (others are checked with a conditional GET on each use).",
+    ),
 ]
 
 deploy_opts = [

@@ -83,12 +83,18 @@ def _configure_mysql(engine: Engine) -> None:
         orig = context.original_exception
         args = getattr(orig, "args", ())
         if args and args[0] == _MYSQL_NO_DEFAULT_FOR_FIELD:
-            return exc.IntegrityError(context.statement, context.parameters, orig)
+            return exc.IntegrityError(
+                context.statement, context.parameters, orig, hide_parameters=True
+            )
         return None
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Build an engine for ``url`` (default: the configured one) with our pool settings."""
+    """Build an engine for ``url`` (default: the configured one) with our pool settings.
+
+    Every engine hides statement parameters from its errors: a failed INSERT of a node
+    would otherwise print its driver_info, BMC password included, into the log.
+    """
     url = url or database_url()
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -96,12 +102,15 @@ def make_engine(url: str | None = None) -> Engine:
         if parsed.database in (None, "", ":memory:"):
             # Every connection to ":memory:" is a database of its own, so the process keeps
             # exactly one: a throwaway database for tests, not for concurrent writers.
-            engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool)
+            engine = create_engine(
+                url, connect_args=connect_args, poolclass=StaticPool, hide_parameters=True
+            )
         else:
             os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
             engine = create_engine(
                 url,
                 connect_args=connect_args,
+                hide_parameters=True,
                 pool_size=CONF.database.max_pool_size,
                 max_overflow=CONF.database.max_overflow,
                 pool_timeout=CONF.database.pool_timeout,
@@ -110,6 +119,7 @@ def make_engine(url: str | None = None) -> Engine:
         return engine
     engine = create_engine(
         url,
+        hide_parameters=True,
         pool_size=CONF.database.max_pool_size,
         max_overflow=CONF.database.max_overflow,
         pool_timeout=CONF.database.pool_timeout,

@@ -77,3 +77,21 @@ def test_password_never_logged(basic_service):
     requests.get(basic_service.url + "/v1/nodes", headers=H, auth=("admin", "s3cret"))
     assert "s3cret" not in basic_service.read_log()
     assert os.path.exists(basic_service.log)
+
+
+def test_unknown_user_and_wrong_password_get_the_same_answer(basic_service):
+    """Nothing in a refusal tells whether the user exists (the time neither: both do one
+    bcrypt check, see tests/unit/test_http_basic.py and benchmarks/http_basic.py)."""
+    answers = []
+    for user, password in (("admin", "nope"), ("ghost", "nope"), ("admin", "x" * 200)):
+        resp = requests.get(basic_service.url + "/v1/nodes", headers=H, auth=(user, password))
+        assert resp.status_code == 401
+        request_id = resp.headers["X-OpenStack-Request-Id"]
+        headers = {
+            k: v
+            for k, v in resp.headers.items()
+            if k.lower() not in ("date", "x-openstack-request-id", "openstack-request-id")
+        }
+        answers.append((resp.text.replace(request_id, "ID"), headers))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0][1]["WWW-Authenticate"].startswith("Basic")

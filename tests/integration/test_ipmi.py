@@ -33,6 +33,7 @@ CONF = """\
     check_provision_state_interval = 1
     deploy_kernel = {images}/ipa.kernel
     deploy_ramdisk = file://{images}/ipa.initramfs
+    file_url_allowed_paths = {images}
     [pxe]
     tftp_root = {roots}/tftp
     [deploy]

@@ -25,34 +25,42 @@ def _set(**values):
 
 
 def test_node_driver_info_wins(conf):
-    _set(deploy_kernel="k-default", deploy_ramdisk="r-default")
-    node = {"uuid": "n", "driver_info": {"deploy_kernel": "k-own", "deploy_ramdisk": "r-own"}}
-    assert ramdisk_images(node) == ("k-own", "r-own")
+    _set(deploy_kernel="http://img/k-default", deploy_ramdisk="http://img/r-default")
+    node = {
+        "uuid": "n",
+        "driver_info": {"deploy_kernel": "http://img/k-own", "deploy_ramdisk": "http://img/r-own"},
+    }
+    assert ramdisk_images(node)[:2] == ("http://img/k-own", "http://img/r-own")
 
 
 def test_per_architecture_then_default(conf):
     _set(
-        deploy_kernel="k-default",
-        deploy_ramdisk="r-default",
-        deploy_kernel_by_arch={"aarch64": "k-arm"},
-        deploy_ramdisk_by_arch={"aarch64": "r-arm"},
+        deploy_kernel="http://img/k-default",
+        deploy_ramdisk="http://img/r-default",
+        deploy_kernel_by_arch={"aarch64": "http://img/k-arm"},
+        deploy_ramdisk_by_arch={"aarch64": "http://img/r-arm"},
     )
     arm = {"uuid": "a", "properties": {"cpu_arch": "aarch64"}, "driver_info": {}}
     x86 = {"uuid": "x", "properties": {"cpu_arch": "x86_64"}, "driver_info": {}}
-    assert ramdisk_images(arm) == ("k-arm", "r-arm")
-    assert ramdisk_images(x86) == ("k-default", "r-default")
+    assert ramdisk_images(arm)[:2] == ("http://img/k-arm", "http://img/r-arm")
+    assert ramdisk_images(x86)[:2] == ("http://img/k-default", "http://img/r-default")
     # a node may set one part and take the other from the configuration
-    mixed = dict(arm, driver_info={"deploy_kernel": "k-own"})
-    assert ramdisk_images(mixed) == ("k-own", "r-arm")
+    mixed = dict(arm, driver_info={"deploy_kernel": "http://img/k-own"})
+    assert ramdisk_images(mixed)[:2] == ("http://img/k-own", "http://img/r-arm")
 
 
 def test_rescue_images_are_separate(conf):
-    _set(deploy_kernel="k", deploy_ramdisk="r", rescue_kernel="rk", rescue_ramdisk="rr")
-    assert ramdisk_images({"uuid": "n"}, "rescue") == ("rk", "rr")
+    _set(
+        deploy_kernel="http://img/k",
+        deploy_ramdisk="http://img/r",
+        rescue_kernel="http://img/rk",
+        rescue_ramdisk="http://img/rr",
+    )
+    assert ramdisk_images({"uuid": "n"}, "rescue")[:2] == ("http://img/rk", "http://img/rr")
 
 
 def test_nothing_configured_names_what_is_missing(conf):
-    _set(deploy_kernel="k")
+    _set(deploy_kernel="http://img/k")
     node = {"uuid": "n1", "properties": {"cpu_arch": "ppc64le"}}
     with pytest.raises(exceptions.MissingParameterValue) as info:
         ramdisk_images(node)

@@ -1,57 +1,8 @@
 """Hiding secrets in documents shown to callers: they are write-only through the API."""
 
-MASK = "******"
+from ironic_lite.common.masking import MASK, is_secret_key
 
-# A key is secret when its lower-cased name contains one of these (the same rule as Ironic's,
-# so the same keys are hidden whichever service an operator runs).
-_SECRET_WORDS = (
-    "adminpass",
-    "admin_pass",
-    "password",
-    "admin_password",
-    "auth_token",
-    "new_pass",
-    "auth_password",
-    "secret_uuid",
-    "secret",
-    "sys_pswd",
-    "token",
-    "configdrive",
-    "chappassword",
-    "encrypted_key",
-    "private_key",
-    "fernetkey",
-    "sslkey",
-    "passphrase",
-    "cephclusterfsid",
-    "octaviaheartbeatkey",
-    "rabbitcookie",
-    "cephmanilaclientkey",
-    "pacemakerremoteauthkey",
-    "designaterndckey",
-    "cephadminkey",
-    "heatauthencryptionkey",
-    "cephclientkey",
-    "keystonecredential",
-    "barbicansimplecryptokek",
-    "cephrgwkey",
-    "swifthashsuffix",
-    "migrationsshkey",
-    "cephmdskey",
-    "cephmonkey",
-    "chapsecret",
-)
-_secret_cache: dict[str, bool] = {}
-
-
-def is_secret_key(key: str) -> bool:
-    hit = _secret_cache.get(key)
-    if hit is None:
-        lowered = key.lower()
-        hit = any(word in lowered for word in _SECRET_WORDS)
-        if len(_secret_cache) < 10000:
-            _secret_cache[key] = hit
-    return hit
+__all__ = ["MASK", "is_secret_key", "mask", "mask_driver_info", "mask_instance_info"]
 
 
 def mask(document):

@@ -20,10 +20,12 @@ burn-in at 0): the first one boots the ramdisk when no agent of this flow is up,
 again once it heart-beats.
 """
 
+import base64
+import gzip
 import logging
 import time
 
-from ironic_lite.common import exceptions, states
+from ironic_lite.common import exceptions, local_files, states
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
@@ -124,6 +126,12 @@ def image_info(node: dict) -> dict:
 
 def configdrive(node: dict) -> str | None:
     drive = (node["instance_info"] or {}).get("configdrive")
+    if isinstance(drive, str) and drive.startswith("file:"):
+        # A file on the conductor: only where the conductor may read (400 otherwise).
+        data = local_files.read_local(
+            drive, f"Node {node['uuid']}: instance_info/configdrive", limit=64 * 1024 * 1024
+        )
+        return base64.b64encode(data if data[:2] == b"\x1f\x8b" else gzip.compress(data)).decode()
     if drive is None or isinstance(drive, str):
         return drive
     raise exceptions.InvalidParameterValue(

@@ -9,22 +9,25 @@ points the machine's firmware (or iPXE) at them:
     iPXE  <http_root>/<uuid>/config
           <http_root>/pxelinux.cfg/<mac>           (boot.ipxe chains to it by MAC)
 
-Clean-up removes exactly these, so a node's files never outlive its deployment. The
-instance itself boots from its disk (local boot): prepare_instance points the BMC at it.
+Kernels and ramdisks come from the master image cache (``image_cache``); a local file is
+read only under ``[conductor] file_url_allowed_paths``. Clean-up removes exactly the files
+above, also when preparing them failed half-way, so a node's files never outlive its
+deployment. The instance itself boots from its disk (local boot): prepare_instance points
+the BMC at it.
 """
 
 import contextlib
-import hashlib
+import logging
 import os
-import shutil
 import tempfile
-import urllib.parse
-import urllib.request
 
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base
+from ironic_lite.drivers.boot import image_cache
 from ironic_lite.drivers.ramdisk_images import ramdisk_images
+
+LOG = logging.getLogger(__name__)
 
 _PXELINUX = """default boot
 label boot
@@ -54,8 +57,7 @@ chain boot.ipxe
 """
 
 
-def _root(path: str) -> str:
-    return os.path.abspath(os.path.expanduser(path))
+_root = image_cache.root
 
 
 def api_url() -> str:
@@ -97,48 +99,6 @@ def _link(target: str, link: str) -> None:
     os.symlink(os.path.relpath(target, os.path.dirname(link)), link)
 
 
-def _remove(*paths: str) -> None:
-    for path in paths:
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-
-
-def fetch(ref: str, dest: str, cache_dir: str) -> None:
-    """Put the image ``ref`` (a path, file:// or http(s):// URL) at ``dest``.
-
-    Images go once into ``cache_dir`` (named by a hash of ``ref``) and are hard-linked from
-    there, so a hundred nodes booting the same ramdisk share one copy.
-    """
-    os.makedirs(cache_dir, exist_ok=True)
-    cached = os.path.join(cache_dir, hashlib.sha256(ref.encode()).hexdigest())
-    if not os.path.exists(cached):
-        parsed = urllib.parse.urlsplit(ref)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".part-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                if parsed.scheme in ("http", "https"):
-                    timeout = CONF.pxe.image_download_timeout
-                    with urllib.request.urlopen(ref, timeout=timeout) as resp:  # noqa: S310
-                        shutil.copyfileobj(resp, out, 1024 * 1024)
-                else:
-                    path = parsed.path if parsed.scheme == "file" else ref
-                    with open(path, "rb") as src:
-                        shutil.copyfileobj(src, out, 1024 * 1024)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, cached)
-        except (OSError, ValueError) as exc:
-            _remove(tmp)
-            raise exceptions.InvalidParameterValue(
-                err=f"Could not fetch boot image {ref}: {exc}"
-            ) from exc
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
-    _remove(dest)
-    os.link(cached, dest)
-
-
 class _NetworkBoot(base.BootInterface):
     """What PXE and iPXE share: validation, the boot device, the per-MAC links."""
 
@@ -153,6 +113,9 @@ class _NetworkBoot(base.BootInterface):
     def validate(self, task) -> None:
         super().validate(task)
         _macs(task)
+        # Rescue images are optional, but a configured one must be readable.
+        with contextlib.suppress(exceptions.MissingParameterValue):
+            ramdisk_images(task.node, "rescue")
 
     def node_dir(self, task) -> str:
         raise NotImplementedError
@@ -164,15 +127,23 @@ class _NetworkBoot(base.BootInterface):
         raise NotImplementedError
 
     def prepare_ramdisk(self, task, params: dict, purpose: str = "deploy") -> None:
-        self.write_config(task, purpose, params)
-        config = os.path.join(self.node_dir(task), "config")
-        for link in self.mac_links(task):
-            _link(config, link)
-        task.driver.management.set_boot_device(task, "pxe", persistent=False)
+        try:
+            self.write_config(task, purpose, params)
+            config = os.path.join(self.node_dir(task), "config")
+            for link in self.mac_links(task):
+                _link(config, link)
+            task.driver.management.set_boot_device(task, "pxe", persistent=False)
+        except BaseException:
+            # Half-prepared boot files would stay exported: take them away again.
+            try:
+                self.clean_up_ramdisk(task)
+            except Exception:
+                LOG.exception("Node %s: removing its boot files failed", task.node["uuid"])
+            raise
 
     def clean_up_ramdisk(self, task) -> None:
         links = self.mac_links(task) if task.ports else []
-        _remove(self.node_dir(task), *links)
+        image_cache.remove(self.node_dir(task), *links)
 
     def prepare_instance(self, task) -> None:
         self.clean_up_ramdisk(task)
@@ -205,9 +176,14 @@ class PXEBoot(_NetworkBoot):
     def write_config(self, task, purpose: str, params: dict) -> None:
         images = ramdisk_images(task.node, purpose)
         directory = self.node_dir(task)
-        cache = os.path.join(_root(CONF.pxe.tftp_root), "master_images")
-        fetch(images.kernel, os.path.join(directory, f"{purpose}_kernel"), cache)
-        fetch(images.ramdisk, os.path.join(directory, f"{purpose}_ramdisk"), cache)
+        cache = os.path.join(_root(CONF.pxe.tftp_root), image_cache.MASTER_DIR)
+        for part in ("kernel", "ramdisk"):
+            image_cache.fetch(
+                getattr(images, part),
+                os.path.join(directory, f"{purpose}_{part}"),
+                cache,
+                images.source(part),
+            )
         uuid = task.node["uuid"]
         template = _GRUB if self._uefi(task) else _PXELINUX
         text = template.format(
@@ -236,16 +212,9 @@ class IPXEBoot(_NetworkBoot):
         root = _root(CONF.deploy.http_root)
         return [os.path.join(root, "pxelinux.cfg", mac.replace(":", "-")) for mac in _macs(task)]
 
-    def _served(self, task, ref: str, name: str) -> str:
-        """A URL the machine can download ``ref`` from: itself if it is one, else a copy."""
-        if urllib.parse.urlsplit(ref).scheme in ("http", "https"):
-            return ref
-        cache = os.path.join(_root(CONF.deploy.http_root), "master_images")
-        fetch(ref, os.path.join(self.node_dir(task), name), cache)
-        return f"{CONF.deploy.http_url.rstrip('/')}/{task.node['uuid']}/{name}"
-
     def write_config(self, task, purpose: str, params: dict) -> None:
         images = ramdisk_images(task.node, purpose)
+        uuid = task.node["uuid"]
         root = _root(CONF.deploy.http_root)
         boot_script = os.path.join(root, "boot.ipxe")
         if not os.path.exists(boot_script):
@@ -253,8 +222,12 @@ class IPXEBoot(_NetworkBoot):
         timeout = CONF.pxe.ipxe_timeout
         text = _IPXE.format(
             timeout=f" --timeout {timeout * 1000}" if timeout else "",
-            kernel=self._served(task, images.kernel, f"{purpose}_kernel"),
-            ramdisk=self._served(task, images.ramdisk, f"{purpose}_ramdisk"),
+            kernel=image_cache.publish(
+                images.kernel, uuid, f"{purpose}_kernel", images.source("kernel")
+            ),
+            ramdisk=image_cache.publish(
+                images.ramdisk, uuid, f"{purpose}_ramdisk", images.source("ramdisk")
+            ),
             ramdisk_name=f"{purpose}_ramdisk",
             params=kernel_params(task, params),
         )

@@ -13,6 +13,11 @@ DHCP-less boot: a node with ``network_data`` gets, next to the deploy ISO, a sec
 them, so the ramdisk configures its network without DHCP. The conductor writes it under
 ``[deploy] http_root`` and the BMC downloads it from ``[deploy] http_url``; clean-up ejects
 it and deletes the file.
+
+An ISO given as a local file (a path or file:// URL) is read only under ``[conductor]
+file_url_allowed_paths`` (``common/local_files.py``) and served to the BMC from ``[deploy]
+http_root/<node uuid>/`` at ``[deploy] http_url``; clean-up, or a failed preparation,
+removes that copy.
 """
 
 import contextlib
@@ -24,9 +29,10 @@ import os
 import pycdlib
 import sushy
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, local_files
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base
+from ironic_lite.drivers.boot import image_cache
 from ironic_lite.drivers.redfish import client
 
 LOG = logging.getLogger(__name__)
@@ -164,8 +170,10 @@ class RedfishVirtualMediaBoot(base.BootInterface):
     requires_ramdisk = True
     properties = {
         **client.PROPERTIES,
-        "deploy_iso": "URL of the ISO image that boots the deploy ramdisk. Required.",
-        "rescue_iso": "URL of the ISO image that boots the rescue ramdisk; for rescue.",
+        "deploy_iso": "URL (or local file, see [conductor] file_url_allowed_paths) of the "
+        "ISO image that boots the deploy ramdisk. Required.",
+        "rescue_iso": "URL or local file of the ISO image that boots the rescue ramdisk; "
+        "for rescue.",
     }
 
     def validate(self, task) -> None:
@@ -179,6 +187,16 @@ class RedfishVirtualMediaBoot(base.BootInterface):
                 "redfish-virtual-media boot interface boots the deploy ramdisk from an ISO "
                 "image (building one from deploy_kernel/deploy_ramdisk is not supported)"
             )
+        for purpose in ("deploy", "rescue"):
+            iso = (task.node.get("driver_info") or {}).get(f"{purpose}_iso")
+            if iso and local_files.is_local(str(iso)):
+                where = f"driver_info/{purpose}_iso"
+                local_files.check_local_path(str(iso), where)
+                if not CONF.deploy.http_url:
+                    raise exceptions.MissingParameterValue(
+                        err=f"Node {task.node['uuid']}: {where} is a local file, but [deploy] "
+                        "http_url is not set: the BMC downloads it from there"
+                    )
         if task.node.get("network_data") and not CONF.deploy.http_url:
             raise exceptions.MissingParameterValue(
                 err=f"Node {task.node['uuid']} has network_data, but [deploy] http_url is not "
@@ -196,18 +214,37 @@ class RedfishVirtualMediaBoot(base.BootInterface):
             )
         self.validate(task)
         info = client.driver_info(task.node)
-        insert(info, "cdrom", iso)
-        if task.node.get("network_data"):
-            url = publish_config_drive(task.node)
+        try:
+            url = image_cache.publish(
+                str(iso), task.node["uuid"], f"{purpose}.iso", f"driver_info/{purpose}_iso"
+            )
+            insert(info, "cdrom", url)
+            if task.node.get("network_data"):
+                drive = publish_config_drive(task.node)
+                try:
+                    insert(info, "disk", drive, keep=(url,))
+                except exceptions.BMCNotSupported:
+                    insert(info, "floppy", drive, keep=(url,))
+            task.driver.management.set_boot_device(task, "cdrom", persistent=False)
+        except BaseException:
+            # Nothing of a half-prepared boot stays published (or inserted, if the BMC lets us).
+            self._remove_files(task)
             try:
-                insert(info, "disk", url, keep=(iso,))
-            except exceptions.BMCNotSupported:
-                insert(info, "floppy", url, keep=(iso,))
-        task.driver.management.set_boot_device(task, "cdrom", persistent=False)
+                eject(info, ["cdrom", "disk", "floppy"])
+            except exceptions.IronicLiteError as exc:
+                LOG.warning(
+                    "Node %s: ejecting after a failed boot preparation: %s", task.node["uuid"], exc
+                )
+            raise
+
+    @staticmethod
+    def _remove_files(task) -> None:
+        remove_config_drive(task.node)
+        image_cache.remove_node_files(CONF.deploy.http_root, task.node["uuid"])
 
     def clean_up_ramdisk(self, task) -> None:
+        self._remove_files(task)
         eject(client.driver_info(task.node), ["cdrom", "disk", "floppy"])
-        remove_config_drive(task.node)
 
     def prepare_instance(self, task) -> None:
         """Eject the ramdisk's media and boot the instance from its disk from now on."""

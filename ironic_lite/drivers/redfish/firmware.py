@@ -6,17 +6,22 @@ the component's resource as target and follows the task the BMC returns until it
 progress shows in the node's driver_internal_info ``firmware_update`` meanwhile). Then it
 reads the version back: a failed task, a timeout, no version, or (when the step names one) a
 version other than the one expected fails the step with the component in the message. The
-BMC downloads the image itself; a ``checksum`` is not verified by ironic-lite.
+BMC downloads the image itself; a ``checksum`` is not verified by ironic-lite. An image
+given as a local file (a path or file:// URL) is read only under ``[conductor]
+file_url_allowed_paths`` (``common/local_files.py``) and served to the BMC from ``[deploy]
+http_root/<node uuid>/firmware/`` at ``[deploy] http_url`` while the update runs.
 """
 
 import logging
+import os
 import time
 
 import sushy
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, local_files
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base
+from ironic_lite.drivers.boot import image_cache
 from ironic_lite.drivers.redfish import client
 
 LOG = logging.getLogger(__name__)
@@ -124,6 +129,33 @@ def _wait_for_task(task, info: client.RedfishInfo, name: str, monitor_uri: str) 
         )
 
 
+def _check_local_images(node: dict, requested: list[dict]) -> None:
+    """Refuse, before anything is flashed, an image that is a local file the conductor may
+    not read, or one it cannot serve because [deploy] http_url is not set."""
+    for item in requested:
+        if local_files.is_local(item["url"]):
+            where = f"firmware {item['component']} url"
+            local_files.check_local_path(item["url"], where)
+            if not CONF.deploy.http_url:
+                raise exceptions.MissingParameterValue(
+                    err=f"Node {node['uuid']}: {where} is a local file, but [deploy] http_url "
+                    "is not set: the BMC downloads it from there"
+                )
+
+
+def _image_url(node: dict, item: dict) -> str:
+    """The URL the BMC downloads the image from: its own, or a copy the conductor serves."""
+    if not local_files.is_local(item["url"]):
+        return item["url"]
+    name = os.path.basename(local_files.check_local_path(item["url"]))
+    return image_cache.publish(
+        item["url"],
+        node["uuid"],
+        f"firmware/{item['component']}/{name}",
+        f"firmware {item['component']} url",
+    )
+
+
 class RedfishFirmware(base.FirmwareInterface):
     properties = client.PROPERTIES
 
@@ -153,13 +185,18 @@ class RedfishFirmware(base.FirmwareInterface):
                     f"{item['component']}; its BMC ({info.address}) reports "
                     f"{', '.join(sorted(found)) or 'none'}"
                 )
+        _check_local_images(task.node, requested)
         for item in requested:
             name = item["component"]
-            monitor = _start_update(info, name, item["url"], targets[name])
+            published = os.path.join(
+                image_cache.node_dir(CONF.deploy.http_root, task.node["uuid"]), "firmware"
+            )
             try:
+                monitor = _start_update(info, name, _image_url(task.node, item), targets[name])
                 _wait_for_task(task, info, name, monitor)
             finally:
                 task.remember(firmware_update=None)
+                image_cache.remove(published)
             if item.get("wait"):
                 time.sleep(item["wait"])
             found, targets = read_components(info)
