@@ -60,14 +60,17 @@ class AgentClient:
 
     # --- the one place requests are made -------------------------------------------------------
     def _request(self, method: str, path: str, operation: str, **kwargs) -> dict:
-        headers = {"X-Agent-Token": self.token} if self.token else {}
+        # The token goes in the query, the only place stock IPA reads it.
+        params = dict(kwargs.pop("params", None) or {})
+        if self.token:
+            params["agent_token"] = self.token
 
         def attempt() -> dict:
             try:
                 resp = requests.request(
                     method,
                     f"{self.url}{path}",
-                    headers=headers,
+                    params=params,
                     timeout=CONF.agent.command_timeout,
                     verify=_verify(),
                     **kwargs,
