@@ -68,7 +68,15 @@ agent_opts = [
     ),
     cfg.StrOpt(
         "ca_file",
-        help="CA bundle for the agent's TLS certificate (default: the system's).",
+        help="CA bundle for the agent's TLS certificate when the agent sent none in its "
+        "heart-beat (default: the system's).",
+    ),
+    cfg.StrOpt(
+        "certificates_path",
+        default="$state_path/certificates",
+        help="Where the certificate each agent sends in its heart-beat (agent_verify_ca, "
+        "IPA's auto-TLS) is kept, one <node uuid>.crt per node; the conductor verifies the "
+        "agent with it.",
     ),
     cfg.BoolOpt(
         "md5_checksum_enable",

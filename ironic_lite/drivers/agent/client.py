@@ -7,7 +7,9 @@ max_command_attempts`` times; anything else is an AgentError at once, naming the
 agent's URL and the call.
 """
 
+import hashlib
 import logging
+import os
 
 import requests
 import tenacity
@@ -41,10 +43,31 @@ def policy() -> RetryPolicy:
     return RetryPolicy(CONF.agent.max_command_attempts, CONF.agent.command_retry_interval)
 
 
-def _verify() -> bool | str:
+def _verify(node: str, agent_cert: str | None) -> bool | str:
+    """What verifies the agent's certificate: the one it sent in its heart-beat (IPA's
+    auto-TLS, ``agent_verify_ca``), kept as ``<certificates_path>/<node>.crt``, as Ironic
+    does; else ``[agent] ca_file`` or the system CAs."""
     if not CONF.agent.verify_ca:
         return False
+    if agent_cert:
+        return _cert_file(node, agent_cert)
     return CONF.agent.ca_file or True
+
+
+def _cert_file(node: str, cert: str) -> str:
+    path = os.path.join(CONF.agent.certificates_path, f"{node}.crt")
+    data = cert.encode()
+    try:
+        with open(path, "rb") as f:
+            if hashlib.sha256(f.read()).digest() == hashlib.sha256(data).digest():
+                return path
+    except OSError:
+        pass
+    os.makedirs(CONF.agent.certificates_path, mode=0o700, exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)
+    return path
 
 
 class AgentClient:
@@ -55,6 +78,7 @@ class AgentClient:
         self.node = node["uuid"]
         self.url = (info.get("agent_url") or "").rstrip("/")
         self.token = info.get("agent_secret_token")
+        self.cert = info.get("agent_verify_ca")
         if not self.url:
             raise AgentNotRunning(node=self.node, reason="no agent has heart-beat since it booted")
 
@@ -64,6 +88,7 @@ class AgentClient:
         params = dict(kwargs.pop("params", None) or {})
         if self.token:
             params["agent_token"] = self.token
+        verify = _verify(self.node, self.cert)
 
         def attempt() -> dict:
             try:
@@ -72,7 +97,7 @@ class AgentClient:
                     f"{self.url}{path}",
                     params=params,
                     timeout=CONF.agent.command_timeout,
-                    verify=_verify(),
+                    verify=verify,
                     **kwargs,
                 )
             except requests.RequestException as exc:
