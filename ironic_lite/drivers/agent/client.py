@@ -177,17 +177,23 @@ def _error_text(resp: requests.Response) -> str:
     except ValueError:
         return f"HTTP {resp.status_code}: {resp.text[:200]}"
     if isinstance(body, dict):
-        message = body.get("message") or body.get("faultstring") or body.get("error_message")
+        message = (
+            body.get("details")
+            or body.get("message")
+            or body.get("faultstring")
+            or body.get("error_message")
+        )
         if message:
             return f"HTTP {resp.status_code}: {message}"
     return f"HTTP {resp.status_code}: {str(body)[:200]}"
 
 
 def command_error(result: dict) -> str:
-    """The readable cause of a failed command."""
+    """The readable cause of a failed command: IPA puts it in ``details`` (its ``message`` is
+    a generic "Command execution failed"), so that comes first."""
     error = result.get("command_error")
     if isinstance(error, dict):
-        return error.get("message") or error.get("details") or error.get("type") or str(error)
+        return error.get("details") or error.get("message") or error.get("type") or str(error)
     return str(error or "no error given")
 
 
