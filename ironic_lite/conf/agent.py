@@ -79,6 +79,12 @@ agent_opts = [
         "agent with it.",
     ),
     cfg.BoolOpt(
+        "stream_raw_images",
+        default=True,
+        help="Let the agent write raw images straight to the disk as they download, instead "
+        "of caching them in the ramdisk's memory first (Ironic's default).",
+    ),
+    cfg.BoolOpt(
         "md5_checksum_enable",
         default=False,
         help="Tell agents (at lookup) that md5 image checksums are acceptable.",

@@ -78,8 +78,13 @@ def image_info(node: dict) -> dict:
     result = {
         "id": str(source).rstrip("/").rsplit("/", 1)[-1] or str(source),
         "urls": [url],
-        "disk_format": info.get("image_disk_format") or "raw",
+        "node_uuid": node["uuid"],
+        "stream_raw_images": CONF.agent.stream_raw_images,
     }
+    # Unknown format: left out, so the agent inspects the image (a qcow2 called "raw" would
+    # be written byte for byte).
+    if info.get("image_disk_format"):
+        result["disk_format"] = info["image_disk_format"]
     if info.get("image_os_hash_algo") and info.get("image_os_hash_value"):
         result["os_hash_algo"] = info["image_os_hash_algo"]
         result["os_hash_value"] = info["image_os_hash_value"]
@@ -105,11 +110,13 @@ def image_info(node: dict) -> dict:
             raise exceptions.MissingParameterValue(
                 err=f"Node {node['uuid']}: a partition image needs instance_info/root_gb"
             )
-        for key in ("swap_mb", "ephemeral_mb"):
-            if info.get(key):
-                result[key] = int(info[key])
+        # IPA reads all four unconditionally (a KeyError otherwise), as Ironic sends them.
+        result["swap_mb"] = int(info.get("swap_mb") or 0)
+        result["ephemeral_mb"] = int(info.get("ephemeral_mb") or 0)
         if info.get("ephemeral_gb"):
             result["ephemeral_mb"] = int(float(info["ephemeral_gb"]) * 1024)
+        result["ephemeral_format"] = info.get("ephemeral_format")
+        result["preserve_ephemeral"] = str(info.get("preserve_ephemeral")).lower() == "true"
     for key in ("deploy_boot_mode", "disk_label"):
         if info.get(key):
             result[key] = info[key]
