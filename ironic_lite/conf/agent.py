@@ -38,6 +38,19 @@ agent_opts = [
         help="Seconds between two tries of one request to the agent.",
     ),
     cfg.IntOpt(
+        "command_wait_attempts",
+        default=100,
+        min=1,
+        help="Polls of a command the conductor waits for within a step (the bootloader "
+        "install), command_wait_interval apart, before the step fails (Ironic's names).",
+    ),
+    cfg.FloatOpt(
+        "command_wait_interval",
+        default=6.0,
+        min=0.1,
+        help="Seconds between two polls of a command the conductor waits for.",
+    ),
+    cfg.IntOpt(
         "post_deploy_power_off_wait",
         default=30,
         min=0,

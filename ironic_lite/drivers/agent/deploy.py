@@ -214,20 +214,18 @@ class DirectDeploy(base.DeployInterface):
                 ).get("command_result")
                 or {}
             )
+            started = client.run(
+                "image.install_bootloader",
+                {
+                    "root_uuid": uuids.get("root uuid"),
+                    "efi_system_part_uuid": uuids.get("efi system partition uuid"),
+                    "target_boot_mode": info.get("deploy_boot_mode")
+                    or task.node.get("boot_mode")
+                    or "uefi",
+                },
+            )
             agent_client.checked(
-                client.run(
-                    "standby.install_bootloader",
-                    {
-                        "root_uuid": uuids.get("root uuid"),
-                        "efi_system_part_uuid": uuids.get("efi system partition uuid"),
-                        "target_boot_mode": info.get("deploy_boot_mode")
-                        or task.node.get("boot_mode")
-                        or "uefi",
-                    },
-                    wait=True,
-                ),
-                client,
-                "installing the bootloader",
+                wait_for_command(client, started), client, "installing the bootloader"
             )
         task.driver.management.set_boot_device(task, "disk", persistent=True)
 
@@ -284,6 +282,35 @@ class DirectDeploy(base.DeployInterface):
         if info.get("agent_flow") not in ("clean", "service") or CONF.deploy.fast_track:
             return
         power_off_through_agent(task)
+
+
+def wait_for_command(client: agent_client.AgentClient, result: dict) -> dict:
+    """Poll the agent until the command of ``result`` ends, as Ironic's conductor does for the
+    bootloader: ``[agent] command_wait_attempts`` polls ``command_wait_interval`` apart, then
+    AgentError. No request stays open while the agent works."""
+    attempts = CONF.agent.command_wait_attempts
+    for _ in range(attempts):
+        if result.get("command_status") != "RUNNING":
+            return result
+        time.sleep(CONF.agent.command_wait_interval)
+        polled = client.command(result.get("id"))
+        if polled is None:
+            raise agent_client.AgentError(
+                node=client.node,
+                url=client.url,
+                operation=f"command {result.get('command_name')}",
+                reason="the agent no longer knows the command (did it restart?)",
+            )
+        result = polled
+    if result.get("command_status") == "RUNNING":
+        raise agent_client.AgentError(
+            node=client.node,
+            url=client.url,
+            operation=f"command {result.get('command_name')}",
+            reason=f"still running after {attempts} polls "
+            f"{CONF.agent.command_wait_interval} s apart",
+        )
+    return result
 
 
 def _burnin_args(duration: int | None) -> dict:
