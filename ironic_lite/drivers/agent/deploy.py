@@ -23,6 +23,7 @@ again once it heart-beats.
 import logging
 import time
 
+from ironic_lite.api.views import masking
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.steps import Outcome
@@ -33,7 +34,13 @@ from ironic_lite.drivers.agent import logs, session
 
 LOG = logging.getLogger(__name__)
 
-_BURNIN_ARGS = {"duration": {"description": "seconds to run the burn-in", "required": False}}
+_BURNIN_ARGS = {
+    "duration": {
+        "description": "seconds to run the burn-in (default: the node's driver_info "
+        "agent_burnin_* setting, as IPA reads it)",
+        "required": False,
+    }
+}
 # Every burn-in step: on demand in cleaning or servicing, on the agent, abortable.
 _burnin_step = base.step(
     ("clean", "service"),
@@ -44,15 +51,43 @@ _burnin_step = base.step(
 )
 
 
-def _node_doc(node: dict) -> dict:
-    """What the agent is told about its node with each command (no secrets)."""
+# How the agent erases disks, sent in driver_internal_info as Ironic's conductor does (its
+# [deploy] defaults): IPA reads these, and without them falls back to its own.
+ERASE_SETTINGS = {
+    "agent_erase_devices_iterations": 1,
+    "agent_erase_devices_zeroize": True,
+    "agent_continue_if_ata_erase_failed": False,
+    "agent_enable_ata_secure_erase": True,
+    "agent_enable_nvme_secure_erase": True,
+    "agent_continue_if_secure_erase_failed": False,
+    "agent_erase_skip_read_only": False,
+    "disk_erasure_concurrency": 4,
+}
+# The driver_info key IPA reads each burn-in's length from: a step's ``duration`` lands there.
+BURNIN_DRIVER_INFO = {
+    "burnin_cpu": "agent_burnin_cpu_timeout",
+    "burnin_memory": "agent_burnin_vm_timeout",
+    "burnin_disk": "agent_burnin_fio_disk_runtime",
+    "burnin_network": "agent_burnin_fio_network_runtime",
+}
+
+
+def _node_doc(node: dict, driver_info: dict | None = None) -> dict:
+    """The node as the agent sees it with each command, shaped like Ironic's (secrets
+    masked): IPA reads driver_info (burn-in settings), driver_internal_info (erase
+    settings), properties (root device hints) and instance_info."""
+    info = node["driver_internal_info"] or {}
     return {
         "uuid": node["uuid"],
+        "name": node.get("name"),
         "properties": node["properties"] or {},
-        "instance_info": {
-            k: v for k, v in (node["instance_info"] or {}).items() if k != "configdrive"
-        },
+        "instance_info": masking.mask_instance_info(node["instance_info"] or {}),
+        "driver_info": masking.mask_driver_info(
+            {**(node["driver_info"] or {}), **(driver_info or {})}
+        ),
+        "driver_internal_info": {**masking.mask(info), **ERASE_SETTINGS},
         "target_raid_config": node.get("target_raid_config") or {},
+        "boot_mode": node.get("boot_mode"),
     }
 
 
@@ -160,9 +195,14 @@ def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
             operation=f"{kind} step {step}",
             reason=f"the agent does not offer it (it offers {', '.join(sorted(names)) or 'none'})",
         )
+    args = dict(args or {})
+    # IPA's burn-in steps take no arguments: their settings come from driver_info.
+    overrides = {}
+    if step in BURNIN_DRIVER_INFO and "duration" in args:
+        overrides[BURNIN_DRIVER_INFO[step]] = args.pop("duration")
     params = {
-        "step": {"step": step, "interface": "deploy", "args": args or {}},
-        "node": _node_doc(task.node),
+        "step": {"step": step, "interface": "deploy", "args": args},
+        "node": _node_doc(task.node, overrides),
         "ports": _port_docs(task),
     }
     result = client.run(f"{kind}.execute_{kind}_step", params)
