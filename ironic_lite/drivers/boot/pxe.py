@@ -23,7 +23,7 @@ import urllib.request
 
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
-from ironic_lite.drivers import base
+from ironic_lite.drivers import base, ramdisk_api
 from ironic_lite.drivers.ramdisk_images import ramdisk_images
 
 _PXELINUX = """default boot
@@ -60,7 +60,7 @@ def _root(path: str) -> str:
 
 def api_url() -> str:
     """Where a booted ramdisk reaches the API (its lookup and heart-beats)."""
-    return (CONF.deploy.api_url or f"http://{CONF.api.host_ip}:{CONF.api.port}").rstrip("/")
+    return ramdisk_api.api_url()
 
 
 def kernel_params(task, params: dict) -> str:
