@@ -40,7 +40,7 @@ menuentry "boot" {{
 }}
 """
 _IPXE = """#!ipxe
-kernel{timeout} {kernel} {params} initrd={ramdisk_name}
+kernel{timeout} {kernel} {params} BOOTIF=${{mac}} initrd={ramdisk_name}
 initrd --name {ramdisk_name}{timeout} {ramdisk}
 boot
 """
