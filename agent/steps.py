@@ -151,16 +151,16 @@ class Steps:
 
     # --- burn-in ----------------------------------------------------------------------------
     @step(clean=0, service=0, abortable=True, argsinfo=_DURATION)
-    def burnin_cpu(self, node=None, ports=None, duration: int = 60) -> dict:
-        return self.backend.burnin("cpu", int(duration))
+    def burnin_cpu(self, node=None, ports=None, duration: int | None = None) -> dict:
+        return self.backend.burnin("cpu", burnin_duration(node, "cpu", duration))
 
     @step(clean=0, service=0, abortable=True, argsinfo=_DURATION)
-    def burnin_memory(self, node=None, ports=None, duration: int = 60) -> dict:
-        return self.backend.burnin("memory", int(duration))
+    def burnin_memory(self, node=None, ports=None, duration: int | None = None) -> dict:
+        return self.backend.burnin("memory", burnin_duration(node, "memory", duration))
 
     @step(clean=0, service=0, abortable=True, argsinfo=_DURATION)
-    def burnin_disk(self, node=None, ports=None, duration: int = 60) -> dict:
-        return self.backend.burnin("disk", int(duration))
+    def burnin_disk(self, node=None, ports=None, duration: int | None = None) -> dict:
+        return self.backend.burnin("disk", burnin_duration(node, "disk", duration))
 
     @step(
         clean=0,
@@ -174,8 +174,12 @@ class Steps:
             },
         },
     )
-    def burnin_network(self, node=None, ports=None, duration: int = 60, partner=None) -> dict:
-        return self.backend.burnin("network", int(duration), partner=partner)
+    def burnin_network(
+        self, node=None, ports=None, duration: int | None = None, partner=None
+    ) -> dict:
+        return self.backend.burnin(
+            "network", burnin_duration(node, "network", duration), partner=partner
+        )
 
     # --- software RAID ----------------------------------------------------------------------
     @step(
@@ -200,3 +204,25 @@ class Steps:
 
 
 __all__ = ["KINDS", "StepSpec", "Steps", "step"]
+
+
+# The node's driver_info keys IPA takes each burn-in's length from (seconds).
+BURNIN_KEYS = {
+    "cpu": "agent_burnin_cpu_timeout",
+    "memory": "agent_burnin_vm_timeout",
+    "disk": "agent_burnin_fio_disk_runtime",
+    "network": "agent_burnin_fio_network_runtime",
+}
+BURNIN_DEFAULT = 60
+
+
+def burnin_duration(node: dict | None, kind: str, duration: int | None) -> int:
+    """``duration`` when given, else the node's ``driver_info`` setting as IPA reads it
+    (``agent_burnin_cpu_timeout`` ...), else 60 s (IPA's default is a day)."""
+    if duration is not None:
+        return int(duration)
+    value = ((node or {}).get("driver_info") or {}).get(BURNIN_KEYS[kind])
+    try:
+        return int(str(value).rstrip("s")) if value is not None else BURNIN_DEFAULT
+    except ValueError:
+        return BURNIN_DEFAULT

@@ -172,3 +172,32 @@ class MaskingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_text(record.stack_info)
         return True
+
+
+def mask(document):
+    """A copy of ``document`` with every secret key's value replaced by the mask."""
+    if isinstance(document, dict):
+        if not document:
+            return document
+        return {k: (MASK if is_secret_key(k) else mask(v)) for k, v in document.items()}
+    if isinstance(document, list):
+        return [mask(v) for v in document]
+    return document
+
+
+def mask_driver_info(info: dict) -> dict:
+    """driver_info as callers (and agents) may see it: every credential masked."""
+    masked = mask(info)
+    for key in ("snmp_auth_key", "snmp_priv_key"):
+        if masked.get(key):
+            masked[key] = MASK
+    return masked
+
+
+def mask_instance_info(info: dict) -> dict:
+    """instance_info as callers may see it: the config drive and image URL masked too."""
+    masked = mask(info)
+    for key in ("configdrive", "image_url"):
+        if masked.get(key):
+            masked[key] = MASK
+    return masked

@@ -38,6 +38,19 @@ agent_opts = [
         help="Seconds between two tries of one request to the agent.",
     ),
     cfg.IntOpt(
+        "command_wait_attempts",
+        default=100,
+        min=1,
+        help="Polls of a command the conductor waits for within a step (the bootloader "
+        "install), command_wait_interval apart, before the step fails (Ironic's names).",
+    ),
+    cfg.FloatOpt(
+        "command_wait_interval",
+        default=6.0,
+        min=0.1,
+        help="Seconds between two polls of a command the conductor waits for.",
+    ),
+    cfg.IntOpt(
         "post_deploy_power_off_wait",
         default=30,
         min=0,
@@ -68,7 +81,21 @@ agent_opts = [
     ),
     cfg.StrOpt(
         "ca_file",
-        help="CA bundle for the agent's TLS certificate (default: the system's).",
+        help="CA bundle for the agent's TLS certificate when the agent sent none in its "
+        "heart-beat (default: the system's).",
+    ),
+    cfg.StrOpt(
+        "certificates_path",
+        default="$state_path/certificates",
+        help="Where the certificate each agent sends in its heart-beat (agent_verify_ca, "
+        "IPA's auto-TLS) is kept, one <node uuid>.crt per node; the conductor verifies the "
+        "agent with it.",
+    ),
+    cfg.BoolOpt(
+        "stream_raw_images",
+        default=True,
+        help="Let the agent write raw images straight to the disk as they download, instead "
+        "of caching them in the ramdisk's memory first (Ironic's default).",
     ),
     cfg.BoolOpt(
         "md5_checksum_enable",

@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--heartbeat-interval", type=float, default=2.0, help="agents' heartbeat interval (s)"
     )
+    up.add_argument(
+        "--agent",
+        choices=["lite", "ipa"],
+        default="lite",
+        help="the ramdisk's agent: ironic-lite-agent (default) or stock ironic-python-agent",
+    )
     up.add_argument("--no-enroll", action="store_true", help="start the lab, enroll nothing")
     up.add_argument(
         "--ports",
@@ -75,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 disk_size=args.disk_size,
                 heartbeat_interval=args.heartbeat_interval,
                 ports=args.ports,
+                agent=args.agent,
             )
             stack.up(enroll=False)
             enrolled = False

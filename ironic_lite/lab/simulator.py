@@ -5,6 +5,7 @@
 A BMC emulator only keeps a power state and a boot device. The simulator watches them and
 plays the machine: when a machine powers on (or restarts) and boots from the network (PXE)
 or from an inserted virtual CD, it runs the deploy ramdisk, that is ``ironic-lite-agent``
+(or, per machine, the stock ironic-python-agent in its sandbox: ``ironic_lite.lab.ipa``)
 with a simulated hardware root of its own (``agent.hardware.simulated``: the NICs carry the
 machine's MACs, the disk is a file), pointed at the ironic-lite API; when the machine powers
 off or restarts, that agent is stopped by its PID. A boot from disk is only recorded, with
@@ -29,7 +30,8 @@ The configuration (JSON)::
      "redfish": {"url", "username", "password"},          # optional
      "ipmi": {"control": "http://127.0.0.1:PORT"},         # optional
      "machines": [{"name", "kind": "redfish|ipmi", "bmc_id": system UUID or BMC name,
-                   "macs": [...]}, ...],
+                   "macs": [...], "agent"?: "lite|ipa"}, ...],
+     "agent": "lite|ipa",                                  # default for every machine
      "disk_size": "64M", "heartbeat_interval": 2, "lookup_timeout": 300,
      "poll_interval": 0.3, "ipxe_url": "[deploy] http_url", "tftp_root": "[pxe] tftp_root"}
 
@@ -56,7 +58,8 @@ import requests
 
 LOG = logging.getLogger("ironic_lite.lab.simulator")
 _AGENT_URL = re.compile(r"agent API on ([\w.:\[\]-]+):(\d+)")
-_IPA_PARAM = re.compile(r"\b(ipa-[\w-]+)=(\S+)")
+_IPA_PARAM = re.compile(r"\b(ipa-[\w-]+|BOOTIF)=(\S+)")
+AGENTS = ("lite", "ipa")
 # Boot devices as the BMCs name them -> what the machine does with them.
 _REDFISH_DEVICES = {"Pxe": "pxe", "UefiHttp": "pxe", "Cd": "cd", "Hdd": "disk", "None": "disk"}
 _IPMI_DEVICES = {"pxe": "pxe", "cdrom": "cd", "remote-cdrom": "cd", "disk": "disk"}
@@ -79,6 +82,7 @@ class Machine:
     bmc_id: str
     macs: list[str]
     directory: str
+    agent_kind: str = "lite"  # lite: ironic-lite-agent; ipa: stock ironic-python-agent
     seen_boots: int | None = None  # the BMC's boot count handled last
     power: str = "unknown"
     status: str = "unknown"  # off, ramdisk, disk, no-boot-media, agent-exited
@@ -93,6 +97,7 @@ class Machine:
     def view(self) -> dict:
         return {
             "kind": self.kind,
+            "agent_kind": self.agent_kind,
             "bmc_id": self.bmc_id,
             "macs": self.macs,
             "directory": self.directory,
@@ -228,7 +233,12 @@ class Simulator:
                 macs=spec["macs"],
                 system_serial=spec["name"],
             )
-        return Machine(spec["name"], spec["kind"], spec["bmc_id"], spec["macs"], directory)
+        agent_kind = spec.get("agent") or self.config.get("agent") or "lite"
+        if agent_kind not in AGENTS:
+            raise ValueError(f"machine {spec['name']}: agent must be one of {AGENTS}")
+        return Machine(
+            spec["name"], spec["kind"], spec["bmc_id"], spec["macs"], directory, agent_kind
+        )
 
     # --- running -------------------------------------------------------------------------
     def run(self) -> None:
@@ -420,6 +430,9 @@ class Simulator:
         params = self._network_boot_params(machine) if device == "pxe" else {}
         machine.agents_started += 1
         log = os.path.join(machine.directory, f"agent-{machine.agents_started}.log")
+        if machine.agent_kind == "ipa":
+            self._start_ipa(machine, device, params, log)
+            return
         argv = [
             sys.executable,
             "-m",
@@ -447,6 +460,24 @@ class Simulator:
         machine.agent_log, machine.agent_url = log, None
         machine.status = "ramdisk"
         self.event(machine, "boot", device=device, agent_pid=machine.agent.pid, params=params)
+
+    def _start_ipa(self, machine: Machine, device: str, params: dict, log: str) -> None:
+        """Stock IPA in its sandbox (``ironic_lite.lab.ipa``), with the boot's kernel
+        parameters as its /proc/cmdline."""
+        from ironic_lite.lab.ipa import launch
+
+        params = {"ipa-api-url": self.api_url, **params}
+        argv, port = launch.command(machine.directory, params, log_file=log)
+        with open(log + ".out", "ab") as out:
+            machine.agent = subprocess.Popen(
+                argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        # IPA serves HTTPS once its lookup says the API takes its certificate (auto-TLS).
+        machine.agent_log, machine.agent_url = log, f"https://127.0.0.1:{port}"
+        machine.status = "ramdisk"
+        self.event(
+            machine, "boot", device=device, agent="ipa", agent_pid=machine.agent.pid, params=params
+        )
 
     def _agent_url(self, machine: Machine) -> str | None:
         try:

@@ -72,6 +72,7 @@ class LabStack:
         heartbeat_interval: float = 2.0,
         ports: str = "all",
         service_conf: str = "",
+        agent: str = "lite",
     ):
         self.state_dir = os.path.abspath(os.path.expanduser(state_dir))
         self.redfish_count = nodes // 2 + nodes % 2 if redfish is None else redfish
@@ -84,6 +85,7 @@ class LabStack:
         # adds the others; a network boot needs one) or "none".
         self.ports = ports
         self.service_conf = service_conf  # more of ironic-lite's config (--with-service)
+        self.agent = agent  # the ramdisk's agent: lite (ironic-lite-agent) or ipa (stock IPA)
         self.state: dict = {"processes": {}}
 
     # --- the state file -------------------------------------------------------------------
@@ -272,6 +274,7 @@ class LabStack:
             "machines": self.machines(),
             "disk_size": self.disk_size,
             "heartbeat_interval": self.heartbeat_interval,
+            "agent": self.agent,
         }
         if "redfish" in self.state:
             config["redfish"] = {

@@ -44,6 +44,7 @@ def lab(tmp_path_factory):
             heartbeat_timeout = 3
             post_deploy_power_off_wait = 2
             command_retry_interval = 0.5
+            command_wait_interval = 0.5
             """)
     ).start()
     images = ImageServer().__enter__()

@@ -27,6 +27,8 @@ def test_whole_disk_image_with_os_hash():
     assert info == {
         "id": "disk.qcow2",
         "urls": ["http://images/disk.qcow2"],
+        "node_uuid": "1be26c0b-03f2-4d2e-ae87-c02d7f33c123",
+        "stream_raw_images": True,
         "disk_format": "qcow2",
         "os_hash_algo": "sha512",
         "os_hash_value": "ab" * 64,
@@ -50,6 +52,32 @@ def test_partition_image_sizes():
     )
     assert info["image_type"] == "partition" and info["checksum"] == "sha256:" + "0" * 64
     assert (info["root_mb"], info["swap_mb"], info["ephemeral_mb"]) == (2048, 512, 1024)
+    assert info["ephemeral_format"] is None and info["preserve_ephemeral"] is False
+    assert info["node_uuid"] == "1be26c0b-03f2-4d2e-ae87-c02d7f33c123"
+
+
+def test_partition_image_always_carries_what_ipa_reads():
+    info = image_info(
+        _node(
+            image_source="https://images/root.img",
+            image_checksum="0" * 64,
+            image_type="partition",
+            root_gb=1,
+            preserve_ephemeral="true",
+            ephemeral_format="ext4",
+        )
+    )
+    assert {k: info[k] for k in ("swap_mb", "ephemeral_mb", "ephemeral_format")} == {
+        "swap_mb": 0,
+        "ephemeral_mb": 0,
+        "ephemeral_format": "ext4",
+    }
+    assert info["preserve_ephemeral"] is True
+
+
+def test_unknown_disk_format_is_left_to_the_agent():
+    info = image_info(_node(image_source="http://images/disk", image_checksum="a" * 64))
+    assert "disk_format" not in info
 
 
 @pytest.mark.parametrize(

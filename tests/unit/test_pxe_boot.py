@@ -99,6 +99,8 @@ def test_ipxe_serves_urls_directly_and_copies_local_files(roots):
         assert script.startswith("#!ipxe")
         assert "kernel --timeout 60000 https://images.example/ipa.kernel" in script
         assert f"http://192.0.2.1:8080/{uuid}/deploy_ramdisk" in script
+        # The ramdisk learns the NIC it booted from, as Ironic's iPXE scripts tell it.
+        assert "BOOTIF=${mac} " in script
         assert (http / uuid / "deploy_ramdisk").read_bytes() == b"ramdisk-bytes"
         assert (http / "pxelinux.cfg" / "52-54-00-aa-00-01").read_text() == script
         assert "chain pxelinux.cfg/${mac:hexhyp}" in (http / "boot.ipxe").read_text()

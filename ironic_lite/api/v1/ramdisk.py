@@ -22,9 +22,9 @@ from ironic_lite.api import body, links, params
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
-from ironic_lite.api.views.masking import MASK, mask, mask_instance_info
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
+from ironic_lite.common.masking import MASK, mask, mask_instance_info
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 

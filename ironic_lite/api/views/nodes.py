@@ -6,7 +6,8 @@ create and patch views all derive their behaviour from it.
 
 from collections.abc import Callable
 
-from ironic_lite.api.views import masking, timestamp
+from ironic_lite.api.views import timestamp
+from ironic_lite.common import masking
 
 # name -> first minor version that shows it, in the order documents list them.
 FIELDS: dict[str, int] = {

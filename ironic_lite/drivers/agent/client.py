@@ -7,7 +7,9 @@ max_command_attempts`` times; anything else is an AgentError at once, naming the
 agent's URL and the call.
 """
 
+import hashlib
 import logging
+import os
 
 import requests
 import tenacity
@@ -41,10 +43,31 @@ def policy() -> RetryPolicy:
     return RetryPolicy(CONF.agent.max_command_attempts, CONF.agent.command_retry_interval)
 
 
-def _verify() -> bool | str:
+def _verify(node: str, agent_cert: str | None) -> bool | str:
+    """What verifies the agent's certificate: the one it sent in its heart-beat (IPA's
+    auto-TLS, ``agent_verify_ca``), kept as ``<certificates_path>/<node>.crt``, as Ironic
+    does; else ``[agent] ca_file`` or the system CAs."""
     if not CONF.agent.verify_ca:
         return False
+    if agent_cert:
+        return _cert_file(node, agent_cert)
     return CONF.agent.ca_file or True
+
+
+def _cert_file(node: str, cert: str) -> str:
+    path = os.path.join(CONF.agent.certificates_path, f"{node}.crt")
+    data = cert.encode()
+    try:
+        with open(path, "rb") as f:
+            if hashlib.sha256(f.read()).digest() == hashlib.sha256(data).digest():
+                return path
+    except OSError:
+        pass
+    os.makedirs(CONF.agent.certificates_path, mode=0o700, exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)
+    return path
 
 
 class AgentClient:
@@ -55,21 +78,26 @@ class AgentClient:
         self.node = node["uuid"]
         self.url = (info.get("agent_url") or "").rstrip("/")
         self.token = info.get("agent_secret_token")
+        self.cert = info.get("agent_verify_ca")
         if not self.url:
             raise AgentNotRunning(node=self.node, reason="no agent has heart-beat since it booted")
 
     # --- the one place requests are made -------------------------------------------------------
     def _request(self, method: str, path: str, operation: str, **kwargs) -> dict:
-        headers = {"X-Agent-Token": self.token} if self.token else {}
+        # The token goes in the query, the only place stock IPA reads it.
+        params = dict(kwargs.pop("params", None) or {})
+        if self.token:
+            params["agent_token"] = self.token
+        verify = _verify(self.node, self.cert)
 
         def attempt() -> dict:
             try:
                 resp = requests.request(
                     method,
                     f"{self.url}{path}",
-                    headers=headers,
+                    params=params,
                     timeout=CONF.agent.command_timeout,
-                    verify=_verify(),
+                    verify=verify,
                     **kwargs,
                 )
             except requests.RequestException as exc:
@@ -149,17 +177,23 @@ def _error_text(resp: requests.Response) -> str:
     except ValueError:
         return f"HTTP {resp.status_code}: {resp.text[:200]}"
     if isinstance(body, dict):
-        message = body.get("message") or body.get("faultstring") or body.get("error_message")
+        message = (
+            body.get("details")
+            or body.get("message")
+            or body.get("faultstring")
+            or body.get("error_message")
+        )
         if message:
             return f"HTTP {resp.status_code}: {message}"
     return f"HTTP {resp.status_code}: {str(body)[:200]}"
 
 
 def command_error(result: dict) -> str:
-    """The readable cause of a failed command."""
+    """The readable cause of a failed command: IPA puts it in ``details`` (its ``message`` is
+    a generic "Command execution failed"), so that comes first."""
     error = result.get("command_error")
     if isinstance(error, dict):
-        return error.get("message") or error.get("details") or error.get("type") or str(error)
+        return error.get("details") or error.get("message") or error.get("type") or str(error)
     return str(error or "no error given")
 
 

@@ -25,7 +25,7 @@ import gzip
 import logging
 import time
 
-from ironic_lite.common import exceptions, local_files, states
+from ironic_lite.common import exceptions, local_files, masking, states
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
@@ -35,7 +35,13 @@ from ironic_lite.drivers.agent import logs, session
 
 LOG = logging.getLogger(__name__)
 
-_BURNIN_ARGS = {"duration": {"description": "seconds to run the burn-in", "required": False}}
+_BURNIN_ARGS = {
+    "duration": {
+        "description": "seconds to run the burn-in (default: the node's driver_info "
+        "agent_burnin_* setting, as IPA reads it)",
+        "required": False,
+    }
+}
 # Every burn-in step: on demand in cleaning or servicing, on the agent, abortable.
 _burnin_step = base.step(
     ("clean", "service"),
@@ -46,15 +52,43 @@ _burnin_step = base.step(
 )
 
 
-def _node_doc(node: dict) -> dict:
-    """What the agent is told about its node with each command (no secrets)."""
+# How the agent erases disks, sent in driver_internal_info as Ironic's conductor does (its
+# [deploy] defaults): IPA reads these, and without them falls back to its own.
+ERASE_SETTINGS = {
+    "agent_erase_devices_iterations": 1,
+    "agent_erase_devices_zeroize": True,
+    "agent_continue_if_ata_erase_failed": False,
+    "agent_enable_ata_secure_erase": True,
+    "agent_enable_nvme_secure_erase": True,
+    "agent_continue_if_secure_erase_failed": False,
+    "agent_erase_skip_read_only": False,
+    "disk_erasure_concurrency": 4,
+}
+# The driver_info key IPA reads each burn-in's length from: a step's ``duration`` lands there.
+BURNIN_DRIVER_INFO = {
+    "burnin_cpu": "agent_burnin_cpu_timeout",
+    "burnin_memory": "agent_burnin_vm_timeout",
+    "burnin_disk": "agent_burnin_fio_disk_runtime",
+    "burnin_network": "agent_burnin_fio_network_runtime",
+}
+
+
+def _node_doc(node: dict, driver_info: dict | None = None) -> dict:
+    """The node as the agent sees it with each command, shaped like Ironic's (secrets
+    masked): IPA reads driver_info (burn-in settings), driver_internal_info (erase
+    settings), properties (root device hints) and instance_info."""
+    info = node["driver_internal_info"] or {}
     return {
         "uuid": node["uuid"],
+        "name": node.get("name"),
         "properties": node["properties"] or {},
-        "instance_info": {
-            k: v for k, v in (node["instance_info"] or {}).items() if k != "configdrive"
-        },
+        "instance_info": masking.mask_instance_info(node["instance_info"] or {}),
+        "driver_info": masking.mask_driver_info(
+            {**(node["driver_info"] or {}), **(driver_info or {})}
+        ),
+        "driver_internal_info": {**masking.mask(info), **ERASE_SETTINGS},
         "target_raid_config": node.get("target_raid_config") or {},
+        "boot_mode": node.get("boot_mode"),
     }
 
 
@@ -80,8 +114,13 @@ def image_info(node: dict) -> dict:
     result = {
         "id": str(source).rstrip("/").rsplit("/", 1)[-1] or str(source),
         "urls": [url],
-        "disk_format": info.get("image_disk_format") or "raw",
+        "node_uuid": node["uuid"],
+        "stream_raw_images": CONF.agent.stream_raw_images,
     }
+    # Unknown format: left out, so the agent inspects the image (a qcow2 called "raw" would
+    # be written byte for byte).
+    if info.get("image_disk_format"):
+        result["disk_format"] = info["image_disk_format"]
     if info.get("image_os_hash_algo") and info.get("image_os_hash_value"):
         result["os_hash_algo"] = info["image_os_hash_algo"]
         result["os_hash_value"] = info["image_os_hash_value"]
@@ -107,11 +146,13 @@ def image_info(node: dict) -> dict:
             raise exceptions.MissingParameterValue(
                 err=f"Node {node['uuid']}: a partition image needs instance_info/root_gb"
             )
-        for key in ("swap_mb", "ephemeral_mb"):
-            if info.get(key):
-                result[key] = int(info[key])
+        # IPA reads all four unconditionally (a KeyError otherwise), as Ironic sends them.
+        result["swap_mb"] = int(info.get("swap_mb") or 0)
+        result["ephemeral_mb"] = int(info.get("ephemeral_mb") or 0)
         if info.get("ephemeral_gb"):
             result["ephemeral_mb"] = int(float(info["ephemeral_gb"]) * 1024)
+        result["ephemeral_format"] = info.get("ephemeral_format")
+        result["preserve_ephemeral"] = str(info.get("preserve_ephemeral")).lower() == "true"
     for key in ("deploy_boot_mode", "disk_label"):
         if info.get(key):
             result[key] = info[key]
@@ -161,9 +202,14 @@ def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
             operation=f"{kind} step {step}",
             reason=f"the agent does not offer it (it offers {', '.join(sorted(names)) or 'none'})",
         )
+    args = dict(args or {})
+    # IPA's burn-in steps take no arguments: their settings come from driver_info.
+    overrides = {}
+    if step in BURNIN_DRIVER_INFO and "duration" in args:
+        overrides[BURNIN_DRIVER_INFO[step]] = args.pop("duration")
     params = {
-        "step": {"step": step, "interface": "deploy", "args": args or {}},
-        "node": _node_doc(task.node),
+        "step": {"step": step, "interface": "deploy", "args": args},
+        "node": _node_doc(task.node, overrides),
         "ports": _port_docs(task),
     }
     result = client.run(f"{kind}.execute_{kind}_step", params)
@@ -215,20 +261,18 @@ class DirectDeploy(base.DeployInterface):
                 ).get("command_result")
                 or {}
             )
+            started = client.run(
+                "image.install_bootloader",
+                {
+                    "root_uuid": uuids.get("root uuid"),
+                    "efi_system_part_uuid": uuids.get("efi system partition uuid"),
+                    "target_boot_mode": info.get("deploy_boot_mode")
+                    or task.node.get("boot_mode")
+                    or "uefi",
+                },
+            )
             agent_client.checked(
-                client.run(
-                    "standby.install_bootloader",
-                    {
-                        "root_uuid": uuids.get("root uuid"),
-                        "efi_system_part_uuid": uuids.get("efi system partition uuid"),
-                        "target_boot_mode": info.get("deploy_boot_mode")
-                        or task.node.get("boot_mode")
-                        or "uefi",
-                    },
-                    wait=True,
-                ),
-                client,
-                "installing the bootloader",
+                wait_for_command(client, started), client, "installing the bootloader"
             )
         task.driver.management.set_boot_device(task, "disk", persistent=True)
 
@@ -285,6 +329,35 @@ class DirectDeploy(base.DeployInterface):
         if info.get("agent_flow") not in ("clean", "service") or CONF.deploy.fast_track:
             return
         power_off_through_agent(task)
+
+
+def wait_for_command(client: agent_client.AgentClient, result: dict) -> dict:
+    """Poll the agent until the command of ``result`` ends, as Ironic's conductor does for the
+    bootloader: ``[agent] command_wait_attempts`` polls ``command_wait_interval`` apart, then
+    AgentError. No request stays open while the agent works."""
+    attempts = CONF.agent.command_wait_attempts
+    for _ in range(attempts):
+        if result.get("command_status") != "RUNNING":
+            return result
+        time.sleep(CONF.agent.command_wait_interval)
+        polled = client.command(result.get("id"))
+        if polled is None:
+            raise agent_client.AgentError(
+                node=client.node,
+                url=client.url,
+                operation=f"command {result.get('command_name')}",
+                reason="the agent no longer knows the command (did it restart?)",
+            )
+        result = polled
+    if result.get("command_status") == "RUNNING":
+        raise agent_client.AgentError(
+            node=client.node,
+            url=client.url,
+            operation=f"command {result.get('command_name')}",
+            reason=f"still running after {attempts} polls "
+            f"{CONF.agent.command_wait_interval} s apart",
+        )
+    return result
 
 
 def _burnin_args(duration: int | None) -> dict:

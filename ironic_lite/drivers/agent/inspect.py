@@ -43,8 +43,15 @@ class AgentInspect(base.InspectInterface):
         return Outcome.WAIT
 
 
+class InspectionReportedError(exceptions.IronicLiteError):
+    message = "The agent reported an inspection error: %(error)s"
+
+
 def finish(task, inventory: dict, plugin_data: dict) -> None:
-    """Store what the agent found; ports and properties follow from it."""
+    """Store what the agent found; ports and properties follow from it. An ``error`` in the
+    data (IPA sends one when a collector failed) fails the inspection with it, as in Ironic."""
+    if plugin_data.get("error"):
+        raise InspectionReportedError(error=plugin_data["error"])
     if not isinstance(inventory, dict) or not inventory.get("interfaces"):
         raise exceptions.InvalidParameterValue(
             err="The inspection data has no inventory with network interfaces"

@@ -23,7 +23,7 @@ import tempfile
 
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
-from ironic_lite.drivers import base
+from ironic_lite.drivers import base, ramdisk_api
 from ironic_lite.drivers.boot import image_cache
 from ironic_lite.drivers.ramdisk_images import ramdisk_images
 
@@ -43,7 +43,7 @@ menuentry "boot" {{
 }}
 """
 _IPXE = """#!ipxe
-kernel{timeout} {kernel} {params} initrd={ramdisk_name}
+kernel{timeout} {kernel} {params} BOOTIF=${{mac}} initrd={ramdisk_name}
 initrd --name {ramdisk_name}{timeout} {ramdisk}
 boot
 """
@@ -62,7 +62,7 @@ _root = image_cache.root
 
 def api_url() -> str:
     """Where a booted ramdisk reaches the API (its lookup and heart-beats)."""
-    return (CONF.deploy.api_url or f"http://{CONF.api.host_ip}:{CONF.api.port}").rstrip("/")
+    return ramdisk_api.api_url()
 
 
 def kernel_params(task, params: dict) -> str:
