@@ -307,6 +307,7 @@ def test_a_bmc_that_stops_answering_puts_its_node_in_maintenance_until_it_is_bac
             timeout=90,
         )
         assert down.fault == "power failure"
+        assert down.health == "Critical"  # from power sync: IPMI reports no health
         assert f"could not be read {SYNC_FAILURES} times in a row" in down.maintenance_reason
         assert down.driver_internal_info["power_sync_failures"] == SYNC_FAILURES
         assert f"{lab.bmcs[5]['address']}:{lab.bmcs[5]['port']}" in down.maintenance_reason
@@ -320,6 +321,14 @@ def test_a_bmc_that_stops_answering_puts_its_node_in_maintenance_until_it_is_bac
         timeout=60,
     )
     assert back.fault is None and back.power_state == "power off"
+    assert back.health == "OK"
+    history = sdk.baremetal.get(f"/nodes/{node.id}/history", microversion="1.78").json()
+    changes = [e["event"] for e in history["history"] if "health" in e["event"]]
+    assert changes[-3:] == [
+        "Node health status changed: health='Warning' (previously 'OK')",
+        "Node health status changed: health='Critical' (previously 'Warning')",
+        "Node health status changed: health='OK' (previously 'Critical')",
+    ]
 
 
 # --- provisioning ----------------------------------------------------------------------------
