@@ -18,6 +18,7 @@ import pycdlib
 import pytest
 
 from tests.integration.test_agent_deploy import Agent, _disk, _mac, _machine, _node, _wait
+from tests.lab.bifrost import mkisofs
 from tests.lab.server import Service
 from tests.unit.agent.fakes import ImageServer
 
@@ -73,29 +74,6 @@ def _iso_files(iso_bytes: bytes) -> dict[str, bytes]:
         return found
     finally:
         iso.close()
-
-
-def _rock_ridge_iso(files: dict[str, bytes]) -> bytes:
-    """An ISO as ``mkisofs -R -V config-2`` makes it: Rock Ridge names, no Joliet tree."""
-    iso = pycdlib.PyCdlib()
-    iso.new(interchange_level=3, rock_ridge="1.09", vol_ident="config-2")
-    made = set()
-    for path, data in files.items():
-        parts = path.split("/")
-        for depth in range(1, len(parts)):
-            key = "/".join(parts[:depth])
-            if key not in made:
-                iso_dir = "/" + "/".join(p.upper().replace("-", "_") for p in parts[:depth])
-                iso.add_directory(iso_dir, rr_name=parts[depth - 1])
-                made.add(key)
-        iso_dir = "/" + "/".join(p.upper().replace("-", "_") for p in parts[:-1])
-        iso.add_fp(
-            io.BytesIO(data), len(data), f"{iso_dir}/{parts[-1].upper()};1", rr_name=parts[-1]
-        )
-    out = io.BytesIO()
-    iso.write_fp(out)
-    iso.close()
-    return out.getvalue()
 
 
 def _configdrive_on_disk(machine: str) -> bytes:
@@ -178,7 +156,7 @@ def test_bifrost_deploy_url_configdrive_qcow2_without_format_checksum_url(lab, t
     )
     # Bifrost's configdrive role: mkisofs -R -V config-2 (Rock Ridge, no Joliet), then
     # gzip | base64.
-    iso = _rock_ridge_iso({"openstack/latest/meta_data.json": b'{"uuid": "b", "hostname": "b-1"}'})
+    iso = mkisofs({"openstack/latest/meta_data.json": b'{"uuid": "b", "hostname": "b-1"}'})
     text = base64.b64encode(gzip.compress(iso)).decode()
     drive_url = images.add(
         f"/configdrive-{uuid.uuid4().hex}.iso.gz",
