@@ -9,15 +9,16 @@ machine cannot boot it. A qcow2 image is downloaded to a temporary file first, v
 """
 
 import base64
+import contextlib
 import dataclasses
 import datetime
-import gzip
 import hashlib
 import json
 import logging
 import os
 import re
 import tempfile
+import zlib
 from collections.abc import Callable
 
 import requests
@@ -33,6 +34,9 @@ LOG = logging.getLogger(__name__)
 # enough that a write per chunk costs nothing next to the network.
 CHUNK = 64 * 1024
 QCOW2_MAGIC = b"QFI\xfb"
+DETECT = "detect"  # the disk_format of an image whose format its first bytes tell
+# A checksum file or a config drive is small; anything larger is not one.
+TEXT_LIMIT = 1 << 20
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -136,6 +140,22 @@ def _expected_total(resp: requests.Response, state: dict, image_id: str) -> int 
     raise errors.ImageDownloadError(image=image_id, url=resp.url, err=f"HTTP {code} {resp.reason}")
 
 
+def fetch_text(url: str, options: DownloadOptions, what: str) -> str:
+    """A small text document (a checksum file) at ``url``, at most TEXT_LIMIT bytes."""
+    received = bytearray()
+
+    def keep(offset: int, chunk: bytes) -> None:
+        if offset + len(chunk) > TEXT_LIMIT:
+            raise errors.ImageDownloadError(
+                image=what, url=url, err=f"more than {TEXT_LIMIT} bytes: not a {what}"
+            )
+        del received[offset:]  # a download that started over sends byte 0 again
+        received.extend(chunk)
+
+    download(url, keep, "sha256", options, image_id=what)
+    return received.decode("utf-8", "replace")
+
+
 def _download_any(urls, write, algo, options, image_id) -> tuple[int, str, str]:
     """Try each URL in turn (Glance may list several); returns (size, digest, url used)."""
     last: Exception | None = None
@@ -157,12 +177,18 @@ def write_image(
     """Write ``image_info``'s image (whole-disk or partition, raw or qcow2) and the optional
     config drive to the root disk; returns what was written and the partition UUIDs."""
     image_id = str(image_info.get("id") or "image")
-    expected = checksums.expected_checksum(image_info, allow_md5=options.allow_md5)
+    expected = checksums.expected_checksum(
+        image_info,
+        allow_md5=options.allow_md5,
+        fetch=lambda url: fetch_text(url, options, "checksum file"),
+    )
     urls = image_info.get("urls") or ([image_info["url"]] if image_info.get("url") else [])
     if not urls:
         raise errors.InvalidImage(image=image_id, err="image_info has no urls")
-    disk_format = (image_info.get("disk_format") or "raw").lower()
-    if disk_format not in ("raw", "qcow2"):
+    # No disk_format: told by the image's first bytes (qcow2's magic, else raw), as
+    # ironic-python-agent does when Ironic does not know the format either.
+    disk_format = (image_info.get("disk_format") or DETECT).lower()
+    if disk_format not in ("raw", "qcow2", DETECT):
         raise errors.InvalidImage(
             image=image_id, err=f"disk_format {disk_format!r} is not raw or qcow2"
         )
@@ -192,10 +218,19 @@ def write_image(
         else:
             raise errors.InvalidImage(image=image_id, err=f"unknown image_type {image_type!r}")
 
-        if disk_format == "raw":
-            size, url = _write_raw(backend, target, urls, expected, options, image_id)
-        else:
+        if disk_format == "qcow2":
             size, url = _write_qcow2(backend, target, urls, expected, options, image_id)
+        else:
+            try:
+                size, url = _write_raw(
+                    backend, target, urls, expected, options, image_id, disk_format == DETECT
+                )
+                disk_format = "raw"
+            except _Qcow2Found:
+                disk_format = "qcow2"
+                LOG.info("image %s has no disk_format and is a qcow2 image", image_id)
+                size, url = _write_qcow2(backend, target, urls, expected, options, image_id)
+            record["disk_format"] = disk_format
 
         cd_partition = None
         if cd_bytes is not None:
@@ -257,7 +292,11 @@ def _partition(backend: Backend, disk: Disk, image_info: dict, with_configdrive:
     return layout
 
 
-def _write_raw(backend, target: BlockTarget, urls, expected, options, image_id):
+class _Qcow2Found(Exception):
+    """An image of unknown format turned out to be qcow2 (nothing was written yet)."""
+
+
+def _write_raw(backend, target: BlockTarget, urls, expected, options, image_id, detect=False):
     fd = os.open(target.path, os.O_WRONLY)
     written = False
     try:
@@ -265,6 +304,8 @@ def _write_raw(backend, target: BlockTarget, urls, expected, options, image_id):
         def write(offset: int, chunk: bytes) -> None:
             nonlocal written
             if offset == 0 and chunk.startswith(QCOW2_MAGIC):
+                if detect:
+                    raise _Qcow2Found()
                 raise errors.InvalidImage(
                     image=image_id, err="disk_format is raw but the bytes are a qcow2 image"
                 )
@@ -356,30 +397,69 @@ def _check_qcow2(backend: Backend, path: str, target: BlockTarget, image_id: str
 
 # --- config drive ---------------------------------------------------------------------------
 def decode_configdrive(value: str, options: DownloadOptions) -> bytes:
-    """The config drive's bytes: from a URL, or base64 (gzipped, as Ironic sends it)."""
+    """The config drive's bytes, from a URL or given inline.
+
+    Inline, it is base64 (line breaks allowed, as ``base64`` writes them), usually of a
+    gzipped ISO. From a URL it is the same text (Bifrost publishes ``gzip -c drive.iso |
+    base64``), or gzipped or plain bytes: whatever is neither gzip nor base64 is the drive.
+    """
+    limit = partitions.CONFIGDRIVE_MB * MiB
     if value.startswith(("http://", "https://")):
-        chunks: list[bytes] = []
-        download(
-            value,
-            lambda _off, chunk: chunks.append(chunk),
-            "sha256",
-            options,
-            image_id="configdrive",
-        )
-        data = b"".join(chunks)
+        received = bytearray()
+
+        def keep(offset: int, chunk: bytes) -> None:
+            if offset + len(chunk) > 2 * limit:  # base64 of a gzipped drive is never this large
+                raise errors.InvalidImage(
+                    image="configdrive", err=f"more than {2 * limit} bytes at {value}"
+                )
+            del received[offset:]  # a download that started over sends byte 0 again
+            received.extend(chunk)
+
+        download(value, keep, "sha256", options, image_id="configdrive")
+        data = bytes(received)
+        if data[:2] != _GZIP_MAGIC and not _is_iso(data):
+            # Neither gzip, an ISO nor base64: the drive as it is.
+            with contextlib.suppress(ValueError):
+                data = _b64decode(data)
     else:
         try:
-            data = base64.b64decode(value, validate=True)
+            data = _b64decode(value.encode())
         except ValueError as exc:
             raise errors.InvalidImage(image="configdrive", err=f"not base64: {exc}") from exc
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    if len(data) > partitions.CONFIGDRIVE_MB * MiB:
+    if data[:2] == _GZIP_MAGIC:
+        data = _gunzip(data, limit)
+    if len(data) > limit:
         raise errors.InvalidImage(
             image="configdrive",
             err=f"{len(data)} bytes is more than {partitions.CONFIGDRIVE_MB} MiB",
         )
     return data
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _is_iso(data: bytes) -> bool:
+    return data[0x8001:0x8006] == b"CD001"
+
+
+def _b64decode(text: bytes) -> bytes:
+    """Strict base64, except that whitespace (line breaks) is ignored; ValueError if not."""
+    return base64.b64decode(b"".join(text.split()), validate=True)
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress, refusing more than ``limit`` bytes (a small gzip can expand a lot)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise errors.InvalidImage(image="configdrive", err=f"not valid gzip: {exc}") from exc
+    if len(out) > limit:
+        raise errors.InvalidImage(
+            image="configdrive", err=f"it expands to more than {partitions.CONFIGDRIVE_MB} MiB"
+        )
+    return out
 
 
 def _write_configdrive(backend, disk, layout, data: bytes, image_size: int, image_id: str) -> dict:

@@ -11,7 +11,7 @@ import uuid
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
-from ironic_lite.api import auth, microversions
+from ironic_lite.api import auth, microversions, versionless
 from ironic_lite.api.responses import error_body, http_error_body, json_response
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
@@ -50,7 +50,7 @@ def create_app(rpcapi=None) -> Flask:
         g.generic_version_header = microversions.GENERIC_HEADER in request.headers
         g.version = microversions.negotiate(request.headers)
         g.context = None
-        if not _is_public(request.path):
+        if not _is_public(versionless.client_path(request.environ, request.path)):
             g.context = authenticate(request.headers, g.request_id)
 
     @app.after_request
@@ -97,4 +97,5 @@ def create_app(rpcapi=None) -> Flask:
     from ironic_lite.api.v1 import register_blueprints
 
     register_blueprints(app)
+    app.wsgi_app = versionless.VersionlessPaths(app.wsgi_app)
     return app

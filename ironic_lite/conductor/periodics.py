@@ -2,7 +2,8 @@
 
 - power sync: compare each node's recorded power state with its BMC, in batches with bounded
   concurrency; record changes in history; after N failed reads put the node in maintenance
-  with the "power failure" fault, and lift it again when the BMC answers;
+  with the "power failure" fault, and lift it again when the BMC answers; keep the node's
+  health (``health.py``) from the same read;
 - waits: a node parked in a wait state past its timeout fails with last_error; one whose
   wait step is due is resumed;
 - takeover: nodes locked by a dead conductor, or left mid-flow by a stopped one, are taken
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
 from ironic_lite.common.hash_ring import HashRings
+from ironic_lite.conductor import health
 from ironic_lite.conductor.flows import allocation
 from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
@@ -145,7 +147,7 @@ class Periodics:
     def _sync_one(self, node: dict) -> str:
         task = Task(self.context, node, self.manager.host, shared=True, purpose="power sync")
         try:
-            actual = task.driver.power.get_power_state(task)
+            actual, reported_health = task.driver.power.read_for_sync(task)
         except exceptions.IronicLiteError as exc:
             return self._power_failed(node, str(exc))
         except Exception as exc:  # a driver bug must not stop the pass for other nodes
@@ -161,6 +163,7 @@ class Periodics:
             changes.update(maintenance=False, maintenance_reason=None, fault=None)
         if actual != node["power_state"]:
             changes["power_state"] = actual
+        changes.update(health.changes(node, health.after_read(reported_health)))
         if not changes:
             return "unchanged"
         try:
@@ -180,6 +183,7 @@ class Periodics:
             )
         if "fault" in changes:
             self._history(node, "BMC answers again; power failure cleared", "INFO")
+        self._health_history(node, changes)
         return "changed"
 
     def _power_failed(self, node: dict, reason: str) -> str:
@@ -189,6 +193,7 @@ class Periodics:
         changes: dict = {"driver_internal_info": info}
         limit = CONF.conductor.power_state_sync_max_retries
         entering = failures >= limit and not node["maintenance"]
+        changes.update(health.changes(node, health.after_failure(failures >= limit)))
         if entering:
             changes.update(
                 maintenance=True,
@@ -203,14 +208,20 @@ class Periodics:
             return "skipped"
         if entering:
             self._history(node, changes["maintenance_reason"], "ERROR")
+        self._health_history(node, changes)
         return "failed"
 
-    def _history(self, node: dict, event: str, severity: str) -> None:
+    def _health_history(self, node: dict, changes: dict) -> None:
+        if "health" in changes:
+            event, severity = health.event(node, changes["health"])
+            self._history(node, event, severity, event_type="monitoring")
+
+    def _history(self, node: dict, event: str, severity: str, event_type: str = "power") -> None:
         if CONF.conductor.node_history:
             dbapi.record_history(
                 node["id"],
                 event=event,
-                event_type="power",
+                event_type=event_type,
                 severity=severity,
                 conductor=self.manager.host,
                 state=node["provision_state"],

@@ -133,6 +133,15 @@ opts = [
         help="Consecutive failed power-state reads after which a node goes into maintenance "
         "with the 'power failure' fault (cleared once the BMC answers again).",
     ),
+    cfg.BoolOpt(
+        "enable_health_monitoring",
+        default=True,
+        help="Keep each node's health field (API 1.109) up to date during power sync: the "
+        "hardware health the BMC reports (Redfish Status.Health: OK, Warning, Critical), "
+        "else OK while the BMC answers, Warning after a failed power-state read and "
+        "Critical once the node is in maintenance for power failure. Changes are recorded "
+        "in node history.",
+    ),
     cfg.IntOpt(
         "check_provision_state_interval",
         default=10,

@@ -108,6 +108,13 @@ class PowerInterface(BaseInterface):
 
         return [states.POWER_ON, states.POWER_OFF, states.REBOOT]
 
+    def read_for_sync(self, task) -> tuple[str, str | None]:
+        """Power sync's read of the BMC: the power state, and the hardware's health ("OK",
+        "Warning" or "Critical", Ironic's values) when the BMC gives it in the same answer,
+        else None. A driver whose BMC reports health overrides this, so that power sync
+        learns both from one request."""
+        return self.get_power_state(task), None
+
 
 class ManagementInterface(BaseInterface):
     interface_type = "management"

@@ -17,8 +17,8 @@ comes back), ``power`` (``{"on": bool}``: someone pressed the button), ``sensor`
 "value"}``), ``reset`` (the machine restarted itself, e.g. an in-band reboot: a new boot
 from the boot flags), ``hook`` (``{"url"}``: POST ``{"kind", "bmc_id", "event": "off" |
 "boot", "boot_count"}`` there at every power off and boot, before answering) and ``configure``
-(``{"soft_off_delay", "ignore_soft_off"}``). ``LabProcess`` starts the process and wraps that
-API for tests.
+(``{"soft_off_delay", "ignore_soft_off", "max_privilege"}``). ``LabProcess`` starts the process
+and wraps that API for tests.
 
 What LabBmc fixes or adds over pyghmi 1.6.19's server:
 
@@ -36,6 +36,10 @@ What LabBmc fixes or adds over pyghmi 1.6.19's server:
   keeps the stock behaviour, to test a client's fall-back against it.
 - Unknown users are refused in RAKP2 (status 0x0d) rather than never answered; a RAKP3 with
   a wrong code is refused in RAKP4 (0x0f).
+- Privilege: the BMC's user may be limited (``max_privilege``: 4 ADMINISTRATOR, 3 OPERATOR, 2
+  USER, 1 CALLBACK). A login asking for more is refused in RAKP2 (0x09, invalid role), Set
+  Session Privilege Level above it with 0x81, and a command above the session's level (power
+  and boot control need OPERATOR, everything else USER) with completion code 0xd4.
 - Boot flags (System Boot Options parameter 5) are kept whole: device, next boot only or
   persistent, UEFI. A power on, reset or power cycle boots the machine: the boot is recorded
   with the device it used, and a one-time override is consumed (the flags read "no override"
@@ -97,6 +101,15 @@ _RMCP_INVALID_ICV = 0x0F
 _NOT_IN_PRESENT_STATE = 0xD5
 _PARAMETER_NOT_SUPPORTED = 0x80
 _NOT_PRESENT = 0xCB
+_RMCP_INVALID_ROLE = 0x09
+_INSUFFICIENT_PRIVILEGE = 0xD4
+ADMINISTRATOR, OPERATOR, USER = 4, 3, 2
+# Commands (netfn, command) that need more than USER privilege (IPMI 2.0 appendix G).
+_PRIVILEGE_NEEDED = {
+    (0, 0x02): OPERATOR,  # chassis control: power, reset, cycle, NMI
+    (0, 0x04): OPERATOR,  # chassis identify
+    (0, 0x08): OPERATOR,  # set system boot options
+}
 
 # Boot device selector of the boot flags (data 2, bits 5:2) and the name the lab reports.
 BOOT_DEVICES = {
@@ -224,6 +237,9 @@ class LabSession(serversession.ServerSession):
         if password is None:
             self._rakp_error("rakp2", clienttag, _RMCP_UNAUTHORIZED_NAME)
             return
+        if self.maxpriv > self.bmc.max_privilege:
+            self._rakp_error("rakp2", clienttag, _RMCP_INVALID_ROLE)
+            return
         self.Rc = bytearray(os.urandom(16))
         self.uuiddata = self.uuid.bytes
         self.kuid = password.encode()
@@ -306,6 +322,8 @@ class LabSession(serversession.ServerSession):
         elif netfn == 6 and command == 0x3C:  # close session
             self.send_ipmi_response()
             self.forget()
+        elif self.clientpriv < _PRIVILEGE_NEEDED.get((netfn, command), USER):
+            self._send_ipmi_net_payload(code=_INSUFFICIENT_PRIVILEGE)
         else:
             self.bmc.handle_raw_request(request, self)
 
@@ -374,8 +392,10 @@ class LabBmc(pyghmi_bmc.Bmc):
         sensors: list[Sensor] | None = None,
         soft_off_delay: float = 0.2,
         session_timeout: float = 60,
+        max_privilege: int = ADMINISTRATOR,
     ):
         self.name = name
+        self.max_privilege = max_privilege
         self.username = username
         self.password = password
         self.lock = threading.RLock()
@@ -688,12 +708,16 @@ class LabBmc(pyghmi_bmc.Bmc):
                     return
         raise KeyError(name)
 
-    def configure(self, soft_off_delay=None, ignore_soft_off=None) -> None:
+    def configure(self, soft_off_delay=None, ignore_soft_off=None, max_privilege=None) -> None:
         with self.lock:
             if soft_off_delay is not None:
                 self.soft_off_delay = float(soft_off_delay)
             if ignore_soft_off is not None:
                 self.ignore_soft_off = bool(ignore_soft_off)
+            if max_privilege is not None:
+                if int(max_privilege) not in (1, USER, OPERATOR, ADMINISTRATOR):
+                    raise ValueError(f"max_privilege {max_privilege} is not 1-4")
+                self.max_privilege = int(max_privilege)
 
     def state(self) -> dict:
         with self.lock:
@@ -717,6 +741,7 @@ class LabBmc(pyghmi_bmc.Bmc):
                 "logins": {str(k): v for k, v in self.logins.items()},
                 "suites": list(self.suites),
                 "sensors": {s.name: s.value for s in self.sensors},
+                "max_privilege": self.max_privilege,
             }
 
 

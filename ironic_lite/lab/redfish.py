@@ -197,6 +197,12 @@ class RedfishLab:
             self.url + "/lab/config", json={k: v for k, v in values.items() if v is not None}
         ).raise_for_status()
 
+    def set_health(self, index: int, health: str | None) -> None:
+        """Make system ``index`` report Status.Health ``health`` (None: back to OK)."""
+        self.session().patch(
+            self.url + "/lab/config", json={"LAB_HEALTH": {self.systems[index].uuid: health}}
+        ).raise_for_status()
+
     def session(self) -> requests.Session:
         session = requests.Session()
         session.auth = (self.username, self.password)

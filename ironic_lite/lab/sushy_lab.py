@@ -19,6 +19,8 @@ Starts ``sushy-emulator`` exactly as its console script does, after two changes:
   ``Cd``, the inserted medium; ``GET /lab/systems`` lists every system's power, boot device,
   boot count and last boot, for the machine simulator (``ironic_lite.lab.simulator``); with
   ``LAB_POWER_HOOK`` set (``PATCH /lab/config``), each power off and boot is POSTed there.
+- A system's ``Status.Health`` is ``OK`` unless ``LAB_HEALTH`` (``PATCH /lab/config`` with
+  ``{"LAB_HEALTH": {"<system uuid>": "Warning"}}``; null clears it) says otherwise.
 
 Configuration (the ``--config`` Python file) takes the emulator's own SUSHY_EMULATOR_* keys
 plus LAB_POWER_DELAY, LAB_FIRMWARE_DELAY and LAB_STORAGE.
@@ -615,9 +617,25 @@ def _wrap_bios_settings(original):
     return bios_settings
 
 
+def _wrap_system(original):
+    """The system view, with ``Status.Health`` from LAB_HEALTH when it names the system."""
+
+    def system_resource(identity):
+        response = original(identity)
+        health = flask.current_app.config.get("LAB_HEALTH", {}).get(identity)
+        if flask.request.method != "GET" or health is None or response.status_code != 200:
+            return response
+        document = json.loads(response.get_data())
+        document.setdefault("Status", {}).update(Health=health, HealthRollUp=health)
+        response.set_data(json.dumps(document))
+        return response
+
+    return system_resource
+
+
 def lab_config():
-    """Change LAB_POWER_DELAY / LAB_FIRMWARE_DELAY / LAB_POWER_HOOK / LAB_STORAGE of the
-    running emulator."""
+    """Change LAB_POWER_DELAY / LAB_FIRMWARE_DELAY / LAB_POWER_HOOK / LAB_STORAGE /
+    LAB_HEALTH of the running emulator."""
     doc = flask.request.json or {}
     keys = ("LAB_POWER_DELAY", "LAB_FIRMWARE_DELAY")
     flask.current_app.config.update({k: float(v) for k, v in doc.items() if k in keys})
@@ -625,6 +643,10 @@ def lab_config():
         flask.current_app.config["LAB_STORAGE"] = bool(doc["LAB_STORAGE"])
     if "LAB_POWER_HOOK" in doc:
         flask.current_app.config["LAB_POWER_HOOK"] = doc["LAB_POWER_HOOK"] or None
+    if "LAB_HEALTH" in doc:
+        health = dict(flask.current_app.config.get("LAB_HEALTH", {}))
+        health.update(doc["LAB_HEALTH"] or {})
+        flask.current_app.config["LAB_HEALTH"] = {k: v for k, v in health.items() if v}
     return "", 204
 
 
@@ -639,6 +661,7 @@ def install(app: flask.Flask) -> None:
     fakedriver.FakeDriver = LabDriver  # main.Application.systems builds fakedriver.FakeDriver
     views = app.view_functions
     views["bios_settings"] = _wrap_bios_settings(views["bios_settings"])
+    views["system_resource"] = _wrap_system(views["system_resource"])
     views["bios_registry"] = bios_registry
     views["UpdateService.update_service_simple_update"] = simple_update
     views["storage_collection"] = storage_collection

@@ -394,3 +394,20 @@ def test_allocation_owner_matches_owned_nodes_and_filters(service, sdk, enrolled
     assert [a["uuid"] for a in listed["allocations"]] == [alloc.id]
     assert requests.get(f"{url}/v1/allocations?owner=x", headers=v(59)).status_code == 406
     sdk.baremetal.delete_allocation(alloc)
+
+
+def test_an_empty_uuid_gets_a_generated_one(service, sdk):
+    """Bifrost's enrol role sends `"uuid": ""` for inventory entries without one; Ironic
+    generates a UUID then. A malformed one is still refused."""
+    resp = requests.post(
+        f"{service.url}/v1/nodes",
+        json={"driver": "fake-hardware", "uuid": "", "name": unique("no-uuid")},
+        headers=LATEST,
+    )
+    assert resp.status_code == 201, resp.text
+    assert uuid.UUID(resp.json()["uuid"])
+    sdk.baremetal.delete_node(resp.json()["uuid"])
+    resp = requests.post(
+        f"{service.url}/v1/nodes", json={"driver": "fake-hardware", "uuid": "x"}, headers=LATEST
+    )
+    assert resp.status_code == 400 and "uuid" in fault(resp)

@@ -251,3 +251,83 @@ def test_deploy_step_write_image_through_execute_deploy_step(env):
     assert body["command_status"] == "SUCCEEDED", body
     assert body["command_result"]["deploy_result"]["size"] == MiB
     assert _disk_bytes(backend, 0, MiB) == data
+
+
+def _qcow2(tmp_path, payload: bytes) -> bytes:
+    raw, qcow = tmp_path / "src.raw", tmp_path / "src.qcow2"
+    raw.write_bytes(payload)
+    subprocess.run(
+        ["qemu-img", "convert", "-f", "raw", "-O", "qcow2", str(raw), str(qcow)], check=True
+    )
+    return qcow.read_bytes()
+
+
+def test_without_disk_format_the_first_bytes_decide(env, tmp_path):
+    """No disk_format: a qcow2 is converted (not written byte for byte), a raw image is
+    streamed, each found out from the image's first bytes with no extra request."""
+    agent, images, backend = env
+    payload = os.urandom(2 * MiB)
+    qcow = _qcow2(tmp_path, payload)
+    info = {k: v for k, v in _info(images.add("/nofmt.qcow2", qcow), qcow).items()}
+    del info["disk_format"]
+    body = _write(agent, info)
+    assert body["command_status"] == "SUCCEEDED", body
+    assert body["command_result"]["disk_format"] == "qcow2"
+    assert _disk_bytes(backend, 0, len(payload)) == payload
+    assert backend.disk_metadata(backend.disks()[0])["image"]["disk_format"] == "qcow2"
+
+    raw = os.urandom(MiB)
+    info = _info(images.add("/nofmt.raw", raw), raw)
+    del info["disk_format"]
+    body = _write(agent, info)
+    assert body["command_status"] == "SUCCEEDED", body
+    assert body["command_result"]["disk_format"] == "raw"
+    assert _disk_bytes(backend, 0, len(raw)) == raw
+    assert [r["path"] for r in images.requests].count("/nofmt.raw") == 1
+
+
+def test_told_raw_a_qcow2_is_refused(env, tmp_path):
+    agent, images, backend = env
+    qcow = _qcow2(tmp_path, os.urandom(MiB))
+    body = _write(agent, _info(images.add("/liar.raw", qcow), qcow))
+    assert body["command_status"] == "FAILED"
+    assert "the bytes are a qcow2 image" in body["command_error"]["message"]
+
+
+def test_checksum_given_as_the_url_of_a_checksum_file(env):
+    agent, images, backend = env
+    data = os.urandom(MiB)
+    url = images.add("/images/focal.img", data)
+    sums = images.add(
+        "/images/SHA256SUMS",
+        f"{'0' * 64}  other.img\n{hashlib.sha256(data).hexdigest()} *focal.img\n".encode(),
+    )
+    info = {"id": "focal", "urls": [url], "checksum": sums}
+    body = _write(agent, info)
+    assert body["command_status"] == "SUCCEEDED", body
+    assert body["command_result"]["checksum"] == f"sha256:{hashlib.sha256(data).hexdigest()}"
+    assert _disk_bytes(backend, 0, len(data)) == data
+    # A checksum file that does not list the image fails before the image is downloaded.
+    missing = images.add("/images/OTHER.SUMS", f"{'0' * 64}  other.img\n".encode())
+    body = _write(agent, {**info, "checksum": missing})
+    assert body["command_status"] == "FAILED"
+    assert "has no checksum for 'focal.img'" in body["command_error"]["message"]
+    assert [r["path"] for r in images.requests].count("/images/focal.img") == 1
+
+
+def test_configdrive_url_with_bifrost_gzip_base64_is_decoded(tmp_path):
+    import textwrap
+
+    machine = str(tmp_path / "cd")
+    make_machine(machine, disks=1, disk_size="128M", macs=MACS)
+    data = os.urandom(MiB)
+    drive = bytes(0x8001) + b"CD001" + os.urandom(8192)
+    # `gzip -c drive.iso | base64`: lines of 76 characters.
+    published = "\n".join(textwrap.wrap(base64.b64encode(gzip.compress(drive)).decode(), 76))
+    with FakeIronicAPI(MACS) as api, ImageServer() as images, AgentProcess(machine, api) as agent:
+        url = images.add("/configdrive-node.iso.gz", (published + "\n").encode())
+        body = _write(agent, _info(images.add("/disk.raw", data), data), url)
+        assert body["command_status"] == "SUCCEEDED", body
+    backend = SimulatedBackend(machine)
+    cd = backend.disk_metadata(backend.disks()[0])["configdrive_partition"]
+    assert _disk_bytes(backend, cd["start"], len(drive)) == drive

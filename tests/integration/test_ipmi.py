@@ -308,6 +308,7 @@ def test_a_bmc_that_stops_answering_puts_its_node_in_maintenance_until_it_is_bac
             timeout=90,
         )
         assert down.fault == "power failure"
+        assert down.health == "Critical"  # from power sync: IPMI reports no health
         assert f"could not be read {SYNC_FAILURES} times in a row" in down.maintenance_reason
         assert down.driver_internal_info["power_sync_failures"] == SYNC_FAILURES
         assert f"{lab.bmcs[5]['address']}:{lab.bmcs[5]['port']}" in down.maintenance_reason
@@ -321,6 +322,71 @@ def test_a_bmc_that_stops_answering_puts_its_node_in_maintenance_until_it_is_bac
         timeout=60,
     )
     assert back.fault is None and back.power_state == "power off"
+    assert back.health == "OK"
+    history = sdk.baremetal.get(f"/nodes/{node.id}/history", microversion="1.78").json()
+    changes = [e["event"] for e in history["history"] if "health" in e["event"]]
+    assert changes[-3:] == [
+        "Node health status changed: health='Warning' (previously 'OK')",
+        "Node health status changed: health='Critical' (previously 'Warning')",
+        "Node health status changed: health='OK' (previously 'Critical')",
+    ]
+
+
+# --- privilege level (ipmi_priv_level) ---------------------------------------------------------
+def test_ipmi_priv_level_is_the_privilege_the_session_asks_for(sdk, lab, service):
+    """A BMC user limited to OPERATOR: ADMINISTRATOR is refused at login, OPERATOR works, and
+    unset asks for ADMINISTRATOR then falls back to OPERATOR; USER may read the power state
+    but not change it. An unknown level is a validation error in Ironic's words."""
+    bmc = lab.bmcs[NODES + 1]
+    lab.configure(bmc["name"], max_privilege=3)
+    node = sdk.baremetal.create_node(
+        driver="ipmi",
+        driver_info=driver_info(bmc, ipmi_priv_level="ADMINISTRATOR"),
+        boot_interface="fake",
+        deploy_interface="fake",
+    )
+    try:
+        sdk.baremetal.set_node_provision_state(node, "manage")
+        failed = wait_until(
+            "verify to fail", lambda: _settled(sdk.baremetal.get_node(node.id), "enroll")
+        )
+        assert "Invalid role" in failed.last_error, failed.last_error
+        assert f"{bmc['address']}:{bmc['port']}" in failed.last_error
+
+        sdk.baremetal.update_node(node, driver_info=driver_info(bmc, ipmi_priv_level="OPERATOR"))
+        node = sdk.baremetal.set_node_provision_state(node, "manage", wait=True, timeout=60)
+        assert node.provision_state == "manageable", node.last_error
+        power(sdk, node, "power on")
+        power(sdk, node, "power off")
+        sdk.baremetal.update_node(node, driver_info=driver_info(bmc))  # unset: falls back
+        power(sdk, node, "power on")
+        power(sdk, node, "power off")
+
+        sdk.baremetal.update_node(node, driver_info=driver_info(bmc, ipmi_priv_level="USER"))
+        refused = requests.put(
+            f"{service.url}/v1/nodes/{node.id}/states/power",
+            headers=H,
+            json={"target": "power on"},
+        )
+        assert refused.status_code == 202
+        done = wait_until(
+            "the power on to fail",
+            lambda: (n := sdk.baremetal.get_node(node.id)).target_power_state is None and n,
+        )
+        assert "Insufficient privilege level" in done.last_error, done.last_error
+        assert lab.state(bmc["name"])["power"] == "off"
+        assert sdk.baremetal.get_node(node.id).power_state == "power off"  # reading is allowed
+
+        sdk.baremetal.update_node(node, driver_info=driver_info(bmc, ipmi_priv_level="ROOT"))
+        result = requests.get(f"{service.url}/v1/nodes/{node.id}/validate", headers=H).json()
+        assert result["power"]["result"] is False
+        assert result["power"]["reason"].endswith(
+            "Invalid privilege level value:ROOT, the valid value can be one of "
+            "ADMINISTRATOR, CALLBACK, OPERATOR, USER"
+        )
+    finally:
+        lab.configure(bmc["name"], max_privilege=4)
+        sdk.baremetal.delete_node(node)
 
 
 # --- provisioning ----------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_a_bmc_offering_only_suite_3_refuses_17_and_the_driver_falls_back():
             pinned(bmc, 17)
         entry = sessions.Entry(
             (bmc["address"], bmc["port"]),
-            (bmc["username"].encode(), None),
+            (bmc["username"].encode(), None, None),
             bmc["password"].encode(),
         )
         command, suite = client._connect(entry)
@@ -139,7 +139,9 @@ def test_a_stock_negotiating_bmc_is_refused_cleanly_for_17_and_works_with_3(lega
     with pytest.raises(sessions.CipherSuiteRefused, match="negotiated other algorithms"):
         pinned(bmc, 17)
     entry = sessions.Entry(
-        (bmc["address"], bmc["port"]), (bmc["username"].encode(), None), bmc["password"].encode()
+        (bmc["address"], bmc["port"]),
+        (bmc["username"].encode(), None, None),
+        bmc["password"].encode(),
     )
     command, suite = client._connect(entry)
     try:

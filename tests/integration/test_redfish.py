@@ -873,6 +873,7 @@ def test_a_dead_bmc_puts_the_node_in_maintenance_until_it_answers(rsdk, flaky_la
         )
         assert node.is_maintenance and flaky_lab.url in node.maintenance_reason
         assert f"{SYNC_RETRIES} times" in node.maintenance_reason
+        assert node.health == "Critical"  # power sync's failures stand for the BMC's health
     finally:
         flaky_lab.start()
     node = _until(
@@ -881,3 +882,31 @@ def test_a_dead_bmc_puts_the_node_in_maintenance_until_it_answers(rsdk, flaky_la
         what="the fault to clear",
     )
     assert not node.is_maintenance
+    assert node.health == "OK"
+
+
+def test_health_is_the_systems_status_health(rsdk, lab):
+    """health (1.109) follows the system's Status.Health, read by power sync with the power
+    state (one GET), and each change is in node history as Ironic words it."""
+    node, index = _manageable(rsdk, lab)
+    try:
+        assert _until(lambda: rsdk.baremetal.get_node(node.id).health == "OK", what="OK")
+        lab.set_health(index, "Critical")
+        _until(lambda: rsdk.baremetal.get_node(node.id).health == "Critical", what="Critical")
+        lab.set_health(index, "Warning")
+        _until(lambda: rsdk.baremetal.get_node(node.id).health == "Warning", what="Warning")
+    finally:
+        lab.set_health(index, None)
+    _until(lambda: rsdk.baremetal.get_node(node.id).health == "OK", what="OK again")
+    events = [
+        e["event"]
+        for e in _call(rsdk, "get", f"/nodes/{node.id}/history?detail=true", "1.78").json()[
+            "history"
+        ]
+        if e["event_type"] == "monitoring"
+    ]
+    assert "Node health status changed: health='Critical' (previously 'OK')" in events
+    assert "Node health status changed: health='OK' (previously 'Warning')" in events
+    # Before 1.109 the field is not shown.
+    doc = _call(rsdk, "get", f"/nodes/{node.id}", "1.108").json()
+    assert "health" not in doc

@@ -3,7 +3,8 @@
 import pytest
 
 from ironic_lite.common import exceptions
-from ironic_lite.drivers.agent.deploy import configdrive, image_info
+from ironic_lite.drivers import configdrive
+from ironic_lite.drivers.agent.deploy import image_info
 
 
 def _node(**instance_info):
@@ -98,8 +99,50 @@ def test_refusals_name_what_is_missing(instance_info, words):
     assert words in str(err.value)
 
 
-def test_configdrive_must_be_a_string_or_url():
-    assert configdrive(_node(configdrive="H4sI...")) == "H4sI..."
-    assert configdrive(_node()) is None
-    with pytest.raises(exceptions.InvalidParameterValue):
-        configdrive(_node(configdrive={"user_data": "x"}))
+def test_configdrive_for_the_agent():
+    """Strings and URLs go to the agent as given; a document becomes a gzipped, base64 ISO;
+    local files are refused."""
+    import base64
+    import gzip
+
+    assert configdrive.for_agent(_node(configdrive="H4sI...")) == "H4sI..."
+    assert configdrive.for_agent(_node(configdrive="http://x/cd.gz")) == "http://x/cd.gz"
+    assert configdrive.for_agent(_node()) is None
+    built = configdrive.for_agent(_node(configdrive={"user_data": "x"}))
+    assert gzip.decompress(base64.b64decode(built))[0x8001:0x8006] == b"CD001"
+    for local in ("file:///etc/passwd", "/etc/passwd"):
+        with pytest.raises(exceptions.InvalidParameterValue, match="local file"):
+            configdrive.for_agent(_node(configdrive=local))
+    for bad in ({"meta_data": "x"}, {"user_data": "x", "other": 1}, 42):
+        with pytest.raises(exceptions.InvalidParameterValue):
+            configdrive.for_agent(_node(configdrive=bad))
+
+
+def test_no_disk_format_is_left_for_the_agent_to_detect():
+    info = image_info(_node(image_source="http://x/i.img", image_checksum="a" * 64))
+    assert "disk_format" not in info
+    info = image_info(
+        _node(image_source="http://x/i.img", image_checksum="a" * 64, image_disk_format="qcow2")
+    )
+    assert info["disk_format"] == "qcow2"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"image_checksum": "http://x/SHA256SUMS"},
+        {"image_checksum": "sha256:" + "b" * 64},
+        {"image_os_hash_algo": "sha256", "image_os_hash_value": "https://x/CHECKSUM"},
+    ],
+)
+def test_checksums_and_checksum_urls_pass(fields):
+    info = image_info(_node(image_source="http://x/i.img", **fields))
+    assert (info.get("checksum") or info.get("os_hash_value")) in fields.values()
+
+
+@pytest.mark.parametrize(
+    "value", ["not-a-checksum", "ftp://x/SHA256SUMS", "http://[::1/SUMS", "http:// x", 42]
+)
+def test_malformed_checksums_are_refused_at_validate(value):
+    with pytest.raises(exceptions.InvalidParameterValue, match="image_checksum"):
+        image_info(_node(image_source="http://x/i.img", image_checksum=value))

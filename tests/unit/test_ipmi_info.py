@@ -49,3 +49,16 @@ def test_a_bad_field_is_a_400_naming_it(driver_info, field):
     assert caught.value.code == 400
     assert field in str(caught.value)
     assert "p" * 21 not in str(caught.value)
+
+
+@pytest.mark.parametrize("level", ["ADMINISTRATOR", "CALLBACK", "OPERATOR", "USER"])
+def test_priv_level_takes_ironics_values(level):
+    assert info.driver_info(node(ipmi_address="h", ipmi_priv_level=level)).priv_level == level
+    assert info.driver_info(node(ipmi_address="h")).priv_level is None
+    assert "ipmi_priv_level" in info.PROPERTIES
+
+
+@pytest.mark.parametrize("level", ["administrator", "ROOT", 4])
+def test_an_unknown_priv_level_is_refused_in_ironics_words(level):
+    with pytest.raises(exceptions.InvalidParameterValue, match="Invalid privilege level value"):
+        info.driver_info(node(ipmi_address="h", ipmi_priv_level=level))

@@ -300,7 +300,12 @@ def _resolve_references(values: dict) -> None:
 
 @bp.post("")
 def create_node():
-    doc = body.validate(body.json_body(), schemas.CREATE, "node")
+    raw = body.json_body()
+    if isinstance(raw, dict) and raw.get("uuid") == "":
+        # Ironic generates a UUID for an empty one, and Bifrost sends `uuid: ""` for nodes
+        # its inventory gives none.
+        del raw["uuid"]
+    doc = body.validate(raw, schemas.CREATE, "node")
     _check_versions(doc)
     if minor() < 5 and doc.get("name"):
         raise exceptions.NotAcceptable()

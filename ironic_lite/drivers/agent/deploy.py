@@ -20,16 +20,16 @@ burn-in at 0): the first one boots the ramdisk when no agent of this flow is up,
 again once it heart-beats.
 """
 
-import base64
-import gzip
 import logging
+import re
 import time
+import urllib.parse
 
-from ironic_lite.common import exceptions, local_files, masking, states
+from ironic_lite.common import exceptions, masking, states
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
-from ironic_lite.drivers import base
+from ironic_lite.drivers import base, configdrive
 from ironic_lite.drivers.agent import client as agent_client
 from ironic_lite.drivers.agent import logs, session
 
@@ -117,15 +117,15 @@ def image_info(node: dict) -> dict:
         "node_uuid": node["uuid"],
         "stream_raw_images": CONF.agent.stream_raw_images,
     }
-    # Unknown format: left out, so the agent inspects the image (a qcow2 called "raw" would
-    # be written byte for byte).
+    # Unset, the agent tells raw from qcow2 by the image's first bytes (as Ironic leaves it
+    # to ironic-python-agent for an http image): never assume raw and write a qcow2 as is.
     if info.get("image_disk_format"):
         result["disk_format"] = info["image_disk_format"]
     if info.get("image_os_hash_algo") and info.get("image_os_hash_value"):
         result["os_hash_algo"] = info["image_os_hash_algo"]
-        result["os_hash_value"] = info["image_os_hash_value"]
+        result["os_hash_value"] = _checksum(node, info, "image_os_hash_value")
     elif info.get("image_checksum"):
-        result["checksum"] = info["image_checksum"]
+        result["checksum"] = _checksum(node, info, "image_checksum")
     else:
         raise exceptions.MissingParameterValue(
             err=f"Node {node['uuid']}: instance_info needs image_checksum, or "
@@ -165,19 +165,27 @@ def image_info(node: dict) -> dict:
     return result
 
 
-def configdrive(node: dict) -> str | None:
-    drive = (node["instance_info"] or {}).get("configdrive")
-    if isinstance(drive, str) and drive.startswith("file:"):
-        # A file on the conductor: only where the conductor may read (400 otherwise).
-        data = local_files.read_local(
-            drive, f"Node {node['uuid']}: instance_info/configdrive", limit=64 * 1024 * 1024
-        )
-        return base64.b64encode(data if data[:2] == b"\x1f\x8b" else gzip.compress(data)).decode()
-    if drive is None or isinstance(drive, str):
-        return drive
+_CHECKSUM = re.compile(r"^(?:[A-Za-z0-9_-]+:)?[0-9a-fA-F]{32,128}$")
+
+
+def _checksum(node: dict, info: dict, field: str) -> str:
+    """A checksum as the agents take it: hex digits (``algo:`` before them allowed), or the
+    http(s) URL of a checksum file whose line for the image the agent uses (as
+    ironic-python-agent does); anything else is refused when the node is validated."""
+    value = info[field]
+    text = value.strip() if isinstance(value, str) else ""
+    if _CHECKSUM.match(text):
+        return text
+    if text.startswith(("http://", "https://")) and not any(c.isspace() for c in text):
+        try:
+            host = urllib.parse.urlsplit(text).hostname
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            host = None
+        if host:
+            return text
     raise exceptions.InvalidParameterValue(
-        err=f"Node {node['uuid']}: config drives given as a document (meta_data, user_data "
-        "...) are not built by ironic-lite yet; give a base64 (gzipped) image or a URL"
+        err=f"Node {node['uuid']}: instance_info/{field} must be a hexadecimal checksum or "
+        f"the http(s) URL of a checksum file, not {value!r}"
     )
 
 
@@ -223,7 +231,7 @@ class DirectDeploy(base.DeployInterface):
 
     def validate(self, task) -> None:
         image_info(task.node)
-        configdrive(task.node)
+        configdrive.for_agent(task.node)
         kexec_wanted(task.node)
 
     # --- deploy ----------------------------------------------------------------------------
@@ -242,7 +250,7 @@ class DirectDeploy(base.DeployInterface):
     def write_image(self, task):
         """The agent writes the image from instance_info (and the config drive)."""
         args = {"image_info": image_info(task.node)}
-        drive = configdrive(task.node)
+        drive = configdrive.for_agent(task.node)
         if drive:
             args["configdrive"] = drive
         return run_on_agent(task, "write_image", args)

@@ -23,7 +23,7 @@ from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import bmc_calls
 from ironic_lite.drivers.ipmi import errors, sessions
-from ironic_lite.drivers.ipmi.info import IPMIInfo
+from ironic_lite.drivers.ipmi.info import PRIV_LEVELS, IPMIInfo
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,11 +41,13 @@ def suites_for(configured: int | None) -> tuple[int, ...]:
 def _connect(entry: sessions.Entry) -> tuple[object, int]:
     """Log in to the entry's BMC with the first cipher suite it accepts."""
     address, port = entry.endpoint
-    username, configured = entry.identity
+    username, configured, priv_level = entry.identity
     refusals = []
     for suite in suites_for(configured):
         try:
-            command = sessions.login(address, port, username, entry.password, suite)
+            command = sessions.login(
+                address, port, username, entry.password, suite, PRIV_LEVELS.get(priv_level)
+            )
         except sessions.CipherSuiteRefused as exc:
             LOG.info("BMC %s:%s refused %s", address, port, exc)
             refusals.append(str(exc))
@@ -110,7 +112,7 @@ def call(bmc: IPMIInfo, operation: str, fn: Callable[..., T], idempotent: bool =
     BMCNotSupported or BMCError naming the BMC and ``operation``.
     """
     endpoint = (bmc.address, bmc.port)
-    identity = (bmc.username.encode(), bmc.cipher_suite)
+    identity = (bmc.username.encode(), bmc.cipher_suite, bmc.priv_level)
     password = bmc.password.encode()
     deadline = time.monotonic() + CONF.ipmi.command_retry_timeout
 

@@ -6,6 +6,8 @@ from ironic_lite.common import exceptions
 
 DEFAULT_PORT = 623
 CIPHER_SUITES = (3, 17)
+# Ironic's ipmi_priv_level values and the IPMI privilege level (role) each names.
+PRIV_LEVELS = {"ADMINISTRATOR": 4, "CALLBACK": 1, "OPERATOR": 3, "USER": 2}
 
 # driver_info keys every ipmi interface reads (Ironic's names and meanings).
 PROPERTIES = {
@@ -15,6 +17,9 @@ PROPERTIES = {
     "ipmi_password": "Password of ipmi_username. Optional.",
     "ipmi_cipher_suite": "IPMI 2.0 cipher suite: 17 (SHA-256) or 3 (SHA-1). Optional: unset "
     "tries [ipmi] cipher_suite_versions, or 17 then 3.",
+    "ipmi_priv_level": "Privilege level the session asks for: ADMINISTRATOR, CALLBACK, "
+    "OPERATOR or USER (a user the BMC limits to OPERATOR needs OPERATOR). Optional: unset "
+    "asks for ADMINISTRATOR and falls back to OPERATOR when the BMC refuses it.",
     "ipmi_bridging": 'Only "no" (the default) is supported: commands go to the BMC itself.',
     "ipmi_protocol_version": 'Only "2.0" (the default) is supported.',
 }
@@ -29,6 +34,7 @@ class IPMIInfo:
     username: str
     password: str = dataclasses.field(repr=False)
     cipher_suite: int | None  # None: try [ipmi] cipher_suite_versions
+    priv_level: str | None = None  # a key of PRIV_LEVELS; None: ADMINISTRATOR, else OPERATOR
 
     @property
     def label(self) -> str:
@@ -112,10 +118,19 @@ def driver_info(node: dict) -> IPMIInfo:
         raise _invalid(
             node, "ipmi_protocol_version", f"{version!r} is not supported; only IPMI 2.0 is"
         )
+    priv_level = info.get("ipmi_priv_level")
+    if priv_level in (None, ""):
+        priv_level = None
+    elif priv_level not in PRIV_LEVELS:
+        raise exceptions.InvalidParameterValue(
+            err=f"Invalid privilege level value:{priv_level}, the valid value can be one of "
+            f"{', '.join(PRIV_LEVELS)}"
+        )
     return IPMIInfo(
         address=address.strip(),
         port=port,
         username=username,
         password=password,
         cipher_suite=suite,
+        priv_level=priv_level,
     )

@@ -203,11 +203,24 @@ def negotiated_suite(session: Any) -> int | None:
     return None
 
 
-def login(address: str, port: int, username: bytes, password: bytes, suite: int):
+def login(
+    address: str,
+    port: int,
+    username: bytes,
+    password: bytes,
+    suite: int,
+    privlevel: int | None = None,
+):
     """A pyghmi Command on a new session that uses cipher ``suite``; CipherSuiteRefused
-    when the BMC will not, IpmiException for other login failures."""
+    when the BMC will not, IpmiException for other login failures.
+
+    ``privlevel`` (IPMI role, 1-4) is the privilege the session asks for, and only that one;
+    None lets pyghmi ask for ADMINISTRATOR and fall back to OPERATOR when refused.
+    """
     cls = _SESSION_CLASSES[suite]
     args = {"bmc": address, "userid": username, "password": password, "port": port}
+    if privlevel is not None:
+        args["privlevel"] = privlevel
     # __new__ then __init__ rather than cls(...): when the login fails half-way we still
     # hold the session, to take it out of pyghmi's tables.
     session = cls.__new__(cls, **args)
@@ -260,7 +273,7 @@ class Entry:
     """One BMC endpoint's session: the Command, who it logged in as, its lock."""
 
     endpoint: tuple[str, int]
-    identity: tuple  # (username, configured cipher suite)
+    identity: tuple  # (username, configured cipher suite, ipmi_priv_level)
     password: bytes = dataclasses.field(repr=False)
     command: Any = None
     suite: int | None = None

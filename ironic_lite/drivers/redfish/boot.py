@@ -21,17 +21,15 @@ removes that copy.
 """
 
 import contextlib
-import io
 import json
 import logging
 import os
 
-import pycdlib
 import sushy
 
 from ironic_lite.common import exceptions, local_files
 from ironic_lite.conf import CONF
-from ironic_lite.drivers import base
+from ironic_lite.drivers import base, configdrive
 from ironic_lite.drivers.boot import image_cache
 from ironic_lite.drivers.redfish import client
 
@@ -118,29 +116,18 @@ def describe(info: client.RedfishInfo) -> list[dict]:
 
 # --- the config drive of DHCP-less boot ---------------------------------------------------------
 def config_drive(node: dict) -> bytes:
-    """An ISO 9660 image (Rock Ridge and Joliet names) labelled ``config-2`` with the node's
-    network_data and a meta_data naming the node, in the OpenStack config drive layout."""
-    files = {
+    """An ISO image labelled ``config-2`` with the node's network_data and a meta_data naming
+    the node, in the OpenStack config drive layout (``openstack/latest/``)."""
+    documents = {
         "network_data.json": node["network_data"],
         "meta_data.json": {"uuid": node["uuid"], "name": node.get("name") or node["uuid"]},
     }
-    iso = pycdlib.PyCdlib()
-    iso.new(interchange_level=3, joliet=3, rock_ridge="1.09", vol_ident="config-2")
-    iso.add_directory("/OPENSTACK", rr_name="openstack", joliet_path="/openstack")
-    iso.add_directory("/OPENSTACK/LATEST", rr_name="latest", joliet_path="/openstack/latest")
-    for name, document in files.items():
-        data = json.dumps(document, sort_keys=True).encode()
-        iso.add_fp(
-            io.BytesIO(data),
-            len(data),
-            f"/OPENSTACK/LATEST/{name.upper()};1",
-            rr_name=name,
-            joliet_path=f"/openstack/latest/{name}",
-        )
-    out = io.BytesIO()
-    iso.write_fp(out)
-    iso.close()
-    return out.getvalue()
+    return configdrive.iso(
+        {
+            f"openstack/latest/{name}": json.dumps(document, sort_keys=True).encode()
+            for name, document in documents.items()
+        }
+    )
 
 
 def _config_drive_path(node: dict) -> str:

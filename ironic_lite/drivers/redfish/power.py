@@ -38,6 +38,14 @@ _ENDS_IN = {
 }
 
 
+# The system's Status.Health as Ironic records it in the node's health field.
+HEALTH = {
+    sushy.Health.OK: "OK",
+    sushy.Health.WARNING: "Warning",
+    sushy.Health.CRITICAL: "Critical",
+}
+
+
 def read_power(info: client.RedfishInfo) -> sushy.PowerState | None:
     """The system's PowerState as the BMC reports it now (one GET with a cached connection)."""
     return client.call(info, "get power state", lambda conn: client.system(conn, info).power_state)
@@ -76,15 +84,21 @@ class RedfishPower(base.PowerInterface):
         client.driver_info(task.node)
 
     def get_power_state(self, task) -> str:
+        return self.read_for_sync(task)[0]
+
+    def read_for_sync(self, task) -> tuple[str, str | None]:
+        """The power state and the system's Status.Health, from one GET of the system."""
         info = client.driver_info(task.node)
-        current = read_power(info)
+        system = client.call(info, "get power state", lambda conn: client.system(conn, info))
+        current = system.power_state
         if current not in POWER_STATES:
             raise exceptions.BMCError(
                 address=info.address,
                 operation="get power state",
                 reason=f"the system reports an unknown power state {current!r}",
             )
-        return POWER_STATES[current]
+        status = system.status
+        return POWER_STATES[current], HEALTH.get(status.health) if status else None
 
     def set_power_state(self, task, state: str, timeout: int | None = None) -> None:
         if state not in RESETS:

@@ -55,3 +55,38 @@ def test_file_digest(tmp_path):
     path = tmp_path / "f"
     path.write_bytes(DATA * 100000)
     assert checksums.file_digest(str(path), "sha256") == hashlib.sha256(DATA * 100000).hexdigest()
+
+
+SHA = hashlib.sha256(DATA).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{'0' * 64}  other.img\n{SHA}  disk.qcow2\n",  # coreutils sha256sum
+        f"{'0' * 64} *other.img\n{SHA} *disk.qcow2\n",  # binary mode
+        f"# disk.qcow2: 123 bytes\nSHA256 (other.img) = {'0' * 64}\nSHA256 (disk.qcow2) = {SHA}\n",
+        f"other.img {'0' * 64}\ndisk.qcow2 {SHA}\n",
+        f"{SHA}\n",  # a file holding only the checksum
+    ],
+)
+def test_checksum_files_give_the_images_line(text):
+    fetched = []
+
+    def fetch(url):
+        fetched.append(url)
+        return text
+
+    info = {"id": "img", "urls": ["http://x/images/disk.qcow2"], "checksum": "http://x/SUMS"}
+    expected = checksums.expected_checksum(info, fetch=fetch)
+    assert (expected.algo, expected.value, fetched) == ("sha256", SHA, ["http://x/SUMS"])
+    info = {**info, "checksum": None, "os_hash_algo": "sha256", "os_hash_value": "http://x/SUMS"}
+    assert checksums.expected_checksum(info, fetch=fetch).value == SHA
+
+
+def test_a_checksum_file_without_the_image_is_refused():
+    info = {"id": "img", "urls": ["http://x/disk.raw"], "checksum": "http://x/SUMS"}
+    with pytest.raises(errors.InvalidImage, match="no checksum for 'disk.raw'"):
+        checksums.expected_checksum(info, fetch=lambda url: f"{SHA}  disk.raw.old\n")
+    with pytest.raises(errors.InvalidImage, match="cannot be fetched"):
+        checksums.expected_checksum(info)

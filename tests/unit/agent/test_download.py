@@ -86,12 +86,36 @@ def test_unreachable_server_fails_after_the_policy():
         images.download("http://127.0.0.1:9/x", _collect()[1], "sha256", FAST)
 
 
-def test_configdrive_decoding():
+def test_configdrive_decoding(server):
+    import base64
+    import gzip
+    import textwrap
+
+    raw = b"config drive bytes" + os.urandom(4000)
+    packed = base64.b64encode(gzip.compress(raw)).decode()
+    assert images.decode_configdrive(packed, FAST) == raw
+    assert images.decode_configdrive(base64.b64encode(raw).decode(), FAST) == raw
+    # coreutils' base64 breaks lines every 76 characters.
+    wrapped = "\n".join(textwrap.wrap(packed, 76)) + "\n"
+    assert images.decode_configdrive(wrapped, FAST) == raw
+    with pytest.raises(errors.InvalidImage, match="not base64"):
+        images.decode_configdrive("***", FAST)
+    # From a URL: Bifrost's gzip | base64 text, plain gzip, or the drive itself.
+    iso = bytes(0x8001) + b"CD001" + os.urandom(2000)
+    for served, expected in (
+        (wrapped.encode(), raw),
+        (gzip.compress(raw), raw),
+        (iso, iso),
+        (gzip.compress(iso), iso),
+    ):
+        url = server.add(f"/cd-{len(server.requests)}-{len(served)}", served)
+        assert images.decode_configdrive(url, FAST) == expected
+
+
+def test_configdrive_bombs_are_refused():
     import base64
     import gzip
 
-    raw = b"config drive bytes"
-    assert images.decode_configdrive(base64.b64encode(gzip.compress(raw)).decode(), FAST) == raw
-    assert images.decode_configdrive(base64.b64encode(raw).decode(), FAST) == raw
-    with pytest.raises(errors.InvalidImage, match="not base64"):
-        images.decode_configdrive("***", FAST)
+    bomb = base64.b64encode(gzip.compress(bytes(65 << 20))).decode()
+    with pytest.raises(errors.InvalidImage, match="expands to more than 64 MiB"):
+        images.decode_configdrive(bomb, FAST)
