@@ -82,8 +82,10 @@ def protected_paths() -> list[str]:
     found = [_expand(p) for p in SYSTEM_PATHS] + [_expand(CONF.state_path)]
     found += _database_files()
     found.append(_expand(CONF.http_basic_auth_user_file))
-    found += [_expand(p) for p in (CONF.config_file or [])]
-    found += [_expand(p) for p in (CONF.config_dir or [])]
+    # Registered when the command line is parsed; a library caller may not have done that.
+    for option in ("config_file", "config_dir"):
+        paths = CONF[option] if option in CONF else None
+        found += [_expand(p) for p in paths or []]
     return found
 
 

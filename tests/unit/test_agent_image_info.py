@@ -101,7 +101,7 @@ def test_refusals_name_what_is_missing(instance_info, words):
 
 def test_configdrive_for_the_agent():
     """Strings and URLs go to the agent as given; a document becomes a gzipped, base64 ISO;
-    local files are refused."""
+    local files are read only under [conductor] file_url_allowed_paths."""
     import base64
     import gzip
 
@@ -111,7 +111,7 @@ def test_configdrive_for_the_agent():
     built = configdrive.for_agent(_node(configdrive={"user_data": "x"}))
     assert gzip.decompress(base64.b64decode(built))[0x8001:0x8006] == b"CD001"
     for local in ("file:///etc/passwd", "/etc/passwd"):
-        with pytest.raises(exceptions.InvalidParameterValue, match="local file"):
+        with pytest.raises(exceptions.LocalFileNotAllowed, match="file_url_allowed_paths"):
             configdrive.for_agent(_node(configdrive=local))
     for bad in ({"meta_data": "x"}, {"user_data": "x", "other": 1}, 42):
         with pytest.raises(exceptions.InvalidParameterValue):
