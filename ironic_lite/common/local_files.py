@@ -84,7 +84,7 @@ def protected_paths() -> list[str]:
     found.append(_expand(CONF.http_basic_auth_user_file))
     # Registered when the command line is parsed; a library caller may not have done that.
     for option in ("config_file", "config_dir"):
-        paths = CONF[option] if option in CONF else None
+        paths = CONF[option] if option in CONF else None  # noqa: SIM401 - raises, not KeyError
         found += [_expand(p) for p in paths or []]
     return found
 
