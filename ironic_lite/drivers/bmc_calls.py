@@ -5,6 +5,9 @@ turns the protocol library's exceptions (sushy, pyghmi, requests ...) into ours
 (``BMCUnreachable``, ``BMCAuthFailed``, ``BMCNotSupported`` or ``BMCError``). Only
 ``retryable`` errors are tried again, as often and as far apart as the driver's
 configuration says, so a dead BMC costs a bounded time and never a hung worker.
+
+Each attempt is fenced (``common.fencing.guard``): a worker whose node lock was taken over
+stops here, before the BMC sees anything.
 """
 
 import dataclasses
@@ -14,7 +17,7 @@ from typing import TypeVar
 
 import tenacity
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, fencing
 
 LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,6 +50,7 @@ def call(
     """
 
     def attempt() -> T:
+        fencing.guard(f"{operation} at BMC {address}")
         try:
             return fn(*args, **kwargs)
         except exceptions.BMCError:

@@ -4,7 +4,7 @@ The agent's address and token come from the node (``driver_internal_info.agent_u
 ``agent_secret_token``, recorded at lookup and heart-beat). A refused connection, a timeout, a
 5xx or a 409 (the agent is busy with another command) is tried again ``[agent]
 max_command_attempts`` times; anything else is an AgentError at once, naming the node, the
-agent's URL and the call.
+agent's URL and the call. Each attempt is fenced like a BMC call (``common.fencing``).
 """
 
 import logging
@@ -12,7 +12,7 @@ import logging
 import requests
 import tenacity
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, fencing
 from ironic_lite.conf import CONF
 from ironic_lite.drivers.bmc_calls import RetryPolicy
 
@@ -63,6 +63,7 @@ class AgentClient:
         headers = {"X-Agent-Token": self.token} if self.token else {}
 
         def attempt() -> dict:
+            fencing.guard(f"{operation} at agent {self.url}")
             try:
                 resp = requests.request(
                     method,
