@@ -3,6 +3,7 @@
 import logging
 
 from ironic_lite.common import exceptions, states
+from ironic_lite.conductor import transitions
 from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
@@ -68,3 +69,33 @@ def apply(task: Task, target: str, timeout: int | None = None) -> str:
         raise exceptions.IronicLiteError(message) from exc
     task.save(power_state=final, target_power_state=None, last_error=None)
     return final
+
+
+def abort_pending(task: Task, why: str) -> bool:
+    """End a power action that no worker carries on any more; True if there was one.
+
+    A node's ``target_power_state`` is set and cleared under its lock, so an unlocked node (or
+    one whose lock was broken) that still has one was left by a conductor that died or
+    stopped mid-action: without this, the target stays forever and clients that wait for it
+    to clear (Nova) hang. The action may or may not have reached the BMC, so the power state
+    is read again (not for a node in maintenance) and recorded: a later forced power sync then
+    keeps what the machine really does. The reason lands in last_error and node history.
+    """
+    target = task.node["target_power_state"]
+    if not target:
+        return False
+    changes: dict = {"target_power_state": None}
+    found = f"power state left at {task.node['power_state']}"
+    if not task.node["maintenance"]:
+        try:
+            changes["power_state"] = task.driver.power.get_power_state(task)
+            found = f"the BMC reports {changes['power_state']}"
+        except exceptions.IronicLiteError as exc:
+            found += f" (the BMC did not answer: {exc})"
+    message = f"Pending power action '{target}' aborted: {why}; {found}"
+    changes["last_error"] = message
+    task.save(**changes)
+    transitions.history(task, message, severity="WARNING", event_type="power")
+    LOG.warning("Node %s: %s", task.node["uuid"], message)
+    return True
+
