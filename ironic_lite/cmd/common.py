@@ -6,6 +6,7 @@ import os
 import sys
 
 from ironic_lite import __version__
+from ironic_lite.common import logs
 from ironic_lite.conf import CONF
 
 
@@ -48,9 +49,8 @@ def setup_logging() -> None:
     level = logging.DEBUG if CONF.debug else logging.INFO
     handler: logging.Handler
     handler = logging.FileHandler(CONF.log_file) if CONF.log_file else logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(logging.Formatter(logs.FORMAT))
+    handler.addFilter(logs.RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -63,6 +63,9 @@ def setup_logging() -> None:
         "cheroot",
         "stevedore",
         "urllib3",
+        # Their DEBUG dumps whole Redfish resources; ours logs each BMC call (bmc_calls).
+        "sushy",
+        "pyghmi",
     ):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 

@@ -62,12 +62,22 @@ class Task:
         """
         if self.shared:
             raise RuntimeError(f"shared task for {self.purpose} tried to change the node")
+        was = self.node.get("power_state")
         try:
             self.node = dbapi.update_locked_node(
                 self.node, self.host, changes, history=history, epoch=self.epoch
             )
         except exceptions.NodeLocked:
             raise self._lost("a node update") from None
+        if "power_state" in changes and changes["power_state"] != was:
+            # Every power change of a locked node passes here, whichever flow or driver made it.
+            LOG.info(
+                "Node %s power state: %s -> %s (%s)",
+                self.node["uuid"],
+                was,
+                changes["power_state"],
+                self.purpose,
+            )
         return self.node
 
     # --- fencing -----------------------------------------------------------------------------
