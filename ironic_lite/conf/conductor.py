@@ -103,7 +103,6 @@ opts = [
     cfg.BoolOpt(
         "force_power_state_during_sync",
         default=True,
-        mutable=True,
         help="During power sync, put a machine found in another power state than the node "
         "records back to the recorded state (True), or record the state found (False). A "
         "machine changed behind ironic-lite's back power_state_sync_max_retries passes in a "
