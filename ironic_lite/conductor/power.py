@@ -80,7 +80,8 @@ def abort_pending(task: Task, why: str) -> bool:
     stopped mid-action: without this, the target stays forever and clients that wait for it
     to clear (Nova) hang. The action may or may not have reached the BMC, so the power state
     is read again (not for a node in maintenance) and recorded: a later forced power sync then
-    keeps what the machine really does. The reason lands in last_error and node history.
+    keeps what the machine really does. The reason lands in node history, and in last_error
+    unless a flow is under way (it resumes and reports its own outcome).
     """
     target = task.node["target_power_state"]
     if not target:
@@ -94,7 +95,8 @@ def abort_pending(task: Task, why: str) -> bool:
         except exceptions.IronicLiteError as exc:
             found += f" (the BMC did not answer: {exc})"
     message = f"Pending power action '{target}' aborted: {why}; {found}"
-    changes["last_error"] = message
+    if not task.node["target_provision_state"]:
+        changes["last_error"] = message
     task.save(**changes)
     transitions.history(task, message, severity="WARNING", event_type="power")
     LOG.warning("Node %s: %s", task.node["uuid"], message)

@@ -118,6 +118,16 @@ def _target_cleared(cluster: Cluster, sdk, node, timeout: float):
     )
 
 
+def _released(cluster: Cluster, sdk, node) -> None:
+    """The conductor that cleared the target lets the node go right after."""
+    _until(
+        lambda: sdk.baremetal.get_node(node.id).reservation is None,
+        5,
+        "the node's lock to be released",
+        cluster,
+    )
+
+
 def test_kill_9_mid_power_action_is_cleared_by_the_new_owner(cluster_of):
     cluster = cluster_of(2)
     sdk = _sdk(cluster)
@@ -128,7 +138,7 @@ def test_kill_9_mid_power_action_is_cleared_by_the_new_owner(cluster_of):
     # Taken over within 2x the heart-beat timeout, then one power read of the fake BMC.
     node = _target_cleared(cluster, sdk, node, 2 * HEARTBEAT_TIMEOUT + POWER_DELAY + 10)
     assert time.monotonic() - killed >= HEARTBEAT_TIMEOUT
-    assert node.reservation is None
+    _released(cluster, sdk, node)
     survivor = next(c.name for c in cluster.conductors if c is not victim)
     message = (
         f"Pending power action 'power on' aborted: conductor {victim.name} stopped; "
@@ -157,10 +167,51 @@ def test_kill_9_mid_power_action_is_cleared_by_the_restarted_conductor(cluster_o
     message = f"Pending power action 'power on' aborted: conductor {victim.name} restarted"
     assert node.last_error.startswith(message), node.last_error
     assert any(e.startswith(message) for e in _history(sdk, node)), _history(sdk, node)
-    assert node.reservation is None
+    _released(cluster, sdk, node)
 
     sdk.baremetal.set_node_power_state(node, "power on", wait=True, timeout=POWER_DELAY + 30)
     assert sdk.baremetal.get_node(node.id).power_state == "power on"
+    sdk.close()
+
+
+def test_kill_9_mid_power_step_of_a_deploy_resumes_it_cleanly(cluster_of):
+    """A power action inside a flow is aborted too, but the flow resumes on the new owner:
+    its outcome, not the abort, is what last_error shows."""
+    cluster = cluster_of(2)
+    sdk = _sdk(cluster)
+    node = sdk.baremetal.create_node(
+        driver="fake-hardware", name=f"flow-{uuid.uuid4().hex[:6]}", automated_clean=False
+    )
+    sdk.baremetal.set_node_provision_state(node, "manage", wait=True, timeout=60)
+    sdk.baremetal.set_node_provision_state(node, "provide", wait=True, timeout=60)
+    reboot_first = [{"interface": "power", "step": "reboot", "priority": 150, "args": {}}]
+    sdk.baremetal.set_node_provision_state(node, "active", deploy_steps=reboot_first)
+    node = _until(
+        lambda: (n := sdk.baremetal.get_node(node.id)).target_power_state and n.reservation and n,
+        15,
+        "the deploy's reboot to start",
+        cluster,
+    )
+    victim = cluster.conductor(node.reservation)
+    victim.signal(signal.SIGKILL)
+
+    node = _until(
+        lambda: (
+            (n := sdk.baremetal.get_node(node.id)).provision_state in ("active", "deploy failed")
+            and n
+        ),
+        2 * HEARTBEAT_TIMEOUT + 3 * POWER_DELAY + DEPLOY_DELAY + 30,
+        "the deploy to end on the new owner",
+        cluster,
+    )
+    assert node.provision_state == "active" and node.last_error is None, node.last_error
+    assert (node.power_state, node.target_power_state) == ("power on", None)
+    events = _history(sdk, node)
+    assert any(
+        e.startswith(f"Pending power action 'power on' aborted: conductor {victim.name} stopped")
+        for e in events
+    ), events
+    assert any(e.startswith(f"taken over from {victim.name}") for e in events), events
     sdk.close()
 
 
