@@ -11,7 +11,7 @@ import uuid
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
-from ironic_lite.api import auth, microversions, versionless
+from ironic_lite.api import auth, microversions, request_log, versionless
 from ironic_lite.api.responses import error_body, http_error_body, json_response
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
@@ -45,7 +45,7 @@ def create_app(rpcapi=None) -> Flask:
 
     @app.before_request
     def _begin():
-        g.request_id = f"req-{uuid.uuid4()}"
+        g.request_id = request.environ.get(request_log.ENVIRON_KEY) or f"req-{uuid.uuid4()}"
         g.version = None
         g.generic_version_header = microversions.GENERIC_HEADER in request.headers
         g.version = microversions.negotiate(request.headers)
@@ -97,5 +97,6 @@ def create_app(rpcapi=None) -> Flask:
     from ironic_lite.api.v1 import register_blueprints
 
     register_blueprints(app)
-    app.wsgi_app = versionless.VersionlessPaths(app.wsgi_app)
+    # The request log sees the path the client sent; version-less paths get /v1 inside it.
+    app.wsgi_app = request_log.RequestLog(versionless.VersionlessPaths(app.wsgi_app))
     return app

@@ -6,6 +6,7 @@ import os
 import sys
 
 from ironic_lite import __version__
+from ironic_lite.common import logs
 from ironic_lite.common.masking import MaskingFilter
 from ironic_lite.conf import CONF
 
@@ -54,9 +55,8 @@ def setup_logging() -> None:
     level = logging.DEBUG if CONF.debug else logging.INFO
     handler: logging.Handler
     handler = logging.FileHandler(CONF.log_file) if CONF.log_file else logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(logging.Formatter(logs.FORMAT))
+    handler.addFilter(logs.RequestIdFilter())
     # No secret reaches a log line or a traceback, whichever code logs it.
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
@@ -71,6 +71,9 @@ def setup_logging() -> None:
         "cheroot",
         "stevedore",
         "urllib3",
+        # Their DEBUG dumps whole Redfish resources; ours logs each BMC call (bmc_calls).
+        "sushy",
+        "pyghmi",
     ):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 

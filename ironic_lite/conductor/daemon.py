@@ -10,6 +10,7 @@ import logging
 import signal
 import threading
 
+from ironic_lite.common.context import admin_context
 from ironic_lite.common.hash_ring import HashRings
 from ironic_lite.conductor.manager import ConductorManager
 from ironic_lite.conductor.periodics import Periodics
@@ -32,8 +33,18 @@ class Conductor:
         self._stopped = threading.Event()
         self._lock = threading.Lock()
 
-    def start(self) -> None:
+    def _release_locks(self, why: str) -> int:
+        """Drop every lock this host holds, then end the power actions they covered (their
+        workers are gone or fenced: they stop at their next BMC call)."""
+        in_flight = [r["id"] for r in dbapi.list_locked_by([self.host]) if r["target_power_state"]]
         released = dbapi.release_all_locks(self.host)
+        context = admin_context()
+        for node_id in in_flight:
+            self.manager.abort_power_action(context, node_id, why)
+        return released
+
+    def start(self) -> None:
+        released = self._release_locks(f"conductor {self.host} restarted")
         if released:
             LOG.warning(
                 "Released %d node lock(s) %s held from a previous run; their flows "
@@ -66,7 +77,7 @@ class Conductor:
             LOG.warning(
                 "%d action(s) still running after %s s; handing their nodes back", left, grace
             )
-        released = dbapi.release_all_locks(self.host)
+        released = self._release_locks(f"conductor {self.host} stopped before it finished")
         if released:
             LOG.info("Released %d node lock(s) on the way out", released)
         self.service.stop()

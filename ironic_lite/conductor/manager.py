@@ -270,6 +270,10 @@ class ConductorManager:
         try:
             with self._work(context, node_id, "takeover") as work:
                 task = work.task
+                power.abort_pending(
+                    task,
+                    f"conductor {dead_host or 'that ran it'} stopped; taken over by {self.host}",
+                )
                 flow = control.FLOW_BY_STATE.get(task.node["provision_state"])
                 if flow is None or task.node["provision_state"] in (
                     states.WAIT_STATES | states.HOLD_STATES
@@ -286,6 +290,15 @@ class ConductorManager:
                 return True
         except (exceptions.NodeLocked, exceptions.ServiceUnavailable):
             return False  # busy node or full pool: the next pass tries again
+
+    def abort_power_action(self, context: RequestContext, node_id: int, why: str) -> None:
+        """Clear the power action a previous run of this conductor left in flight (not an
+        RPC method); a node someone else locked meanwhile is theirs to finish."""
+        try:
+            with self._task(context, node_id, "power action clean-up") as task:
+                power.abort_pending(task, why)
+        except exceptions.NodeLocked:
+            pass
 
     # --- the agent in the ramdisk (its API calls: lookup, heartbeat, continue_inspection) ------
     @rpc()

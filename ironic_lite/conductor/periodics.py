@@ -1,9 +1,11 @@
 """Periodic work of a conductor, each pass only over the nodes this conductor owns.
 
 - power sync: compare each node's recorded power state with its BMC, in batches with bounded
-  concurrency; record changes in history; after N failed reads put the node in maintenance
-  with the "power failure" fault, and lift it again when the BMC answers; keep the node's
-  health (``health.py``) from the same read;
+  concurrency; a machine found in the wrong state is powered back
+  (``[conductor] force_power_state_during_sync``, the default) or its new state recorded;
+  changes land in history; after N failed reads put the node in maintenance with the
+  "power failure" fault, and lift it again when the BMC answers; keep the node's health
+  (``health.py``) from the same read;
 - waits: a node parked in a wait state past its timeout fails with last_error; one whose
   wait step is due is resumed;
 - takeover: nodes locked by a dead conductor, or left mid-flow by a stopped one, are taken
@@ -20,9 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
 from ironic_lite.common.hash_ring import HashRings
-from ironic_lite.conductor import health
+from ironic_lite.conductor import health, power
 from ironic_lite.conductor.flows import allocation
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.task import Task, acquire
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 
@@ -155,13 +157,17 @@ class Periodics:
             return self._power_failed(node, f"unexpected {type(exc).__name__}: {exc}")
         changes: dict = {}
         info = node["driver_internal_info"] or {}
-        if info.get("power_sync_failures"):
+        if info.get("power_sync_failures") or info.get("power_sync_corrections"):
             changes["driver_internal_info"] = {
-                k: v for k, v in info.items() if k != "power_sync_failures"
+                k: v
+                for k, v in info.items()
+                if k not in ("power_sync_failures", "power_sync_corrections")
             }
         if node["maintenance"] and node["fault"] == POWER_FAILURE:
             changes.update(maintenance=False, maintenance_reason=None, fault=None)
         if actual != node["power_state"]:
+            if power.forced_by_sync(node):
+                return self._put_back(node)
             changes["power_state"] = actual
         changes.update(health.changes(node, health.after_read(reported_health)))
         if not changes:
@@ -185,6 +191,14 @@ class Periodics:
             self._history(node, "BMC answers again; power failure cleared", "INFO")
         self._health_history(node, changes)
         return "changed"
+
+    def _put_back(self, node: dict) -> str:
+        """Power the machine back to the node's recorded state, under the node's lock."""
+        try:
+            with acquire(self.context, node["id"], "power sync", host=self.manager.host) as task:
+                return power.put_back(task, node["power_state"], POWER_FAILURE)
+        except exceptions.NodeLocked:
+            return "skipped"  # someone is acting on the node right now
 
     def _power_failed(self, node: dict, reason: str) -> str:
         info = dict(node["driver_internal_info"] or {})

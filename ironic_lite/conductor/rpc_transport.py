@@ -12,7 +12,7 @@ import time
 
 import oslo_messaging as messaging
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, logs
 from ironic_lite.common.context import RequestContext
 from ironic_lite.conductor.manager import RPC_METHODS
 from ironic_lite.conf import CONF
@@ -137,10 +137,21 @@ def client_transport() -> OsloTransport:
 
 
 def endpoint_for(manager) -> object:
-    """An object exposing exactly the manager's ``@rpc`` methods (what the server dispatches)."""
+    """An object exposing exactly the manager's ``@rpc`` methods (what the server dispatches).
+
+    Each call logs with the request id of the API request that made it.
+    """
+
+    def method(name: str):
+        def dispatch(self, ctxt: RequestContext, **kwargs):
+            with logs.bound_request_id(getattr(ctxt, "request_id", None)):
+                return getattr(manager, name)(ctxt, **kwargs)
+
+        return dispatch
+
     namespace = {"target": messaging.Target(version=VERSION)}
     for name in RPC_METHODS:
-        namespace[name] = (lambda n: lambda self, ctxt, **kw: getattr(manager, n)(ctxt, **kw))(name)
+        namespace[name] = method(name)
     return type("ConductorEndpoint", (), namespace)()
 
 

@@ -9,15 +9,22 @@ An exclusive task owns ``nodes.reservation`` (set by one atomic conditional UPDA
 block ends, or until ``task.spawn_after(pool, fn)`` hands the lock to a worker thread that
 releases it when ``fn`` returns. A shared task reads the node without locking it, for checks
 that change nothing. A busy node is retried a few times, then NodeLocked (409).
+
+Each acquisition has an epoch (``nodes.reservation_epoch``). The task's writes and its release
+carry it, and while the task runs every BMC or agent call first checks that the node still
+carries this host and epoch (``common.fencing``): a worker whose conductor was frozen, taken
+for dead and taken over stops at its next hardware action with LockLost, logged, changing
+nothing.
 """
 
 import contextlib
+import contextvars
 import logging
 from collections.abc import Callable, Iterator
 
 import tenacity
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, fencing
 from ironic_lite.common.context import RequestContext
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
@@ -35,6 +42,8 @@ class Task:
         self.host = host
         self.shared = shared
         self.purpose = purpose
+        # The lock's epoch: None for a shared task, which holds no lock.
+        self.epoch: int | None = None if shared else node["reservation_epoch"]
         self._driver: Driver | None = None
         self._released = shared
         self._handed_off = False
@@ -53,8 +62,38 @@ class Task:
         """
         if self.shared:
             raise RuntimeError(f"shared task for {self.purpose} tried to change the node")
-        self.node = dbapi.update_locked_node(self.node, self.host, changes, history=history)
+        was = self.node.get("power_state")
+        try:
+            self.node = dbapi.update_locked_node(
+                self.node, self.host, changes, history=history, epoch=self.epoch
+            )
+        except exceptions.NodeLocked:
+            raise self._lost("a node update") from None
+        if "power_state" in changes and changes["power_state"] != was:
+            # Every power change of a locked node passes here, whichever flow or driver made it.
+            LOG.info(
+                "Node %s power state: %s -> %s (%s)",
+                self.node["uuid"],
+                was,
+                changes["power_state"],
+                self.purpose,
+            )
         return self.node
+
+    # --- fencing -----------------------------------------------------------------------------
+    def check_lock(self, operation: str) -> None:
+        """LockLost unless this task still holds the node's lock at its epoch (one indexed
+        query); ``guard`` runs it before every BMC and agent call of the task."""
+        if self.shared or dbapi.holds_lock(self.node["id"], self.host, self.epoch):
+            return
+        raise self._lost(operation)
+
+    def _lost(self, operation: str) -> fencing.LockLost:
+        try:
+            holder = dbapi.get_node_by_id(self.node["id"])["reservation"]
+        except exceptions.NodeNotFound:
+            holder = None
+        return fencing.LockLost(self.node["uuid"], operation, holder)
 
     def with_info(self, **info) -> dict:
         """driver_internal_info with ``info`` merged in (None values delete keys), unsaved:
@@ -165,20 +204,28 @@ class Task:
 
         def run():
             try:
-                fn(*args, **kwargs)
+                with fencing.fenced_by(self.check_lock):
+                    fn(*args, **kwargs)
+            except fencing.LockLost as lost:
+                self._released = True  # someone else's lock now: nothing of ours to release
+                LOG.warning(
+                    "Node %s: stopping %s quietly: %s", self.node["uuid"], self.purpose, lost
+                )
             except Exception:
                 LOG.exception("Unexpected error in %s of node %s", self.purpose, self.node["uuid"])
             finally:
                 self.release()
 
-        spawn(run)
+        # The worker logs with the request id of the call that handed it the node.
+        context = contextvars.copy_context()
+        spawn(lambda: context.run(run))
         self._handed_off = True
 
     def release(self) -> None:
         if self._released:
             return
         self._released = True
-        if not dbapi.release_node(self.node["id"], self.host):
+        if not dbapi.release_node(self.node["id"], self.host, self.epoch):
             LOG.warning(
                 "Lock of node %s for %s was already gone when releasing it",
                 self.node["uuid"],
@@ -232,7 +279,18 @@ def acquire(
         node = _reserve(node_id, host)
     task = Task(context, node, host, shared, purpose)
     try:
-        yield task
+        if shared:
+            yield task
+        else:
+            with fencing.fenced_by(task.check_lock):
+                yield task
+    except fencing.LockLost as lost:
+        # Lost while the caller (an RPC call, a periodic task) held it: its caller sees a 409.
+        task._released = True
+        LOG.warning("Node %s: %s stopped: %s", task.node["uuid"], purpose, lost)
+        raise exceptions.NodeLocked(
+            node=task.node["uuid"], host=lost.holder or "(nobody)"
+        ) from None
     finally:
         if not task._handed_off:
             task.release()

@@ -75,6 +75,7 @@ def advance(
         values["last_error"] = last_error
     record = _event(task, note or f"{old} -> {new} ({event})", "INFO", "provisioning", new, target)
     task.save(history=record, **values)
+    LOG.info("Node %s provision state: %s -> %s (event %s)", task.node["uuid"], old, new, event)
     return new
 
 
@@ -88,5 +89,12 @@ def fail(task: Task, reason: str, *, event: str = "fail", fault: str | None = No
         values.update(fault=fault, maintenance=True, maintenance_reason=reason)
     record = _event(task, f"{old} -> {new}: {reason}", "ERROR", "provisioning", new, None)
     task.save(history=record, **values)
-    LOG.warning("Node %s: %s -> %s: %s", task.node["uuid"], old, new, reason)
+    LOG.warning(
+        "Node %s provision state: %s -> %s (event %s): %s",
+        task.node["uuid"],
+        old,
+        new,
+        event,
+        reason,
+    )
     return new

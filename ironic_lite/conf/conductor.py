@@ -126,6 +126,15 @@ opts = [
         min=1,
         help="BMCs a conductor queries at once during a power-state pass.",
     ),
+    cfg.BoolOpt(
+        "force_power_state_during_sync",
+        default=True,
+        help="During power sync, put a machine found in another power state than the node "
+        "records back to the recorded state (True), or record the state found (False). A "
+        "machine changed behind ironic-lite's back power_state_sync_max_retries passes in a "
+        "row is recorded as it is and put in maintenance. Nodes in maintenance, enroll or "
+        "adopt failed, or with disable_power_off, are never forced.",
+    ),
     cfg.IntOpt(
         "power_state_sync_max_retries",
         default=3,

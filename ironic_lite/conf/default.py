@@ -40,7 +40,13 @@ opts = [
         ],
         help="How the API reaches conductors. The all-in-one command forces 'none'.",
     ),
-    cfg.BoolOpt("debug", default=False, help="Log at DEBUG level instead of INFO."),
+    cfg.BoolOpt(
+        "debug",
+        default=False,
+        help="Log at DEBUG level instead of INFO: adds a line per BMC and agent call (driver, "
+        "address, operation, duration, outcome) to the INFO lines per API request and per "
+        "provision or power state change.",
+    ),
     cfg.StrOpt("log_file", help="Log to this file instead of standard error."),
     cfg.StrOpt(
         "default_resource_class",

@@ -197,6 +197,8 @@ class Node(TimestampMixin, Base):
     fault: Mapped[str | None] = mapped_column(String(255))
     console_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     reservation: Mapped[str | None] = mapped_column(String(255))
+    # Bumped with every lock acquisition: a worker holding an older epoch lost the lock.
+    reservation_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     conductor_affinity: Mapped[int | None] = mapped_column(Integer)
     conductor_group: Mapped[str] = mapped_column(String(255), default="", server_default="")
     inspection_started_at: Mapped[datetime.datetime | None] = mapped_column(Timestamp)

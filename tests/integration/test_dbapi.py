@@ -515,6 +515,31 @@ def test_reserve_and_release(db):
     assert uuids(dbapi.list_nodes({"reserved": True})[0]) == [nodes[3]["uuid"]]
 
 
+def test_each_lock_has_an_epoch_that_fences_its_holder(db):
+    node = make_node()
+    first = dbapi.reserve_node(node["id"], "host-a")
+    epoch = first["reservation_epoch"]
+    assert dbapi.holds_lock(node["id"], "host-a", epoch)
+    assert not dbapi.holds_lock(node["id"], "host-b", epoch)
+    assert not dbapi.holds_lock(node["id"], "host-a", epoch - 1)
+
+    # host-a is taken for dead, its lock broken; then it takes the node again itself.
+    assert dbapi.break_lock(node["id"], "host-a")
+    assert not dbapi.holds_lock(node["id"], "host-a", epoch)
+    second = dbapi.reserve_node(node["id"], "host-a")
+    assert second["reservation_epoch"] == epoch + 1
+    assert not dbapi.holds_lock(node["id"], "host-a", epoch), "same host, older epoch"
+    with pytest.raises(exceptions.NodeLocked):
+        dbapi.update_locked_node(first, "host-a", {"extra": {"stale": True}}, epoch=epoch)
+    assert dbapi.release_node(node["id"], "host-a", epoch) is False
+    assert dbapi.get_node_by_id(node["id"])["reservation"] == "host-a"
+
+    mine = dbapi.update_locked_node(second, "host-a", {"extra": {"k": 1}}, epoch=epoch + 1)
+    assert mine["extra"] == {"k": 1}
+    assert dbapi.release_node(node["id"], "host-a", epoch + 1) is True
+    assert not dbapi.holds_lock(node["id"], "host-a", epoch + 1)
+
+
 def test_locked_update_writes_history_in_the_same_transaction(db):
     node = make_node()
     locked = dbapi.reserve_node(node["id"], "host-a")

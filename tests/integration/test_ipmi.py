@@ -232,15 +232,22 @@ def test_power_on_off_reboot_reach_the_bmc(sdk, lab, nodes):
     assert lab.state(name)["power"] == "off"
 
 
-def test_power_changed_outside_is_noticed_by_power_sync(sdk, lab, nodes):
+def test_power_changed_outside_is_put_back_by_power_sync(sdk, lab, nodes):
+    """[conductor] force_power_state_during_sync (the default): the recorded state wins."""
     node, name = nodes[1], bmc_of(lab, 1)
+    assert sdk.baremetal.get_node(node.id).power_state == "power off"
     lab.press_power(name, True)
     wait_until(
-        "power sync to see the node on",
-        lambda: sdk.baremetal.get_node(node.id).power_state == "power on",
+        "power sync to switch the machine off again", lambda: lab.state(name)["power"] == "off"
     )
+    node = wait_until(
+        "the correction to end",
+        lambda: (n := sdk.baremetal.get_node(node.id)).target_power_state is None and n,
+    )
+    assert node.power_state == "power off" and node.last_error is None
+    power(sdk, node, "power on")
+    assert lab.state(name)["power"] == "on"
     power(sdk, node, "power off")
-    assert lab.state(name)["power"] == "off"
 
 
 # --- boot device -----------------------------------------------------------------------------

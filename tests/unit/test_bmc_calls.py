@@ -1,8 +1,12 @@
-"""The BMC call policy: which failures are retried, how often, and what comes out."""
+"""The BMC call policy: which failures are retried, how often, what comes out, what is
+logged, and the fence that stops a worker which lost its lock."""
+
+import logging
+import re
 
 import pytest
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, fencing
 from ironic_lite.drivers import bmc_calls
 
 POLICY = bmc_calls.RetryPolicy(attempts=3, interval=0)
@@ -64,3 +68,36 @@ def test_unknown_library_errors_become_a_typed_bmc_error():
         bmc_calls.call(POLICY, "bmc-7", "get power", fn, 1, translate=translate)
     assert len(calls) == 1
     assert "KeyError" in str(info.value) and "bmc-7" in str(info.value)
+
+
+def test_a_fenced_call_never_reaches_the_bmc():
+    """A worker that lost its node's lock stops before the call; nothing retries or
+    translates that into a BMC error."""
+    fn, calls = flaky([])
+
+    def lost(operation):
+        raise fencing.LockLost("node-1", operation, "other-host")
+
+    with fencing.fenced_by(lost), pytest.raises(fencing.LockLost) as info:
+        bmc_calls.call(POLICY, "10.0.0.1", "power on", fn, 1, translate=translate)
+    assert calls == []
+    assert "power on at BMC 10.0.0.1" in str(info.value) and "other-host" in str(info.value)
+    assert bmc_calls.call(POLICY, "10.0.0.1", "power on", fn, 1, translate=translate) == 2
+
+
+def test_each_call_is_logged_at_debug_without_credentials(caplog):
+    fn, _ = flaky([Timeout("t1")])
+    address = "https://admin:pa55word@10.0.0.9:8443/redfish"
+    with caplog.at_level(logging.DEBUG, logger="ironic_lite.drivers.bmc_calls"):
+        bmc_calls.call(POLICY, address, "get power", fn, 1, translate=translate, driver="redfish")
+        with pytest.raises(exceptions.BMCAuthFailed):
+            bmc_calls.call(
+                POLICY, address, "power on", flaky([Refused("401")])[0], 1, translate=translate
+            )
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert re.fullmatch(
+        r"BMC call redfish https://10\.0\.0\.9:8443/redfish get power: ok in \d+\.\d ms", lines[0]
+    ), lines
+    assert re.match(r"BMC call bmc https://10\.0\.0\.9:8443/redfish power on: failed in ", lines[1])
+    assert "BMCAuthFailed" in lines[1]
+    assert "pa55word" not in caplog.text

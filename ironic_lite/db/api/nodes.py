@@ -38,6 +38,7 @@ __all__ = [
     "add_node_trait",
     "delete_node_trait",
     "reserve_node",
+    "holds_lock",
     "release_node",
     "release_all_locks",
     "now",
@@ -359,13 +360,17 @@ def _update_values(changes: dict) -> dict:
     return values
 
 
-def update_locked_node(node: dict, host: str, changes: dict, history: dict | None = None) -> dict:
+def update_locked_node(
+    node: dict, host: str, changes: dict, history: dict | None = None, epoch: int | None = None
+) -> dict:
     """Write ``changes`` to a node that ``host`` holds locked; return the node as it now is.
 
     Nothing else writes a locked node (field updates and power sync refuse while
     ``reservation`` is set), so the result is the caller's copy plus the changes, without
     reading the row back. ``history`` (keyword arguments of ``record_history``) is recorded in
-    the same transaction. NodeLocked if the lock is no longer ``host``'s.
+    the same transaction. ``epoch`` (the lock's reservation_epoch) also refuses the write when
+    the lock was lost and taken again since, even by the same host. NodeLocked if the lock is
+    no longer ``host``'s.
     """
     values = _update_values(changes)
     stmt = (
@@ -373,6 +378,8 @@ def update_locked_node(node: dict, host: str, changes: dict, history: dict | Non
         .where(N.c.id == node["id"], N.c.reservation == host)
         .values(revision=N.c.revision + 1, **values)
     )
+    if epoch is not None:
+        stmt = stmt.where(N.c.reservation_epoch == epoch)
     try:
         with session.writer() as conn:
             if conn.execute(stmt).rowcount != 1:
@@ -478,12 +485,15 @@ def _touch(conn, node_id: int) -> None:
 def reserve_node(node_id: int, host: str) -> dict | None:
     """Take the node's lock for ``host`` with one atomic conditional UPDATE.
 
-    Returns the locked node (read in the same transaction), or None when someone else holds
-    the lock. NodeNotFound if there is no such node.
+    The same UPDATE bumps ``reservation_epoch``, so each acquisition has a number of its own
+    (see ``holds_lock``). Returns the locked node (read in the same transaction), or None when
+    someone else holds the lock. NodeNotFound if there is no such node.
     """
     with session.writer() as conn:
         taken = conn.execute(
-            update(N).where(N.c.id == node_id, N.c.reservation.is_(None)).values(reservation=host)
+            update(N)
+            .where(N.c.id == node_id, N.c.reservation.is_(None))
+            .values(reservation=host, reservation_epoch=N.c.reservation_epoch + 1)
         ).rowcount
         node = _get(conn, "id", node_id)
     if node is None:
@@ -491,15 +501,34 @@ def reserve_node(node_id: int, host: str) -> dict | None:
     return node if taken == 1 else None
 
 
-def release_node(node_id: int, host: str) -> bool:
-    """Drop ``host``'s lock on the node; False if it did not hold it."""
+# One primary-key lookup: cheap enough to run before every BMC or agent call of a worker.
+_HOLDS = Prepared(
+    select(N.c.id).where(
+        N.c.id == bindparam("node_id"),
+        N.c.reservation == bindparam("host"),
+        N.c.reservation_epoch == bindparam("epoch"),
+    )
+)
+
+
+def holds_lock(node_id: int, host: str, epoch: int) -> bool:
+    """Whether ``host`` still holds the node's lock it took at ``epoch``.
+
+    False once the lock was broken (its conductor was taken for dead), released, or taken
+    again since: a worker that gets False must stop before touching the machine.
+    """
+    with session.reader(single=True) as conn:
+        return bool(_HOLDS.rows(conn, {"node_id": node_id, "host": host, "epoch": epoch}))
+
+
+def release_node(node_id: int, host: str, epoch: int | None = None) -> bool:
+    """Drop ``host``'s lock on the node (only the one taken at ``epoch`` when given); False
+    if it did not hold it."""
+    stmt = update(N).where(N.c.id == node_id, N.c.reservation == host).values(reservation=None)
+    if epoch is not None:
+        stmt = stmt.where(N.c.reservation_epoch == epoch)
     with session.writer() as conn:
-        return (
-            conn.execute(
-                update(N).where(N.c.id == node_id, N.c.reservation == host).values(reservation=None)
-            ).rowcount
-            == 1
-        )
+        return conn.execute(stmt).rowcount == 1
 
 
 def release_all_locks(host: str) -> int:

@@ -4,17 +4,19 @@ The agent's address and token come from the node (``driver_internal_info.agent_u
 ``agent_secret_token``, recorded at lookup and heart-beat). A refused connection, a timeout, a
 5xx or a 409 (the agent is busy with another command) is tried again ``[agent]
 max_command_attempts`` times; anything else is an AgentError at once, naming the node, the
-agent's URL and the call.
+agent's URL and the call. Each attempt is fenced like a BMC call (``common.fencing``); each
+call is logged at DEBUG (node, agent URL, operation, duration, outcome; never the token).
 """
 
 import hashlib
 import logging
 import os
+import time
 
 import requests
 import tenacity
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, fencing
 from ironic_lite.conf import CONF
 from ironic_lite.drivers.bmc_calls import RetryPolicy
 
@@ -91,6 +93,7 @@ class AgentClient:
         verify = _verify(self.node, self.cert)
 
         def attempt() -> dict:
+            fencing.guard(f"{operation} at agent {self.url}")
             try:
                 resp = requests.request(
                     method,
@@ -138,7 +141,27 @@ class AgentClient:
             before_sleep=log_retry,
             reraise=True,
         )
-        return retrying(attempt)
+        started = time.monotonic()
+        try:
+            result = retrying(attempt)
+        except AgentError as exc:
+            LOG.debug(
+                "Agent call %s %s %s: failed in %.1f ms: %s",
+                self.node,
+                self.url,
+                operation,
+                (time.monotonic() - started) * 1000,
+                type(exc).__name__,
+            )
+            raise
+        LOG.debug(
+            "Agent call %s %s %s: ok in %.1f ms",
+            self.node,
+            self.url,
+            operation,
+            (time.monotonic() - started) * 1000,
+        )
+        return result
 
     # --- what the conductor asks of an agent --------------------------------------------------
     def run(self, name: str, params: dict | None = None, wait: bool = False) -> dict:

@@ -139,4 +139,6 @@ def call(bmc: IPMIInfo, operation: str, fn: Callable[..., T], idempotent: bool =
             ours.retryable = False
         return ours
 
-    return bmc_calls.call(policy(idempotent), bmc.label, operation, attempt, translate=translate)
+    return bmc_calls.call(
+        policy(idempotent), bmc.label, operation, attempt, translate=translate, driver="ipmi"
+    )

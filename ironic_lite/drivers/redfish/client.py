@@ -359,7 +359,9 @@ def call(
             raise
 
     retry = policy() if idempotent else bmc_calls.RetryPolicy(attempts=1, interval=0)
-    return bmc_calls.call(retry, info.address, operation, attempt, translate=translate)
+    return bmc_calls.call(
+        retry, info.address, operation, attempt, translate=translate, driver="redfish"
+    )
 
 
 def system(conn: sushy.Sushy, info: RedfishInfo):
