@@ -220,7 +220,22 @@ class InspectInterface(_Simple):
 
 
 class NetworkInterface(_Simple):
+    """Where a node's VIFs are plugged; each VIF is ``{"id": ...}`` (a Neutron port ID for
+    Nova)."""
+
     interface_type = "network"
+
+    @abc.abstractmethod
+    def vif_list(self, task) -> list[dict]:
+        """The VIFs attached to the node."""
+
+    @abc.abstractmethod
+    def vif_attach(self, task, vif_info: dict) -> None:
+        """Attach ``vif_info["id"]`` (optionally to ``port_uuid``/``portgroup_uuid``)."""
+
+    @abc.abstractmethod
+    def vif_detach(self, task, vif_id: str) -> None:
+        """Detach a VIF; VifNotAttached when the node does not have it."""
 
 
 class RAIDInterface(_Simple):

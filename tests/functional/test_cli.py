@@ -93,7 +93,7 @@ def test_node_create_with_many_fields_show_by_name_and_uuid_then_delete(cli):
     # Interfaces not named come from the hardware type's defaults.
     assert created["management_interface"] == "noop"
     assert created["power_interface"] == "fake"
-    assert created["network_interface"] == "noop"
+    assert created["network_interface"] == "flat"
     assert created["conductor"], "a live conductor manages the node"
 
     by_name = cli.json("node", "show", name)
@@ -360,7 +360,7 @@ def test_drivers_list_show_and_properties(cli):
     assert shown["name"] == "fake-hardware"
     assert shown["type"] == "dynamic"
     assert shown["default_power_interface"] == "fake"
-    assert shown["default_network_interface"] == "noop"
+    assert shown["default_network_interface"] == "flat"
     assert "noop" in shown["enabled_management_interfaces"]
 
     rows = cli.json("driver", "property", "list", "fake-hardware")

@@ -248,19 +248,6 @@ def test_power_and_management(sdk):
     assert echoed.json()["received"] == {"x": 1}
 
 
-def test_vifs_attach_to_free_ports(sdk):
-    node = _node(sdk)
-    port = sdk.baremetal.create_port(address="52:54:00:cc:00:01", node_uuid=node.id)
-    sdk.baremetal.attach_vif_to_node(node, "vif-1")
-    assert sdk.baremetal.list_node_vifs(node) == ["vif-1"]
-    assert sdk.baremetal.get_port(port.id).internal_info["tenant_vif_port_id"] == "vif-1"
-    with pytest.raises(Exception, match="no free port"):
-        sdk.baremetal.attach_vif_to_node(node, "vif-2", retry_on_conflict=False)
-    sdk.baremetal.detach_vif_from_node(node, "vif-1")
-    assert sdk.baremetal.list_node_vifs(node) == []
-    sdk.baremetal.delete_node(node)
-
-
 # --- every illegal pair --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def quiet_service():
