@@ -66,18 +66,6 @@ class Work:
         self.task.spawn_after(self.spawn, body, self.task, self.stopping)
 
 
-def _failure_to_last_error(what: str, fn: Callable, *args) -> Callable[[Task, object], None]:
-    """A worker body running ``fn(task, *args)`` whose failure becomes the node's last_error."""
-
-    def body(task: Task, stopping) -> None:
-        try:
-            fn(task, *args)
-        except exceptions.IronicLiteError as exc:
-            task.save(last_error=f"{what} failed: {exc}")
-
-    return body
-
-
 def rpc(kind: str = "call", route: str = "node") -> Callable:
     """Declare a manager method as callable over RPC."""
 
@@ -434,14 +422,29 @@ class ConductorManager:
 
     # --- virtual media (the boot interface's) -------------------------------------------------
     @staticmethod
-    def _virtual_media(task: Task):
+    def _virtual_media(task: Task, operation: str = "virtual media"):
         boot = task.driver.boot
         if not hasattr(boot, "attach_virtual_media"):
             raise exceptions.UnsupportedDriverExtension(
-                driver=task.node["driver"],
-                extension="virtual media (its boot interface has none)",
+                driver=task.node["driver"], extension=operation
             )
         return boot
+
+    def _virtual_media_work(self, work: Work, operation: str, what: str, *args) -> None:
+        """Run ``boot.<operation>(task, *args)`` on the worker. As in Ironic, even a boot
+        interface without virtual media is found out there: the caller gets 204 and the node's
+        last_error (and history) says what failed."""
+        work.task.save(last_error=None)
+
+        def body(task: Task, stopping) -> None:
+            try:
+                getattr(self._virtual_media(task, operation), operation)(task, *args)
+            except exceptions.IronicLiteError as exc:
+                message = f"{what} {task.node['uuid']}: {exc}"
+                task.save(last_error=message)
+                transitions.history(task, message, severity="ERROR", event_type="vmedia")
+
+        work.hand_off(body)
 
     @rpc()
     def attach_virtual_media(
@@ -449,15 +452,12 @@ class ConductorManager:
     ) -> None:
         """Insert an image on a worker (the BMC downloads it); failures land in last_error."""
         with self._work(context, node_id, "attach virtual media") as work:
-            boot = self._virtual_media(work.task)
-            work.task.save(last_error=None)
-            work.hand_off(
-                _failure_to_last_error(
-                    f"Attaching {image_url} as virtual {device_type}",
-                    boot.attach_virtual_media,
-                    device_type,
-                    image_url,
-                )
+            self._virtual_media_work(
+                work,
+                "attach_virtual_media",
+                f"Could not attach device {device_type} to node",
+                device_type,
+                image_url,
             )
 
     @rpc()
@@ -465,14 +465,11 @@ class ConductorManager:
         self, context: RequestContext, node_id: int, device_types: list[str] | None = None
     ) -> None:
         with self._work(context, node_id, "detach virtual media") as work:
-            boot = self._virtual_media(work.task)
-            work.task.save(last_error=None)
-            work.hand_off(
-                _failure_to_last_error(
-                    f"Detaching virtual {'/'.join(device_types or ['media'])}",
-                    boot.detach_virtual_media,
-                    device_types,
-                )
+            self._virtual_media_work(
+                work,
+                "detach_virtual_media",
+                f"Could not detach device(s) {', '.join(device_types or ['(all)'])} from node",
+                device_types,
             )
 
     @rpc()
