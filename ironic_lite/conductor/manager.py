@@ -575,7 +575,10 @@ class ConductorManager:
     def create_allocation(
         self, context: RequestContext, values: dict, backfill_node_id: int | None = None
     ) -> str:
-        """Store an allocation and give it a node (or record the deployed node it names);
-        answers its UUID once it is ``active`` or ``error``. Any conductor can: node locks and
-        claims are rows in the database."""
-        return allocation.create(self.host, values, backfill_node_id)
+        """Store an allocation and hand it to a worker that finds it a node (answers its UUID
+        while it is ``allocating``), or record at once the deployed node it names. Any
+        conductor can: node locks and claims are rows in the database."""
+        if backfill_node_id is not None:
+            return allocation.create_backfilled(self.host, values, backfill_node_id)
+        with self.workers.reserve() as spawn:
+            return allocation.create(self.host, values, spawn)
