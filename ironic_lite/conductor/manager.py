@@ -503,6 +503,31 @@ class ConductorManager:
         with self._task(context, node_id, "list vendor methods", shared=True) as task:
             return task.driver.vendor.methods()
 
+    @rpc(route="driver")
+    def driver_vendor_passthru(
+        self,
+        context: RequestContext,
+        driver_name: str,
+        method_name: str,
+        http_method: str,
+        info: dict,
+    ) -> dict:
+        """Call a hardware type's own vendor method (its default vendor interface's)."""
+        vendor = loader.default_interface(driver_name, "vendor")
+        return vendor.call_driver(driver_name, method_name, http_method, info)
+
+    @rpc(route="driver")
+    def get_driver_vendor_passthru_methods(self, context: RequestContext, driver_name: str) -> dict:
+        return loader.default_interface(driver_name, "vendor").driver_methods()
+
+    @rpc(route="driver")
+    def get_raid_logical_disk_properties(self, context: RequestContext, driver_name: str) -> dict:
+        """The logical disk keys the hardware type's default RAID interface reads."""
+        raid = loader.default_interface(driver_name, "raid")
+        if not raid.supported:
+            raise exceptions.UnsupportedDriverExtension(driver=driver_name, extension="raid")
+        return raid.get_logical_disk_properties()
+
     # --- VIFs ----------------------------------------------------------------------------------
     @rpc()
     def vif_list(self, context: RequestContext, node_id: int) -> list:

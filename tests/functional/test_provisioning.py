@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 import requests
+from openstack import exceptions as sdk_exc
 
 from ironic_lite.common import states
 from tests.lab.server import Service
@@ -237,7 +238,9 @@ def test_power_and_management(sdk):
     assert "pxe" in supported["supported_boot_devices"]
     sdk.baremetal.set_node_boot_device(node, "disk", persistent=True)
     assert sdk.baremetal.get_node_boot_device(node) == {"boot_device": "disk", "persistent": True}
-    sdk.baremetal.inject_nmi_to_node(node)
+    # fake management has no NMI, as in Ironic: 400 naming the extension
+    with pytest.raises(sdk_exc.BadRequestException, match="does not support inject_nmi"):
+        sdk.baremetal.inject_nmi_to_node(node)
     sdk.baremetal.set_node_boot_mode(node, "bios")
     sdk.baremetal.set_node_secure_boot(node, True)
     node = sdk.baremetal.get_node(node.id)
