@@ -43,6 +43,16 @@ class MissingParameterValue(Invalid):
     message = "%(err)s"
 
 
+class NoFreePhysicalPorts(Invalid):
+    # 400, not 409: Nova reads a 409 on attach as "already attached" and carries on.
+    message = "Unable to attach VIF %(vif)s, not enough free physical ports."
+
+
+class VifNotAttached(Invalid):
+    # 400: what Nova's driver expects (and ignores) when it detaches a VIF twice.
+    message = "Unable to detach VIF %(vif)s from node %(node)s because it is not attached to it."
+
+
 class InvalidUUID(Invalid):
     message = "Expected a UUID but received %(uuid)s."
 
@@ -190,6 +200,13 @@ class InstanceAssociated(Conflict):
     message = (
         "Instance %(instance_uuid)s is already associated with a node, it cannot be "
         "associated with this other node %(node)s"
+    )
+
+
+class VifAlreadyAttached(Conflict):
+    message = (
+        "Unable to attach VIF because VIF %(vif)s is already attached to Ironic "
+        "%(object_type)s %(object_uuid)s"
     )
 
 

@@ -196,9 +196,8 @@ def validate_rule(rule: dict) -> None:
     if (rule.get("priority") or 0) > MAX_PRIORITY:
         problems.append(f"Priority must be between 0 and {MAX_PRIORITY}.")
     for condition in rule.get("conditions") or []:
+        # ``multiple`` without a ``loop`` is accepted and ignored, as Ironic does.
         op, _ = parse_op(condition["op"])
-        if "multiple" in condition and not condition.get("loop"):
-            problems.append(f"condition {op}: multiple needs a loop")
         problems.extend(_check_args("condition", op, condition["args"]))
     for action in rule["actions"]:
         problems.extend(_check_args("action", action["op"], action["args"]))

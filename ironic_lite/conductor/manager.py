@@ -66,18 +66,6 @@ class Work:
         self.task.spawn_after(self.spawn, body, self.task, self.stopping)
 
 
-def _failure_to_last_error(what: str, fn: Callable, *args) -> Callable[[Task, object], None]:
-    """A worker body running ``fn(task, *args)`` whose failure becomes the node's last_error."""
-
-    def body(task: Task, stopping) -> None:
-        try:
-            fn(task, *args)
-        except exceptions.IronicLiteError as exc:
-            task.save(last_error=f"{what} failed: {exc}")
-
-    return body
-
-
 def rpc(kind: str = "call", route: str = "node") -> Callable:
     """Declare a manager method as callable over RPC."""
 
@@ -447,14 +435,29 @@ class ConductorManager:
 
     # --- virtual media (the boot interface's) -------------------------------------------------
     @staticmethod
-    def _virtual_media(task: Task):
+    def _virtual_media(task: Task, operation: str = "virtual media"):
         boot = task.driver.boot
         if not hasattr(boot, "attach_virtual_media"):
             raise exceptions.UnsupportedDriverExtension(
-                driver=task.node["driver"],
-                extension="virtual media (its boot interface has none)",
+                driver=task.node["driver"], extension=operation
             )
         return boot
+
+    def _virtual_media_work(self, work: Work, operation: str, what: str, *args) -> None:
+        """Run ``boot.<operation>(task, *args)`` on the worker. As in Ironic, even a boot
+        interface without virtual media is found out there: the caller gets 204 and the node's
+        last_error (and history) says what failed."""
+        work.task.save(last_error=None)
+
+        def body(task: Task, stopping) -> None:
+            try:
+                getattr(self._virtual_media(task, operation), operation)(task, *args)
+            except exceptions.IronicLiteError as exc:
+                message = f"{what} {task.node['uuid']}: {exc}"
+                task.save(last_error=message)
+                transitions.history(task, message, severity="ERROR", event_type="vmedia")
+
+        work.hand_off(body)
 
     @rpc()
     def attach_virtual_media(
@@ -462,15 +465,12 @@ class ConductorManager:
     ) -> None:
         """Insert an image on a worker (the BMC downloads it); failures land in last_error."""
         with self._work(context, node_id, "attach virtual media") as work:
-            boot = self._virtual_media(work.task)
-            work.task.save(last_error=None)
-            work.hand_off(
-                _failure_to_last_error(
-                    f"Attaching {image_url} as virtual {device_type}",
-                    boot.attach_virtual_media,
-                    device_type,
-                    image_url,
-                )
+            self._virtual_media_work(
+                work,
+                "attach_virtual_media",
+                f"Could not attach device {device_type} to node",
+                device_type,
+                image_url,
             )
 
     @rpc()
@@ -478,14 +478,11 @@ class ConductorManager:
         self, context: RequestContext, node_id: int, device_types: list[str] | None = None
     ) -> None:
         with self._work(context, node_id, "detach virtual media") as work:
-            boot = self._virtual_media(work.task)
-            work.task.save(last_error=None)
-            work.hand_off(
-                _failure_to_last_error(
-                    f"Detaching virtual {'/'.join(device_types or ['media'])}",
-                    boot.detach_virtual_media,
-                    device_types,
-                )
+            self._virtual_media_work(
+                work,
+                "detach_virtual_media",
+                f"Could not detach device(s) {', '.join(device_types or ['(all)'])} from node",
+                device_types,
             )
 
     @rpc()
@@ -518,6 +515,31 @@ class ConductorManager:
     def get_vendor_passthru_methods(self, context: RequestContext, node_id: int) -> dict:
         with self._task(context, node_id, "list vendor methods", shared=True) as task:
             return task.driver.vendor.methods()
+
+    @rpc(route="driver")
+    def driver_vendor_passthru(
+        self,
+        context: RequestContext,
+        driver_name: str,
+        method_name: str,
+        http_method: str,
+        info: dict,
+    ) -> dict:
+        """Call a hardware type's own vendor method (its default vendor interface's)."""
+        vendor = loader.default_interface(driver_name, "vendor")
+        return vendor.call_driver(driver_name, method_name, http_method, info)
+
+    @rpc(route="driver")
+    def get_driver_vendor_passthru_methods(self, context: RequestContext, driver_name: str) -> dict:
+        return loader.default_interface(driver_name, "vendor").driver_methods()
+
+    @rpc(route="driver")
+    def get_raid_logical_disk_properties(self, context: RequestContext, driver_name: str) -> dict:
+        """The logical disk keys the hardware type's default RAID interface reads."""
+        raid = loader.default_interface(driver_name, "raid")
+        if not raid.supported:
+            raise exceptions.UnsupportedDriverExtension(driver=driver_name, extension="raid")
+        return raid.get_logical_disk_properties()
 
     # --- VIFs ----------------------------------------------------------------------------------
     @rpc()
@@ -591,7 +613,10 @@ class ConductorManager:
     def create_allocation(
         self, context: RequestContext, values: dict, backfill_node_id: int | None = None
     ) -> str:
-        """Store an allocation and give it a node (or record the deployed node it names);
-        answers its UUID once it is ``active`` or ``error``. Any conductor can: node locks and
-        claims are rows in the database."""
-        return allocation.create(self.host, values, backfill_node_id)
+        """Store an allocation and hand it to a worker that finds it a node (answers its UUID
+        while it is ``allocating``), or record at once the deployed node it names. Any
+        conductor can: node locks and claims are rows in the database."""
+        if backfill_node_id is not None:
+            return allocation.create_backfilled(self.host, values, backfill_node_id)
+        with self.workers.reserve() as spawn:
+            return allocation.create(self.host, values, spawn)

@@ -17,7 +17,7 @@ _ENABLED_DEFAULTS = {
     "firmware": ["fake", "no-firmware", "redfish"],
     "inspect": ["agent", "fake", "no-inspect", "redfish"],
     "management": ["fake", "noop", "redfish", "ipmitool"],
-    "network": ["noop", "flat"],
+    "network": ["flat", "noop"],
     "power": ["fake", "redfish", "ipmitool"],
     "raid": ["fake", "no-raid", "redfish"],
     "rescue": ["fake", "no-rescue"],

@@ -133,7 +133,7 @@ class ManagementInterface(BaseInterface):
 
     def inject_nmi(self, task) -> None:
         raise exceptions.UnsupportedDriverExtension(
-            driver=task.node["driver"], extension="inject NMI"
+            driver=task.node["driver"], extension="inject_nmi"
         )
 
     def get_boot_mode(self, task) -> str | None:
@@ -227,11 +227,49 @@ class InspectInterface(_Simple):
 
 
 class NetworkInterface(_Simple):
+    """Where a node's VIFs are plugged; each VIF is ``{"id": ...}`` (a Neutron port ID for
+    Nova)."""
+
     interface_type = "network"
+
+    @abc.abstractmethod
+    def vif_list(self, task) -> list[dict]:
+        """The VIFs attached to the node."""
+
+    @abc.abstractmethod
+    def vif_attach(self, task, vif_info: dict) -> None:
+        """Attach ``vif_info["id"]`` (optionally to ``port_uuid``/``portgroup_uuid``)."""
+
+    @abc.abstractmethod
+    def vif_detach(self, task, vif_id: str) -> None:
+        """Detach a VIF; VifNotAttached when the node does not have it."""
+
+
+# What a logical disk of target_raid_config may say (Ironic's RAID schema keys).
+LOGICAL_DISK_PROPERTIES: Mapping[str, str] = {
+    "raid_level": "RAID level: JBOD, 0, 1, 2, 5, 6, 1+0, 5+0 or 6+0. Required.",
+    "size_gb": "Size in GiB (an integer), or MAX for the space left. Required.",
+    "volume_name": "Name of the volume; generated when not given. Optional.",
+    "is_root_volume": "Whether the instance is deployed on this volume (default false). Optional.",
+    "share_physical_disks": "Whether other logical disks may use the same physical disks "
+    "(default false). Optional.",
+    "disk_type": "Preferred disk type: hdd or ssd. Optional.",
+    "interface_type": "Preferred disk interface: sata, scsi or sas. Optional.",
+    "number_of_physical_disks": "How many physical disks to use (default: the fewest the RAID "
+    "level needs). Optional.",
+    "controller": "The RAID controller to use (default: one the driver picks). Optional.",
+    "physical_disks": "The physical disks to use (default: ones the driver picks). Optional.",
+}
 
 
 class RAIDInterface(_Simple):
     interface_type = "raid"
+    # The logical disk keys this implementation reads, with what each means.
+    logical_disk_properties: ClassVar[Mapping[str, str]] = LOGICAL_DISK_PROPERTIES
+
+    def get_logical_disk_properties(self) -> dict[str, str]:
+        """What ``GET /v1/drivers/{driver}/raid/logical_disk_properties`` lists."""
+        return dict(self.logical_disk_properties)
 
 
 class RescueInterface(_Simple):
@@ -258,45 +296,82 @@ class StorageInterface(_Simple):
         """Undo attach_volumes; safe to repeat."""
 
 
+def _passthru_spec(http_methods: list[str], description: str, is_async: bool) -> dict:
+    return {
+        "http_methods": [m.upper() for m in http_methods],
+        "async": is_async,
+        "description": description,
+        "attach": False,
+        "require_exclusive_lock": True,
+    }
+
+
 def passthru(http_methods: list[str], description: str = "", is_async: bool = False):
-    """Declare a vendor interface method callable through vendor_passthru."""
+    """Declare a vendor interface method callable through a node's vendor_passthru; it is
+    called as ``method(task, **info)``."""
 
     def decorate(fn):
-        fn._passthru = {
-            "http_methods": [m.upper() for m in http_methods],
-            "async": is_async,
-            "description": description,
-            "attach": False,
-            "require_exclusive_lock": True,
-        }
+        fn._passthru = _passthru_spec(http_methods, description, is_async)
+        return fn
+
+    return decorate
+
+
+def driver_passthru(http_methods: list[str], description: str = "", is_async: bool = False):
+    """Declare a vendor interface method callable through a hardware type's vendor_passthru
+    (``/v1/drivers/{driver}/vendor_passthru``, no node); called as ``method(driver, **info)``."""
+
+    def decorate(fn):
+        fn._driver_passthru = _passthru_spec(http_methods, description, is_async)
         return fn
 
     return decorate
 
 
 class VendorInterface(_Simple):
+    """Methods a vendor adds to the API. ``call``/``call_driver`` answer Ironic's passthru
+    result, ``{"return": value, "async": bool}``: the API answers 202 for an async method and
+    200 with the value for the others."""
+
     interface_type = "vendor"
 
-    def methods(self) -> dict:
-        """The passthru methods this implementation offers, as Ironic lists them."""
+    def _declared(self, marker: str) -> dict:
+        cls = type(self)
         return {
-            name: dict(getattr(type(self), name)._passthru)
-            for name in dir(type(self))
-            if hasattr(getattr(type(self), name, None), "_passthru")
+            name: dict(getattr(getattr(cls, name), marker))
+            for name in dir(cls)
+            if hasattr(getattr(cls, name, None), marker)
         }
 
-    def call(self, task, method: str, http_method: str, info: dict):
-        spec = self.methods().get(method)
+    def methods(self) -> dict:
+        """The node passthru methods this implementation offers, as Ironic lists them."""
+        return self._declared("_passthru")
+
+    def driver_methods(self) -> dict:
+        """The hardware type's passthru methods this implementation offers."""
+        return self._declared("_driver_passthru")
+
+    @staticmethod
+    def _check(offered: dict, owner: str, method: str, http_method: str) -> dict:
+        spec = offered.get(method)
         if spec is None:
             raise exceptions.InvalidParameterValue(
                 err=f"Unsupported method ({method}) passed through to vendor extension of "
-                f"{task.node['driver']}; available: {', '.join(sorted(self.methods()))}"
+                f"{owner}; available: {', '.join(sorted(offered)) or 'none'}"
             )
         if http_method.upper() not in spec["http_methods"]:
             raise exceptions.InvalidParameterValue(
                 err=f"The method {method} does not support HTTP {http_method}"
             )
-        return getattr(self, method)(task, **(info or {}))
+        return spec
+
+    def call(self, task, method: str, http_method: str, info: dict) -> dict:
+        spec = self._check(self.methods(), task.node["driver"], method, http_method)
+        return {"return": getattr(self, method)(task, **(info or {})), "async": spec["async"]}
+
+    def call_driver(self, driver: str, method: str, http_method: str, info: dict) -> dict:
+        spec = self._check(self.driver_methods(), driver, method, http_method)
+        return {"return": getattr(self, method)(driver, **(info or {})), "async": spec["async"]}
 
 
 def _require_step_declarations(cls: type, names: tuple[str, ...]) -> None:

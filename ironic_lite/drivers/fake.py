@@ -91,8 +91,8 @@ class FakeManagement(base.ManagementInterface):
             "fake_boot_device", {"boot_device": "pxe", "persistent": False}
         )
 
-    def inject_nmi(self, task) -> None:
-        sleep_for("management_delay")
+    # No inject_nmi: Ironic's fake management refuses it too (400, "does not support
+    # inject_nmi"), and scripts written against fake-hardware should see what Ironic answers.
 
     def get_boot_mode(self, task) -> str | None:
         return task.node["boot_mode"] or "uefi"
@@ -201,6 +201,11 @@ class FakeVendor(base.VendorInterface):
     def echo(self, task, **info) -> dict:
         sleep_for("vendor_delay")
         return {"node": task.node["uuid"], "received": info}
+
+    @base.driver_passthru(["POST", "GET"], description="Answer with what was sent.")
+    def driver_echo(self, driver: str, **info) -> dict:
+        sleep_for("vendor_delay")
+        return {"driver": driver, "received": info}
 
 
 # The BIOS of every fake machine as it leaves the factory: a few settings of each registry

@@ -117,6 +117,13 @@ class Driver:
         return {itype: getattr(self, itype) for itype in INTERFACE_TYPES}
 
 
+def default_interface(driver_name: str, interface_type: str) -> BaseInterface:
+    """The implementation a new node of ``driver_name`` gets for ``interface_type``: what
+    driver-level calls (vendor passthru, RAID properties) use, as in Ironic."""
+    _hw, defaults = _defaults(driver_name)
+    return implementation(interface_type, defaults[interface_type])
+
+
 def driver_properties(driver_name: str) -> dict[str, str]:
     """driver_info keys the enabled implementations of a hardware type read."""
     types = hardware_types()

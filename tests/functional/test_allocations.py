@@ -188,23 +188,44 @@ def test_create_show_list_update_delete(sdk, pool):
     assert sdk.baremetal.wait_for_allocation(again, timeout=30).node_id == gpu[0].id
 
 
+def test_create_answers_allocating_and_a_worker_finishes(sdk, pool, service):
+    """As Ironic: the 201 document is the stored request; clients wait for the outcome."""
+    (node,) = pool.add(1)
+    resp = requests.post(
+        service.url + "/v1/allocations", json={"resource_class": pool.rc}, headers=V
+    )
+    assert resp.status_code == 201, resp.text
+    doc = resp.json()
+    assert (doc["state"], doc["node_uuid"], doc["last_error"]) == ("allocating", None, None)
+    assert resp.headers["Location"].endswith(f"/v1/allocations/{doc['uuid']}")
+    done = sdk.baremetal.wait_for_allocation(doc["uuid"], timeout=30)
+    assert done.state == "active" and done.node_id == node.id
+
+
 def test_nothing_matching_ends_in_error_saying_why(sdk, pool):
     (node,) = pool.add(1)
     # no such trait anywhere
     failed = sdk.baremetal.create_allocation(resource_class=pool.rc, traits=["CUSTOM_NONE"])
-    with pytest.raises(sdk_exc.ResourceFailure, match="have all the requested traits"):
+    with pytest.raises(sdk_exc.ResourceFailure, match="no suitable nodes have the requested"):
         sdk.baremetal.wait_for_allocation(failed, timeout=30)
     failed = sdk.baremetal.get_allocation(failed.id)
     assert failed.state == "error" and failed.node_id is None
-    assert f"resource class '{pool.rc}'" in failed.last_error
-    assert "traits CUSTOM_NONE" in failed.last_error
-    assert "1 match the resource class" in failed.last_error
+    # Ironic's words, exactly
+    assert failed.last_error == (
+        f"Failed to process allocation {failed.id}: no suitable nodes have the requested "
+        "traits CUSTOM_NONE."
+    )
 
     # a resource class nobody has
+    nothing = unique("none")
     lonely = sdk.baremetal.wait_for_allocation(
-        sdk.baremetal.create_allocation(resource_class=unique("none")), ignore_error=True
+        sdk.baremetal.create_allocation(resource_class=nothing), ignore_error=True
     )
-    assert lonely.state == "error" and "0 match the resource class" in lonely.last_error
+    assert lonely.state == "error"
+    assert lonely.last_error == (
+        f"Failed to process allocation {lonely.id}: no available nodes match the resource "
+        f"class {nothing}."
+    )
 
     # the only node is taken
     first = sdk.baremetal.create_allocation(resource_class=pool.rc)
@@ -213,7 +234,7 @@ def test_nothing_matching_ends_in_error_saying_why(sdk, pool):
         sdk.baremetal.create_allocation(resource_class=pool.rc), ignore_error=True
     )
     assert second.state == "error"
-    assert "0 are not already allocated or associated with an instance" in second.last_error
+    assert f"no available nodes match the resource class {pool.rc}." in second.last_error
 
     # in maintenance, a free node is not handed out
     sdk.baremetal.delete_allocation(first)
@@ -221,7 +242,7 @@ def test_nothing_matching_ends_in_error_saying_why(sdk, pool):
     third = sdk.baremetal.wait_for_allocation(
         sdk.baremetal.create_allocation(resource_class=pool.rc), ignore_error=True
     )
-    assert "0 are available, powered and not in maintenance" in third.last_error
+    assert f"no available nodes match the resource class {pool.rc}." in third.last_error
     sdk.baremetal.unset_node_maintenance(node)
     states = collections.Counter(a.state for a in sdk.baremetal.allocations(resource_class=pool.rc))
     assert states == {"error": 3}
@@ -237,7 +258,10 @@ def test_candidate_nodes_by_name_or_uuid_and_owner(sdk, pool):
         sdk.baremetal.create_allocation(resource_class=pool.rc, candidate_nodes=[b.id]),
         ignore_error=True,
     )
-    assert taken.state == "error" and "among the candidates" in taken.last_error
+    assert taken.state == "error"
+    assert taken.last_error.endswith(
+        f"none of the requested nodes are available and match the resource class {pool.rc}."
+    )
 
     project = unique("project")
     sdk.baremetal.update_node(c, owner=project)
@@ -250,7 +274,8 @@ def test_candidate_nodes_by_name_or_uuid_and_owner(sdk, pool):
         sdk.baremetal.create_allocation(resource_class=pool.rc, owner=unique("project")),
         ignore_error=True,
     )
-    assert nobody.state == "error" and "belong to the owner" in nobody.last_error
+    assert nobody.state == "error"
+    assert f"no available nodes match the resource class {pool.rc}" in nobody.last_error
 
     # of the two nodes left, one whose name is the allocation's name goes first (as 1.79)
     by_name = sdk.baremetal.create_allocation(resource_class=pool.rc, name=a.name)
@@ -312,7 +337,9 @@ def test_the_allocation_of_a_node(sdk, pool, service):
     (node,) = pool.add(1)
     path = f"{url}/v1/nodes/{node.name}/allocation"
     assert "Allocation for node" in fault(requests.get(path, headers=V), 404)
-    allocation = sdk.baremetal.create_allocation(resource_class=pool.rc, name=unique("sub"))
+    allocation = sdk.baremetal.wait_for_allocation(
+        sdk.baremetal.create_allocation(resource_class=pool.rc, name=unique("sub"))
+    )
 
     doc = requests.get(path, headers=V).json()
     assert doc["uuid"] == allocation.id and doc["node_uuid"] == node.id
@@ -332,7 +359,9 @@ def test_the_allocation_of_a_node(sdk, pool, service):
 
 def test_deleting_a_node_deletes_its_allocation(sdk, pool, service):
     (node,) = pool.add(1)
-    allocation = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    allocation = sdk.baremetal.wait_for_allocation(
+        sdk.baremetal.create_allocation(resource_class=pool.rc)
+    )
     assert allocation.node_id == node.id
     refused = requests.delete(f"{service.url}/v1/nodes/{node.id}", headers=V)
     assert allocation.id in fault(refused, 409), "it has an instance: the allocation's UUID"
@@ -344,7 +373,9 @@ def test_deleting_a_node_deletes_its_allocation(sdk, pool, service):
 
 def test_undeploy_ends_the_allocation_and_frees_the_node(sdk, pool):
     (node,) = pool.add(1)
-    first = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    first = sdk.baremetal.wait_for_allocation(
+        sdk.baremetal.create_allocation(resource_class=pool.rc)
+    )
     assert first.node_id == node.id
     sdk.baremetal.set_node_provision_state(node, "active", wait=True, timeout=30)
     deployed = sdk.baremetal.get_node(node.id)
@@ -354,19 +385,25 @@ def test_undeploy_ends_the_allocation_and_frees_the_node(sdk, pool):
     assert freed.instance_id is None and freed.allocation_id is None
     with pytest.raises(sdk_exc.NotFoundException):
         sdk.baremetal.get_allocation(first.id)
-    second = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    second = sdk.baremetal.wait_for_allocation(
+        sdk.baremetal.create_allocation(resource_class=pool.rc)
+    )
     assert second.state == "active" and second.node_id == node.id
 
 
 def test_removing_the_instance_from_a_node_ends_its_allocation(sdk, pool):
     (node,) = pool.add(1)
-    allocation = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    allocation = sdk.baremetal.wait_for_allocation(
+        sdk.baremetal.create_allocation(resource_class=pool.rc)
+    )
     sdk.baremetal.patch_node(node, [{"op": "remove", "path": "/instance_uuid"}])
     freed = sdk.baremetal.get_node(node.id)
     assert freed.instance_id is None and freed.allocation_id is None
     with pytest.raises(sdk_exc.NotFoundException):
         sdk.baremetal.get_allocation(allocation.id)
-    again = sdk.baremetal.create_allocation(resource_class=pool.rc)
+    again = sdk.baremetal.wait_for_allocation(
+        sdk.baremetal.create_allocation(resource_class=pool.rc)
+    )
     assert again.node_id == node.id
 
 
@@ -393,7 +430,7 @@ def test_cli_allocation_commands(cli, pool):
     stderr = cli.run(
         "allocation", "create", "--resource-class", unique("empty"), "--wait", "30", check=False
     ).stderr
-    assert "no node available for resource class" in stderr
+    assert "no available nodes match the resource class" in stderr
 
     cli.run("allocation", "delete", f"{name}-x")
     assert cli.json("node", "show", node.id)["instance_uuid"] is None
@@ -465,6 +502,7 @@ def test_bad_requests_are_named_4xx(service, pool):
 def test_paging_and_sorting(sdk, service, pool):
     names = [unique("page") for _ in range(5)]
     made = [sdk.baremetal.create_allocation(resource_class=pool.rc, name=n) for n in names]
+    made = [sdk.baremetal.wait_for_allocation(a, ignore_error=True) for a in made]
     assert {a.state for a in made} == {"error"}  # the pool is empty: all fail, all listed
     pages = list(sdk.baremetal.allocations(resource_class=pool.rc, limit=2))
     assert [a.id for a in pages] == [a.id for a in made]
@@ -484,7 +522,12 @@ def test_concurrent_allocations_never_share_a_node(service, pool):
     connections = [connect(service.url) for _ in range(50)]
     try:
         results = race(
-            [lambda c=c: c.baremetal.create_allocation(resource_class=rc) for c in connections]
+            [
+                lambda c=c: c.baremetal.wait_for_allocation(
+                    c.baremetal.create_allocation(resource_class=rc), timeout=60, ignore_error=True
+                )
+                for c in connections
+            ]
         )
     finally:
         for c in connections:
@@ -496,9 +539,10 @@ def test_concurrent_allocations_never_share_a_node(service, pool):
     assert len(set(won)) == 40 and set(won) == {n.id for n in nodes}, "each node exactly once"
     for lost in (a for a in results if a.state == "error"):
         assert lost.node_id is None
-        assert lost.last_error.startswith(f"Failed to process allocation {lost.id}: ")
-        assert f"no node available for resource class '{rc}'" in lost.last_error
-        assert "0 are not already allocated" in lost.last_error
+        assert lost.last_error == (
+            f"Failed to process allocation {lost.id}: no available nodes match the resource "
+            f"class {rc}."
+        )
 
     # what the nodes say agrees with what the allocations say
     holders = {a.node_id: a.id for a in results if a.state == "active"}

@@ -24,7 +24,7 @@ def test_node_lifecycle_of_fields(sdk):
     )
     assert node.provision_state == "enroll"
     assert node.driver_info == {"fake_password": "******"}
-    assert node.power_interface == "fake" and node.network_interface == "noop"
+    assert node.power_interface == "fake" and node.network_interface == "flat"
     assert node.conductor  # the all-in-one conductor owns it
 
     by_name = sdk.baremetal.get_node(name)

@@ -265,12 +265,33 @@ def test_runbook_traits_let_it_run_on_nodes_with_any_of_them(service, sdk):
     assert requests.get(traits_url, headers=H).json()["traits"] == sorted(
         [shared, "CUSTOM_ONE_MORE"]
     )
-    assert requests.delete(f"{traits_url}/CUSTOM_ABSENT", headers=H).status_code == 404
+    # Removing a trait the runbook lacks is a no-op, as in Ironic.
+    assert requests.delete(f"{traits_url}/CUSTOM_ABSENT", headers=H).status_code == 204
+    assert requests.delete(f"{traits_url}/CUSTOM_ONE_MORE", headers=H).status_code == 204
+    assert requests.get(traits_url, headers=H).json()["traits"] == [shared]
     old = {"X-OpenStack-Ironic-API-Version": "1.111"}
     assert requests.get(traits_url, headers=old).status_code == 406
     doc = requests.get(f"{service.url}/v1/runbooks/{name}", headers=old).json()
     assert "traits" not in doc and "description" not in doc
     sdk.baremetal.set_node_provision_state(node, "deleted", wait=True, timeout=30)
+    sdk.baremetal.delete_runbook(runbook)
+
+
+def test_runbook_names_are_logical_names_from_1_112(service, sdk):
+    """1.112 lifted the rule that a runbook's name looks like a trait (Ironic's runbooks)."""
+    url = f"{service.url}/v1/runbooks"
+    name = f"enable-ht.{uuid.uuid4().hex[:8]}"
+    doc = {"name": name, "steps": [dict(BIOS, order=1)]}
+    old = {"X-OpenStack-Ironic-API-Version": "1.111"}
+    resp = requests.post(url, json=doc, headers=old)
+    assert resp.status_code == 400 and "name" in _fault(resp)
+    runbook = sdk.baremetal.create_runbook(**doc)
+    assert sdk.baremetal.get_runbook(name).id == runbook.id
+    node = _node(sdk, _trait("NOPE"))
+    sdk.baremetal.add_runbook_trait(runbook, "CUSTOM_HT")
+    sdk.baremetal.add_node_trait(node, "CUSTOM_HT")
+    node = node.set_provision_state(sdk.baremetal, "clean", runbook=name, wait=True, timeout=30)
+    assert node.provision_state == "manageable" and node.last_error is None
     sdk.baremetal.delete_runbook(runbook)
 
 
@@ -281,7 +302,7 @@ def test_runbook_refusals(service, sdk):
         (dict(good, owner="p1", public=True), "can not be public"),
         (dict(good, steps=[dict(BIOS, step="nope", order=1)]), "bios.nope"),
         (dict(good, steps=[dict(BIOS)]), "order"),
-        (dict(good, name="not-a-trait"), "name"),
+        (dict(good, name="not a name"), "name"),
         (
             dict(
                 good,

@@ -124,10 +124,23 @@ def test_invalid_connectors_are_refused(service, node, doc, fragment):
     assert fragment in _fault(resp)
 
 
+def test_any_volume_type_text_is_stored_as_ironic_does(sdk, node):
+    """Ironic keeps volume_type unchecked (openstacksdk's own tests create "isci" targets);
+    what the storage interface can attach is its business at deploy time."""
+    target = sdk.baremetal.create_volume_target(
+        node_id=node.id, volume_type="isci", boot_index=0, volume_id="typo"
+    )
+    assert sdk.baremetal.get_volume_target(target.id).volume_type == "isci"
+    patched = sdk.baremetal.update_volume_target(target, volume_type="vendor-fabric")
+    assert patched.volume_type == "vendor-fabric"
+    sdk.baremetal.delete_volume_target(target)
+
+
 @pytest.mark.parametrize(
     "doc,fragment",
     [
-        ({"volume_type": "floppy", "boot_index": 0, "volume_id": "v"}, "volume_type"),
+        ({"volume_type": 5, "boot_index": 0, "volume_id": "v"}, "volume_type"),
+        ({"volume_type": "x" * 65, "boot_index": 0, "volume_id": "v"}, "volume_type"),
         ({"volume_type": "iscsi", "boot_index": -1, "volume_id": "v"}, "boot_index"),
         ({"volume_type": "iscsi", "boot_index": "first", "volume_id": "v"}, "boot_index"),
         ({"volume_type": "iscsi", "volume_id": "v"}, "boot_index"),

@@ -118,6 +118,15 @@ def test_loops_hold_for_any_all_first_or_last_item(multiple, expected):
     assert engine.condition_holds(condition, CONTEXT) is expected
 
 
+def test_multiple_without_a_loop_is_accepted_and_ignored():
+    """Ironic ignores ``multiple`` when there is no ``loop`` (openstacksdk's tests send it)."""
+    condition = {"op": "eq", "args": {"values": [1, 1]}, "multiple": "all"}
+    catalogue.validate_rule(
+        {"conditions": [condition], "actions": [{"op": "log", "args": {"msg": "x"}}]}
+    )
+    assert engine.condition_holds(condition, CONTEXT) is True
+
+
 # --- references --------------------------------------------------------------------------------
 def test_a_whole_reference_keeps_its_type_and_text_gets_its_string():
     assert engine.interpolate("{inventory[cpu][count]}", CONTEXT) == 8

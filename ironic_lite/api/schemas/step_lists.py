@@ -43,8 +43,16 @@ TEMPLATE_CREATE = {
 }
 TEMPLATE_PATCHABLE = ["name", "steps", "extra", "uuid"]
 
+# A runbook's name from 1.112 on: any logical name (RFC 3986 unreserved characters, so it can
+# be looked up in a URL); before, it had to look like a trait (``TRAIT``, checked by the view).
+RUNBOOK_NAME = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": r"^[A-Za-z0-9\-._~]+$",
+}
 RUNBOOK_PROPERTIES = {
-    "name": TRAIT,
+    "name": RUNBOOK_NAME,
     "steps": _steps("order"),
     "extra": OBJECT,
     "uuid": UUID_OR_NULL,

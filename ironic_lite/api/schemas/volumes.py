@@ -4,8 +4,6 @@ from ironic_lite.api.schemas import OBJECT_OR_NULL, UUID, UUID_OR_NULL
 
 # Initiator identities a connector may be: python-ironicclient offers exactly these.
 CONNECTOR_TYPES = ("iqn", "ip", "mac", "wwnn", "wwpn", "port", "portgroup")
-# What a boot or storage interface can attach (Cinder's driver_volume_type names).
-VOLUME_TYPES = ("iscsi", "iser", "fibre_channel", "rbd", "nvmeof")
 
 _CONNECTOR = {
     "node_uuid": UUID,
@@ -24,7 +22,9 @@ CONNECTOR_PATCHABLE = ["node_uuid", "type", "connector_id", "extra"]
 
 _TARGET = {
     "node_uuid": UUID,
-    "volume_type": {"type": "string", "enum": list(VOLUME_TYPES)},
+    # Any text, as Ironic stores it (Cinder's driver_volume_type: iscsi, rbd, fibre_channel ...);
+    # the storage interface decides at deploy time what it can attach.
+    "volume_type": {"type": "string", "maxLength": 64},
     "properties": OBJECT_OR_NULL,
     "boot_index": {"type": "integer", "minimum": 0},
     "volume_id": {"type": "string", "minLength": 1, "maxLength": 255},

@@ -1,8 +1,10 @@
 """/v1/allocations (1.52) and /v1/nodes/{node}/allocation: ask for a node, get one.
 
-Creating an allocation hands it to a conductor (any live one), which finds and claims a
-matching node before answering, so the document returned is already ``active`` or ``error``;
-backfilling (1.58) records an allocation for a node deployed without one. Names and extra can
+Creating an allocation hands it to a conductor (any live one), which stores it as
+``allocating`` and answers, then finds and claims a matching node on a worker: clients wait
+for ``active`` or ``error`` (openstacksdk's ``wait_for_allocation``, the CLI's ``--wait``), as
+with Ironic. Backfilling (1.58) records an allocation for a node deployed without one before
+answering. Names and extra can
 change (1.57); owner appears at 1.60. Every caller is an administrator (noauth, http_basic), so
 owner is stored, shown and filtered on, never imposed.
 """
@@ -184,6 +186,10 @@ def create_allocation():
         g.context, values=values, backfill_node_id=node["id"] if node else None
     )
     row = dbapi.get_allocation(uuid)
+    if node is None:
+        # The answer is the allocation as stored, before the conductor's worker looked for a
+        # node (as Ironic answers), even if the worker was quicker than this read.
+        row = dict(row, state=dbapi.ALLOCATING, node_id=None, node_uuid=None, last_error=None)
     location = f"{links.base_url()}/v1/allocations/{row['uuid']}"
     return json_response(render(row), 201, {"Location": location})
 

@@ -1,10 +1,12 @@
-"""/v1/drivers: the hardware types live conductors serve."""
+"""/v1/drivers: the hardware types live conductors serve, their driver-level vendor passthru
+and the RAID logical disk properties they read."""
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from ironic_lite.api import hardware, links, params
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.collection import minor, rpcapi
+from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_info, passthru_response
 from ironic_lite.common import exceptions
 
 bp = Blueprint("drivers", __name__, url_prefix="/v1/drivers")
@@ -116,3 +118,37 @@ def show_driver(name):
 def driver_properties(name):
     _served(name)
     return json_response(rpcapi().get_driver_properties(g.context, name))
+
+
+# --- driver vendor passthru ------------------------------------------------------------------
+@bp.get("/<name>/vendor_passthru/methods")
+def driver_vendor_methods(name):
+    _served(name)
+    return json_response(rpcapi().get_driver_vendor_passthru_methods(g.context, name))
+
+
+@bp.route("/<name>/vendor_passthru", methods=HTTP_METHODS)
+@bp.route("/<name>/vendor_passthru/<method>", methods=HTTP_METHODS)
+def driver_vendor_passthru(name, method=None):
+    method = method or request.args.get("method")
+    if not method:
+        raise exceptions.MissingParameterValue(err="Method not specified")
+    _served(name)
+    info = passthru_info()
+    result = rpcapi().driver_vendor_passthru(
+        g.context, name, method_name=method, http_method=request.method, info=info
+    )
+    return passthru_response(result)
+
+
+# --- RAID --------------------------------------------------------------------------------------
+@bp.get("/<name>/raid/logical_disk_properties")
+def raid_logical_disk_properties(name):
+    if minor() < 12:
+        raise exceptions.NotAcceptable()
+    _served(name)
+    try:
+        return json_response(rpcapi().get_raid_logical_disk_properties(g.context, name))
+    except exceptions.UnsupportedDriverExtension as exc:
+        # RAID is a standard interface some hardware types lack: 404, as Ironic answers.
+        raise exceptions.NotFound(str(exc)) from None

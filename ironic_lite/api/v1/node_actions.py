@@ -8,6 +8,7 @@ from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import actions as schemas
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_info, passthru_response
 from ironic_lite.api.v1.runbooks import find_runbook
 from ironic_lite.common import exceptions, states
 
@@ -244,18 +245,18 @@ def vendor_methods(ident):
     return json_response(rpcapi().get_vendor_passthru_methods(g.context, find_node(ident)))
 
 
-@bp.route("/vendor_passthru", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def vendor_passthru(ident):
-    method = request.args.get("method")
+# ``?method=name`` (openstacksdk) or ``/vendor_passthru/name`` (python-ironicclient).
+@bp.route("/vendor_passthru", methods=HTTP_METHODS)
+@bp.route("/vendor_passthru/<method>", methods=HTTP_METHODS)
+def vendor_passthru(ident, method=None):
+    method = method or request.args.get("method")
     if not method:
         raise exceptions.MissingParameterValue(err="Method not specified")
-    info = body.json_body(required=False) or {}
-    if not isinstance(info, dict):
-        raise exceptions.InvalidParameterValue(err="The vendor passthru body must be an object")
+    info = passthru_info()
     result = rpcapi().vendor_passthru(
         g.context, find_node(ident), method_name=method, http_method=request.method, info=info
     )
-    return json_response(result)
+    return passthru_response(result)
 
 
 # --- VIFs --------------------------------------------------------------------------------------

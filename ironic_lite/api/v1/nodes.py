@@ -459,12 +459,14 @@ def _normalise_changes(node: dict, patched: dict, changed: dict, reset: bool | N
         given = {
             f: patched[f] for f in INTERFACE_FIELDS if f in changed and patched.get(f) is not None
         }
+        # An interface removed (or set to null) goes back to the hardware type's default.
+        cleared = {f for f in INTERFACE_FIELDS if f in changed and patched.get(f) is None}
         changed.update(
             hardware.resolve_interfaces(
                 driver,
                 group,
                 given,
-                current=node,
+                current={k: v for k, v in node.items() if k not in cleared},
                 reset=bool(reset) if "driver" in changed else False,
             )
         )

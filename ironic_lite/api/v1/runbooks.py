@@ -1,5 +1,6 @@
-"""/v1/runbooks (1.92; description and traits 1.112): named step lists for cleaning and
-servicing, usable on nodes that carry the runbook's name (or one of its traits) as a trait.
+"""/v1/runbooks (1.92; description, traits and logical names 1.112): named step lists for
+cleaning and servicing, usable on nodes that carry the runbook's name (or one of its traits) as
+a trait. Before 1.112 a name must look like a trait; from 1.112 on any logical name will do.
 
 Access: an owned runbook (``owner`` set) is private to that project; an unowned one is for
 administrators unless ``public``. With noauth and http_basic every caller is an
@@ -11,6 +12,7 @@ from flask import Blueprint, g
 from ironic_lite.api import body, params
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import step_lists as schemas
+from ironic_lite.api.schemas.nodes import TRAIT
 from ironic_lite.api.v1.step_lists import StepListAPI
 from ironic_lite.api.views import step_lists as views
 from ironic_lite.common import exceptions
@@ -19,9 +21,13 @@ from ironic_lite.db import api as dbapi
 bp = Blueprint("runbooks", __name__, url_prefix="/v1/runbooks")
 
 TRAITS_MINOR = 112
+_TRAIT_NAME = {"type": "object", "properties": {"name": TRAIT}}
 
 
 def _check(doc: dict) -> None:
+    if g.version.minor < TRAITS_MINOR and doc.get("name") is not None:
+        # Before 1.112 a runbook's name is what a node's trait must equal to run it.
+        body.validate({"name": doc["name"]}, _TRAIT_NAME, "runbook")
     if doc.get("owner") and params.parse_bool("public", doc.get("public", False)):
         raise exceptions.InvalidParameterValue(
             err="A runbook with an owner can not be public: set one or the other."
@@ -129,12 +135,12 @@ def add_trait(ident, trait):
 @bp.delete("/<ident>/traits")
 def delete_all_traits(ident):
     runbook = _traits_runbook(ident)
-    dbapi.delete_runbook_trait(runbook["id"], None, ident)
+    dbapi.delete_runbook_trait(runbook["id"], None)
     return no_content()
 
 
 @bp.delete("/<ident>/traits/<trait>")
 def delete_trait(ident, trait):
     runbook = _traits_runbook(ident)
-    dbapi.delete_runbook_trait(runbook["id"], trait, ident)
+    dbapi.delete_runbook_trait(runbook["id"], trait)
     return no_content()

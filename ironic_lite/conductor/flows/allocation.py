@@ -1,21 +1,25 @@
 """Allocation: find a node for a request and claim it, or record one already deployed.
 
 request (resource class, traits, candidate nodes, owner)
-  -> stored as ``allocating``, with this conductor as its affinity
+  -> stored as ``allocating``, with this conductor as its affinity; the caller gets it back
+     at once, and a worker of this conductor goes on (as in Ironic, clients wait for it)
   -> candidates: available, powered, out of maintenance, free, matching; shuffled so that
      concurrent allocations try different nodes first (one whose name is the allocation's
      name goes first)
   -> claim each in turn with one atomic conditional UPDATE until one sticks -> ``active``
      nodes held by a conductor's lock are tried again a few times
-  -> nothing left -> ``error`` with last_error saying what was asked and why nothing matched
+  -> nothing left -> ``error`` with last_error in Ironic's words ("no available nodes match
+     the resource class ...")
 backfill (``node`` given): the allocation is stored ``active`` for an already deployed node
-in the same transaction that ties the node to it, or not stored at all.
+in the same transaction that ties the node to it, or not stored at all; this is done before
+answering, as in Ironic.
 An allocation whose conductor stopped mid-way is ended in ``error`` by ``fail_abandoned``.
 """
 
 import logging
 import random
 import time
+from collections.abc import Callable
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.conf import CONF
@@ -27,30 +31,40 @@ LOG = logging.getLogger(__name__)
 _conductor_ids: dict[str, int] = {}
 
 
-def create(host: str, values: dict, backfill_node_id: int | None = None) -> str:
-    """Store the allocation and process it; the UUID of the allocation, in its final state."""
-    values = dict(values, conductor_affinity=_conductor_id(host))
-    if backfill_node_id is not None:
-        return backfill(values, backfill_node_id)
-    allocation = dbapi.create_allocation(values)
-    allocate(allocation)
+def create(host: str, values: dict, spawn: Callable[[Callable[[], None]], object]) -> str:
+    """Store the allocation as ``allocating`` and have ``spawn`` process it on a worker;
+    its UUID."""
+    allocation = dbapi.create_allocation(dict(values, conductor_affinity=_conductor_id(host)))
+    spawn(lambda: _allocate_or_fail(allocation))
     return allocation["uuid"]
+
+
+def create_backfilled(host: str, values: dict, node_id: int) -> str:
+    """Record an ``active`` allocation for the deployed node ``node_id``; its UUID."""
+    return backfill(dict(values, conductor_affinity=_conductor_id(host)), node_id)
+
+
+def _allocate_or_fail(allocation: dict) -> None:
+    """The worker's body: a bug must end the allocation in ``error``, not leave it waiting."""
+    try:
+        allocate(allocation)
+    except Exception:
+        LOG.exception("Allocation %s failed unexpectedly", allocation["uuid"])
+        _fail(allocation, "an internal error occurred while processing it")
 
 
 # --- picking a node --------------------------------------------------------------------------
 def allocate(allocation: dict) -> None:
     """Claim a matching node for an ``allocating`` allocation, or end it in ``error``."""
-    tried: set[int] = set()
-    saw_locked = False
+    locked = 0
     for _ in range(CONF.conductor.node_locked_retry_attempts + 1):
-        if saw_locked:
+        if locked:
             time.sleep(CONF.conductor.node_locked_retry_interval)
         nodes = _candidates(allocation)
         if not nodes:
             break
-        saw_locked = False
+        locked = 0
         for node in nodes:
-            tried.add(node["id"])
             outcome = dbapi.claim_node_for_allocation(allocation, node["id"])
             if outcome == "claimed":
                 LOG.info("Allocation %s got node %s", allocation["uuid"], node["uuid"])
@@ -64,10 +78,10 @@ def allocate(allocation: dict) -> None:
                     f"its UUID {allocation['uuid']} is already the instance_uuid of another node",
                 )
                 return
-            saw_locked = saw_locked or outcome == "locked"
+            locked += outcome == "locked"
         # Every candidate was locked or went to someone else meanwhile: look again (at once
-        # when none was locked); the funnel of the next pass tells what is left.
-    _fail(allocation, _why_nothing_matched(allocation, tried))
+        # when none was locked); the next pass tells what is left.
+    _fail(allocation, _why_nothing_matched(allocation, locked))
 
 
 def _candidates(allocation: dict) -> list[dict]:
@@ -83,45 +97,27 @@ def _candidates(allocation: dict) -> list[dict]:
     return nodes
 
 
-def _why_nothing_matched(allocation: dict, tried: set[int]) -> str:
-    """What was asked and at which step every node dropped out."""
-    asked = [f"resource class {allocation['resource_class']!r}"]
-    if allocation["traits"]:
-        asked.append(f"traits {', '.join(allocation['traits'])}")
-    if allocation["candidate_nodes"]:
-        asked.append(f"{len(allocation['candidate_nodes'])} candidate node(s)")
-    if allocation["owner"]:
-        asked.append(f"owner {allocation['owner']!r}")
+def _why_nothing_matched(allocation: dict, locked: int) -> str:
+    """Why no node was claimed, in Ironic's words (clients and operators search for them)."""
     funnel = dbapi.count_allocation_funnel(
         allocation["resource_class"],
         allocation["traits"],
         allocation["candidate_nodes"],
         allocation["owner"],
     )
-    steps = [
-        ("in_scope", "match the resource class" + _scope_words(allocation)),
-        ("ready", "are available, powered and not in maintenance"),
-        ("free", "are not already allocated or associated with an instance"),
-        ("with_traits", "have all the requested traits"),
-    ]
-    told = []
-    for key, words in steps:
-        told.append(f"{funnel[key]} {words}")
-        if not funnel[key]:
-            return f"no node available for {', '.join(asked)}: " + "; of those, ".join(told)
-    return (
-        f"no node available for {', '.join(asked)}: {told[-1]}, but the {len(tried)} node(s) "
-        "tried stayed locked by a conductor or went to other allocations; retry"
-    )
-
-
-def _scope_words(allocation: dict) -> str:
-    words = ""
-    if allocation["candidate_nodes"]:
-        words += " among the candidates"
-    if allocation["owner"]:
-        words += " and belong to the owner"
-    return words
+    resource_class = allocation["resource_class"]
+    if not funnel["free"]:
+        if allocation["candidate_nodes"]:
+            return (
+                "none of the requested nodes are available and match the resource class "
+                f"{resource_class}"
+            )
+        return f"no available nodes match the resource class {resource_class}"
+    if not funnel["with_traits"]:
+        return f"no suitable nodes have the requested traits {', '.join(allocation['traits'])}"
+    if locked:
+        return f"could not reserve any of {locked} suitable nodes"
+    return "all nodes were filtered out during reservation"
 
 
 def _fail(allocation: dict, reason: str) -> None:
@@ -196,9 +192,9 @@ def _backfill_refusal(values: dict, node: dict) -> exceptions.Conflict | None:
 def fail_abandoned(host: str, started_at) -> int:
     """End in ``error`` the allocations left ``allocating`` by a conductor that stopped.
 
-    An allocation is processed inside one call on one conductor, so one still allocating
-    belongs either to a live conductor busy with it, or to a conductor that died (or to this
-    one, before it restarted at ``started_at``). Returns how many were ended.
+    An allocation is processed by a worker of the conductor that stored it, so one still
+    allocating belongs either to a live conductor busy with it, or to a conductor that died (or
+    to this one, before it restarted at ``started_at``). Returns how many were ended.
     """
     alive = {
         c["id"]: c["hostname"]

@@ -1,7 +1,8 @@
 """Undeploy (``deleted``/``undeploy``): take the instance off a node, then clean it.
 
 active / deploy failed / error / rescue* / wait states --delete--> deleting
-deleting -> (power off, tear down, remove boot files, forget the instance and its allocation)
+deleting -> (power off, tear down, remove boot files, detach every VIF, forget the instance
+and its allocation)
 -> cleaning (automated) -> available
 failure while tearing down -> error with last_error
 """
@@ -31,6 +32,7 @@ def run(task: Task, stopping=None) -> None:
         # Boot files of the instance or of a ramdisk the deploy stopped in (both idempotent).
         task.driver.boot.clean_up_instance(task)
         task.driver.boot.clean_up_ramdisk(task)
+        detach_vifs(task)
         forget = {
             k: None for k in ("deploy_steps", "deploy_step_index", "agent_url", "agent_token")
         }
@@ -49,6 +51,13 @@ def run(task: Task, stopping=None) -> None:
     if runner.guarded(task, "Tearing down the instance", tear_down):
         clean.start_automated(task, event="clean")
         clean.run(task, stopping)
+
+
+def detach_vifs(task: Task) -> None:
+    """Detach every VIF: the instance's networking goes with it (Nova relies on this)."""
+    network = task.driver.network
+    for vif in network.vif_list(task):
+        network.vif_detach(task, vif["id"])
 
 
 def resume(task: Task, stopping=None) -> None:

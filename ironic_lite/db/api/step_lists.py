@@ -233,15 +233,15 @@ class StepLists:
                     insert(t).values(runbook_id=row_id, trait=trait, created_at=models.utcnow())
                 )
 
-    def delete_trait(self, row_id: int, trait: str, ident: str) -> None:
+    def delete_trait(self, row_id: int, trait: str | None) -> None:
+        """Remove one trait (or all with None); removing one it lacks is no error (Ironic)."""
         with session.writer() as conn:
             self._touch(conn, row_id)
             t = self.traits
             stmt = delete(t).where(t.c.runbook_id == row_id)
             if trait is not None:
                 stmt = stmt.where(t.c.trait == trait)
-            if not conn.execute(stmt).rowcount and trait is not None:
-                raise exceptions.ResourceNotFound(f"Runbook {ident} doesn't have a trait '{trait}'")
+            conn.execute(stmt)
 
 
 _TEMPLATES = StepLists(

@@ -235,6 +235,21 @@ def read_drives(storage) -> tuple[list[DriveSpace], set[str]]:
 
 class RedfishRAID(base.RAIDInterface):
     properties = client.PROPERTIES
+    # The keys ``logical_disks`` reads; disk/interface type and controller choice are left to
+    # the BMC.
+    logical_disk_properties = {
+        k: v
+        for k, v in base.LOGICAL_DISK_PROPERTIES.items()
+        if k
+        in (
+            "raid_level",
+            "size_gb",
+            "volume_name",
+            "is_root_volume",
+            "number_of_physical_disks",
+            "physical_disks",
+        )
+    }
 
     def validate(self, task) -> None:
         client.driver_info(task.node)
