@@ -16,10 +16,23 @@ from ironic_lite.conf import (
     fake,
     ipmi,
     pxe,
+    rbac,
     redfish,
 )
 
 CONF = cfg.CONF
 
-for _module in (default, api, database, conductor, drivers, fake, ipmi, pxe, redfish, agent):
+for _module in (
+    default,
+    api,
+    database,
+    conductor,
+    drivers,
+    fake,
+    ipmi,
+    pxe,
+    redfish,
+    agent,
+    rbac,
+):
     _module.register(CONF)
