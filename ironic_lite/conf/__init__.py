@@ -18,6 +18,7 @@ from ironic_lite.conf import (
     pxe,
     rbac,
     redfish,
+    service_catalog,
 )
 
 CONF = cfg.CONF
@@ -34,5 +35,6 @@ for _module in (
     redfish,
     agent,
     rbac,
+    service_catalog,
 ):
     _module.register(CONF)

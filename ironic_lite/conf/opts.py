@@ -12,6 +12,7 @@ from ironic_lite.conf import (
     pxe,
     rbac,
     redfish,
+    service_catalog,
 )
 
 
@@ -30,6 +31,7 @@ def list_opts() -> list:
         redfish,
         agent,
         rbac,
+        service_catalog,
     ):
         for group, opts in module.list_opts():
             merged.setdefault(group, []).extend(opts)
