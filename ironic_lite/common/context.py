@@ -63,7 +63,9 @@ class RequestContext:
         }
 
 
-def system_admin_context(user: str, project: str | None = None, request_id: str | None = None):
+def system_admin_context(
+    user: str, project: str | None = None, request_id: str | None = None
+) -> RequestContext:
     """A system-scoped administrator: what every caller is without Keystone."""
     extra = {"request_id": request_id} if request_id else {}
     return RequestContext(
