@@ -87,6 +87,8 @@ def _legacy(rule: policy_rules.Rule) -> policy.DeprecatedRule | None:
 def get_enforcer() -> policy.Enforcer:
     """The process's enforcer; it reads ``[oslo_policy] policy_file`` again when it changes."""
     global _enforcer
+    if _enforcer is not None:
+        return _enforcer
     with _lock:
         if _enforcer is None:
             enforcer = policy.Enforcer(CONF)
