@@ -112,10 +112,11 @@ def prepared_state(bindir: pathlib.Path, timeout: float = 300) -> pathlib.Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (path / "ids.json").exists():
             return path
-        building = pathlib.Path(tempfile.mkdtemp(prefix="keystone-state-", dir=cache_dir()))
+        for stale in cache_dir().glob("keystone-state-*"):  # made for older requirements
+            shutil.rmtree(stale, ignore_errors=True)
+        building = pathlib.Path(tempfile.mkdtemp(prefix="keystone-building-", dir=cache_dir()))
         try:
             Keystone(str(building))._prepare(bindir, timeout)
-            shutil.rmtree(path, ignore_errors=True)
             building.rename(path)
         finally:
             shutil.rmtree(building, ignore_errors=True)
