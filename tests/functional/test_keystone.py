@@ -326,3 +326,10 @@ def test_service_catalog_options_authenticate_and_find_the_endpoint(keystone, ks
     assert catalog.get_endpoint() == ks_service.url
     assert catalog.get("/v1", raise_exc=True).json()["id"] == "v1"
     assert catalog.get_token()
+
+
+def test_keystone_without_a_service_user_refuses_to_start(tmp_path):
+    svc = Service(state_dir=str(tmp_path), extra_conf="[DEFAULT]\nauth_strategy = keystone\n")
+    with pytest.raises(RuntimeError, match="exited early") as failed:
+        svc.start(timeout=60)
+    assert "[keystone_authtoken] has no auth_type" in str(failed.value)

@@ -44,6 +44,14 @@ def middleware(app: Callable) -> Callable:
     checked = auth_token.AuthProtocol(
         app, {"oslo_config_config": CONF, "delay_auth_decision": True}
     )
+    # Without a service user the middleware can validate nothing, and every request would
+    # end in a server error: refuse to start instead.
+    if not CONF.keystone_authtoken.auth_type:
+        raise ValueError(
+            "auth_strategy is keystone but [keystone_authtoken] has no auth_type: set "
+            "auth_type, auth_url and the credentials of the service user that validates "
+            "tokens, and www_authenticate_uri (see docs/keystone.md)"
+        )
 
     def strip_then_check(environ, start_response):
         for key in _UNSTRIPPED:
