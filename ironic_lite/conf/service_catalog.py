@@ -26,7 +26,10 @@ def register_service_group(
     conf: cfg.ConfigOpts, group: cfg.OptGroup, service_type: str | None
 ) -> None:
     """Register keystoneauth's auth, session and adapter options under ``group``."""
-    conf.register_group(group)
+    # A group of its own for each ConfigOpts: oslo.config copies a registered OptGroup
+    # shallowly, so the plugin options keystoneauth registers when it loads (auth_url is
+    # required) would otherwise show up in every ConfigOpts that registered the same object.
+    conf.register_group(cfg.OptGroup(group.name, title=group.title, help=group.help))
     ks_loading.register_auth_conf_options(conf, group.name)
     ks_loading.register_session_conf_options(conf, group.name)
     ks_loading.register_adapter_conf_options(conf, group.name, include_deprecated=False)
