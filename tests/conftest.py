@@ -77,3 +77,28 @@ class CLI:
 @pytest.fixture(scope="session")
 def cli(service):
     return CLI(service.url)
+
+
+@pytest.fixture(scope="session")
+def keystone():
+    """A real Keystone on loopback (tests/lab/keystone.py), started once per test process.
+
+    Its first use on a machine installs Keystone into a virtualenv of its own under the user's
+    cache directory. Outside CI a Keystone that cannot be installed or started skips the
+    tests that need it; in CI (``CI`` set) it fails them. Mark modules that use it with
+    ``pytest.mark.xdist_group("keystone")`` so one worker runs them all against one Keystone.
+    """
+    from tests.lab.keystone import Keystone
+    from tests.lab.services import in_ci
+
+    ks = Keystone()
+    try:
+        ks.start()
+    except Exception as exc:  # install or start failed: say why, with Keystone's log
+        message = f"Keystone could not start: {exc}\n{ks.read_log()[-3000:]}"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    print(f"Keystone started in {ks.timings['total']:.1f} s: {ks.timings}")
+    yield ks
+    ks.stop()

@@ -37,6 +37,7 @@ def create_app(rpcapi=None) -> Flask:
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False
     authenticate = auth.load(CONF.auth_strategy)
+    app.wsgi_app = auth.wrap(CONF.auth_strategy, app.wsgi_app)
     if CONF.auth_strategy == "noauth":
         LOG.warning(
             "auth_strategy is noauth: every API caller is an administrator. "
@@ -74,8 +75,9 @@ def create_app(rpcapi=None) -> Flask:
         if status >= 500:
             LOG.warning("%s %s failed: %s", request.method, request.path, exc)
         headers = {}
-        if status == 401:
-            headers["WWW-Authenticate"] = 'Basic realm="ironic-lite"'
+        challenge = getattr(exc, "www_authenticate", 'Basic realm="ironic-lite"')
+        if status == 401 and challenge:
+            headers["WWW-Authenticate"] = challenge
         return json_response(error_body(status, str(exc)), status, headers)
 
     @app.errorhandler(HTTPException)

@@ -16,10 +16,25 @@ from ironic_lite.conf import (
     fake,
     ipmi,
     pxe,
+    rbac,
     redfish,
+    service_catalog,
 )
 
 CONF = cfg.CONF
 
-for _module in (default, api, database, conductor, drivers, fake, ipmi, pxe, redfish, agent):
+for _module in (
+    default,
+    api,
+    database,
+    conductor,
+    drivers,
+    fake,
+    ipmi,
+    pxe,
+    redfish,
+    agent,
+    rbac,
+    service_catalog,
+):
     _module.register(CONF)

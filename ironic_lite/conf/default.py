@@ -23,6 +23,11 @@ opts = [
         choices=[
             ("noauth", "No authentication: every caller is an admin. Only for trusted networks."),
             ("http_basic", "HTTP Basic authentication against an htpasswd file (bcrypt)."),
+            (
+                "keystone",
+                "Keystone tokens checked by keystonemiddleware ([keystone_authtoken]); "
+                "oslo.policy rules decide what each caller may do.",
+            ),
         ],
         help="How API callers are authenticated.",
     ),

@@ -10,14 +10,29 @@ from ironic_lite.conf import (
     fake,
     ipmi,
     pxe,
+    rbac,
     redfish,
+    service_catalog,
 )
 
 
 def list_opts() -> list:
     """All option groups, DEFAULT's options merged into one entry."""
     merged: dict = {}
-    for module in (default, drivers, api, conductor, database, fake, ipmi, pxe, redfish, agent):
+    for module in (
+        default,
+        drivers,
+        api,
+        conductor,
+        database,
+        fake,
+        ipmi,
+        pxe,
+        redfish,
+        agent,
+        rbac,
+        service_catalog,
+    ):
         for group, opts in module.list_opts():
             merged.setdefault(group, []).extend(opts)
     return list(merged.items())

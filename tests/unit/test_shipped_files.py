@@ -32,6 +32,29 @@ def test_config_sample_is_what_the_generator_writes(tmp_path):
     )
 
 
+def test_policy_sample_is_what_the_generator_writes(tmp_path):
+    out = tmp_path / "policy.yaml"
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from oslo_policy.generator import generate_sample; generate_sample()",
+            "--config-file",
+            str(ROOT / "etc/ironic-lite/policy-generator.conf"),
+            "--output-file",
+            str(out),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    shipped = (ROOT / "etc/ironic-lite/policy.yaml.sample").read_text()
+    assert out.read_text() == shipped, (
+        "etc/ironic-lite/policy.yaml.sample is stale: run oslopolicy-sample-generator "
+        "--config-file etc/ironic-lite/policy-generator.conf"
+    )
+
+
 def test_systemd_units_start_commands_the_package_installs():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     units = sorted((ROOT / "etc/systemd").glob("*.service"))

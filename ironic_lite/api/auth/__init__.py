@@ -1,4 +1,8 @@
-"""Authentication strategies: each turns a request's headers into a RequestContext."""
+"""Authentication strategies: each turns a request's headers into a RequestContext.
+
+A strategy may also put WSGI middleware in front of the application (``wrap``): Keystone's
+auth_token validates tokens there and leaves its verdict in headers the authenticator reads.
+"""
 
 from collections.abc import Callable, Mapping
 
@@ -17,4 +21,17 @@ def load(strategy: str) -> Authenticator:
         from ironic_lite.api.auth import http_basic
 
         return http_basic.Authenticator()
+    if strategy == "keystone":
+        from ironic_lite.api.auth import keystone
+
+        return keystone.authenticate
     raise ValueError(f"unknown auth_strategy {strategy!r}")
+
+
+def wrap(strategy: str, wsgi_app: Callable) -> Callable:
+    """``wsgi_app`` behind the strategy's middleware, if it has one."""
+    if strategy == "keystone":
+        from ironic_lite.api.auth import keystone
+
+        return keystone.middleware(wsgi_app)
+    return wsgi_app

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 import bcrypt
 
 from ironic_lite.common import exceptions
-from ironic_lite.common.context import RequestContext
+from ironic_lite.common.context import RequestContext, system_admin_context
 from ironic_lite.conf import CONF
 
 _REMEMBER_SECONDS = 300
@@ -124,4 +124,4 @@ class Authenticator:
             raise Unauthorized("Invalid HTTP Basic authorization header") from exc
         if not self._check(user, password):
             raise Unauthorized()
-        return RequestContext(user=user, roles=("admin",), is_admin=True, request_id=request_id)
+        return system_admin_context(user, request_id=request_id)

@@ -1,15 +1,13 @@
-"""No authentication: every caller acts as an administrator."""
+"""No authentication: every caller acts as a system administrator."""
 
 from collections.abc import Mapping
 
-from ironic_lite.common.context import RequestContext
+from ironic_lite.common.context import RequestContext, system_admin_context
 
 
 def authenticate(headers: Mapping[str, str], request_id: str) -> RequestContext:
-    return RequestContext(
-        user=headers.get("X-User-Id") or "noauth",
+    return system_admin_context(
+        headers.get("X-User-Id") or "noauth",
         project=headers.get("X-Project-Id"),
-        roles=("admin",),
-        is_admin=True,
         request_id=request_id,
     )
