@@ -12,14 +12,29 @@ from ironic_lite.conf import (
     conductor,
     database,
     default,
+    dhcp,
     drivers,
     fake,
     ipmi,
+    iso,
     pxe,
     redfish,
 )
 
 CONF = cfg.CONF
 
-for _module in (default, api, database, conductor, drivers, fake, ipmi, pxe, redfish, agent):
+for _module in (
+    default,
+    api,
+    database,
+    conductor,
+    drivers,
+    fake,
+    ipmi,
+    iso,
+    pxe,
+    dhcp,
+    redfish,
+    agent,
+):
     _module.register(CONF)

@@ -6,9 +6,11 @@ from ironic_lite.conf import (
     conductor,
     database,
     default,
+    dhcp,
     drivers,
     fake,
     ipmi,
+    iso,
     pxe,
     redfish,
 )
@@ -17,7 +19,20 @@ from ironic_lite.conf import (
 def list_opts() -> list:
     """All option groups, DEFAULT's options merged into one entry."""
     merged: dict = {}
-    for module in (default, drivers, api, conductor, database, fake, ipmi, pxe, redfish, agent):
+    for module in (
+        default,
+        drivers,
+        api,
+        conductor,
+        database,
+        fake,
+        ipmi,
+        iso,
+        pxe,
+        dhcp,
+        redfish,
+        agent,
+    ):
         for group, opts in module.list_opts():
             merged.setdefault(group, []).extend(opts)
     return list(merged.items())
