@@ -25,7 +25,7 @@ FAKE_HARDWARE = HardwareType(
     "fake-hardware",
     {
         "bios": ("fake", "no-bios"),
-        "boot": ("fake",),
+        "boot": ("fake", "ipxe", "pxe"),
         "console": ("fake", "no-console"),
         "deploy": ("fake", "direct", "ramdisk"),
         "firmware": ("fake", "no-firmware"),
