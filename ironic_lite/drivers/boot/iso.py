@@ -83,7 +83,7 @@ def _bios_loader() -> tuple[str, str] | None:
     return None
 
 
-def _grub_tools() -> list[str]:
+def missing_grub_tools() -> list[str]:
     """What building our own EFI partition needs and this host lacks."""
     missing = [t for t in ("grub-mkstandalone", "mformat", "mmd", "mcopy") if not shutil.which(t)]
     if not os.path.isdir("/usr/lib/grub/x86_64-efi"):
@@ -94,7 +94,7 @@ def _grub_tools() -> list[str]:
 def supported_modes() -> tuple[str, ...]:
     """The boot modes this conductor can build ISOs for."""
     modes = []
-    if CONF.conductor.bootloader or not _grub_tools():
+    if CONF.conductor.bootloader or not missing_grub_tools():
         modes.append("uefi")
     if _bios_loader():
         modes.append("bios")
@@ -109,7 +109,7 @@ def check_modes(node: dict, modes: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(can)
     needs = {
         "uefi": "[conductor] bootloader, or grub-mkstandalone, mtools and GRUB's x86_64-efi "
-        f"modules (missing: {', '.join(_grub_tools())})",
+        f"modules (missing: {', '.join(missing_grub_tools())})",
         "bios": f"[DEFAULT] isolinux_bin ({CONF.isolinux_bin}) and ldlinux.c32",
     }
     raise exceptions.InvalidParameterValue(
