@@ -104,10 +104,26 @@ class BootNetwork:
                 text += f.read()
         return text
 
-    def set_client_mac(self, mac: str) -> None:
+    def set_client_mac(self, mac: str, timeout: float = 10) -> None:
         _ip("-n", self.client_ns, "link", "set", "cli", "down")
         _ip("-n", self.client_ns, "link", "set", "cli", "address", mac)
         _ip("-n", self.client_ns, "link", "set", "cli", "up")
+        # Both ends must have their carrier back before the first DISCOVER, or the
+        # answers to it are lost.
+        deadline = time.monotonic() + timeout
+        for ns, name in ((self.client_ns, "cli"), (self.server_ns, "srv")):
+            while (
+                "LOWER_UP"
+                not in subprocess.run(
+                    ["ip", "-n", ns, "link", "show", name],
+                    capture_output=True,
+                    text=True,
+                    timeout=10,
+                ).stdout
+            ):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not come up")
+                time.sleep(0.1)
 
     def request(self, kind: str = "bios", timeout: float = 15) -> dict | None:
         """One DHCP exchange as firmware of ``kind``: the lease's options (``bootfile``,
@@ -119,7 +135,7 @@ class BootNetwork:
             f.write(_SCRIPT.format(out=out))
         os.chmod(script, 0o755)
         argv = ["ip", "netns", "exec", self.client_ns, "busybox", "udhcpc", "-i", "cli", "-f",
-                "-q", "-n", "-B", "-t", "3", "-T", "1", "-s", script, "-O", "67", "-O", "60",
+                "-q", "-n", "-B", "-t", "5", "-T", "1", "-s", script, "-O", "67", "-O", "60",
                 "-x", f"0x5d:{arch}"]  # fmt: skip
         if ipxe:
             argv += ["-x", "0xaf:0101"]
