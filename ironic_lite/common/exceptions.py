@@ -284,6 +284,13 @@ class HardwareInspectionFailure(IronicLiteError):
     code = HTTPStatus.BAD_REQUEST
 
 
+# --- boot images -----------------------------------------------------------------------------
+class ImageCreationFailed(IronicLiteError):
+    """The conductor could not build a boot image (an ISO, an EFI partition) itself."""
+
+    message = "Creating %(image_type)s image failed: %(error)s"
+
+
 # --- BMCs ------------------------------------------------------------------------------------
 # Raised by drivers after translating a protocol library's exception at the driver's edge:
 # the message names the BMC and the operation, never the credentials.

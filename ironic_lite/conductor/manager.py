@@ -31,7 +31,7 @@ from ironic_lite.conductor.task import Task, acquire
 from ironic_lite.conductor.workers import WorkerPool
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
-from ironic_lite.drivers import loader
+from ironic_lite.drivers import dhcp, loader
 from ironic_lite.drivers.agent import inspect as agent_inspect
 from ironic_lite.drivers.agent import session as agent_session
 
@@ -603,8 +603,19 @@ class ConductorManager:
 
     # --- node lifetime -------------------------------------------------------------------------
     @rpc()
+    def destroy_port(self, context: RequestContext, node_id: int, port_id: int) -> None:
+        """Delete a port of a node under the node's lock (as Ironic), and its DHCP host file."""
+        with self._task(context, node_id, "port deletion") as task:
+            port = next((p for p in task.ports if p["id"] == port_id), None)
+            dbapi.destroy_port(port_id)
+            if port is not None:
+                dhcp.provider().forget(None, [port["address"]])
+
+    @rpc()
     def destroy_node(self, context: RequestContext, node_id: int) -> None:
         with self._task(context, node_id, "node deletion") as task:
+            # Its DHCP host and option files go with it (they outlive a clean-up on purpose).
+            dhcp.provider().forget(task.node["uuid"], [p["address"] for p in task.ports])
             dbapi.destroy_node(task.node["id"])
             task._released = True
 

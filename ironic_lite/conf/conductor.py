@@ -224,6 +224,13 @@ opts = [
         default={},
         help="Deploy initramfs images per CPU architecture (see deploy_kernel_by_arch).",
     ),
+    cfg.StrOpt(
+        "bootloader",
+        help="EFI system partition image (FAT, an http(s):// URL or a local file under "
+        "file_url_allowed_paths) holding the EFI boot loader (e.g. GRUB) of the ISOs built "
+        "for virtual media; it reads [DEFAULT] grub_config_path from the ISO. Unset: the "
+        "conductor builds one with grub-mkstandalone (Debian's grub-efi-amd64-bin) and mtools.",
+    ),
     cfg.StrOpt("rescue_kernel", help="Kernel of the rescue ramdisk (see deploy_kernel)."),
     cfg.StrOpt("rescue_ramdisk", help="Initramfs of the rescue ramdisk."),
     cfg.DictOpt("rescue_kernel_by_arch", default={}, help="Rescue kernels per CPU architecture."),

@@ -11,9 +11,9 @@ from ironic_lite.common.interfaces import INTERFACE_TYPES
 # What a fresh install enables: everything ironic-lite ships for that interface type.
 _ENABLED_DEFAULTS = {
     "bios": ["fake", "no-bios", "redfish"],
-    "boot": ["fake", "redfish-virtual-media", "pxe", "ipxe"],
+    "boot": ["fake", "redfish-virtual-media", "redfish-https", "pxe", "ipxe"],
     "console": ["fake", "no-console"],
-    "deploy": ["direct", "fake"],
+    "deploy": ["direct", "fake", "ramdisk"],
     "firmware": ["fake", "no-firmware", "redfish"],
     "inspect": ["agent", "fake", "no-inspect", "redfish"],
     "management": ["fake", "noop", "redfish", "ipmitool"],

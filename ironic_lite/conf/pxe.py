@@ -21,6 +21,34 @@ pxe_opts = [
         help="Kernel command line given to the deploy and rescue ramdisks, before the "
         "parameters ironic-lite adds (the API URL the agent reports to).",
     ),
+    cfg.StrOpt(
+        "tftp_server",
+        help="Address of the TFTP server that exports tftp_root, handed to PXE clients by "
+        "the DHCP provider (options 66, 150 and the server address). Unset: the DHCP server "
+        "serves TFTP itself (as the lab's dnsmasq does).",
+    ),
+    cfg.StrOpt(
+        "pxe_bootfile_name",
+        default="pxelinux.0",
+        help="Boot file of BIOS machines booting with the pxe interface (in tftp_root).",
+    ),
+    cfg.StrOpt(
+        "uefi_pxe_bootfile_name",
+        default="bootx64.efi",
+        help="Boot file of UEFI machines booting with the pxe interface: a GRUB (or shim "
+        "loading it) that reads grub.cfg-01-<mac> from tftp_root.",
+    ),
+    cfg.StrOpt(
+        "ipxe_bootfile_name",
+        default="undionly.kpxe",
+        help="iPXE image that BIOS machines load over TFTP before iPXE fetches boot.ipxe.",
+    ),
+    cfg.StrOpt(
+        "uefi_ipxe_bootfile_name",
+        default="snponly.efi",
+        help="iPXE image that UEFI machines load over TFTP (or, with UEFI HTTP boot, from "
+        "[deploy] http_url) before iPXE fetches boot.ipxe.",
+    ),
     cfg.IntOpt(
         "ipxe_timeout",
         default=60,

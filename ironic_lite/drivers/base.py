@@ -180,6 +180,9 @@ class BootInterface(_Simple):
     # Whether this implementation boots the node into a deploy/rescue ramdisk it must find
     # (PXE, iPXE, virtual media); such nodes fail validation without kernel and ramdisk.
     requires_ramdisk: ClassVar[bool] = False
+    # What it can boot as the instance of the ``ramdisk`` deploy: "kernel" (a kernel and an
+    # initramfs from instance_info), "iso" (instance_info/boot_iso). Empty: neither.
+    ramdisk_instances: ClassVar[frozenset[str]] = frozenset()
 
     def validate(self, task) -> None:
         if self.requires_ramdisk:
@@ -204,6 +207,10 @@ class BootInterface(_Simple):
 
 class DeployInterface(_Simple):
     interface_type = "deploy"
+    # Whether deploying boots the deploy ramdisk first and the instance from its disk after
+    # the steps (the flow asks the boot interface for both). False: the deploy interface boots
+    # the instance itself in its steps (the ``ramdisk`` deploy).
+    uses_deploy_ramdisk: ClassVar[bool] = True
 
 
 class ConsoleInterface(_Simple):

@@ -110,7 +110,7 @@ class FakeManagement(base.ManagementInterface):
 
 
 class FakeBoot(base.BootInterface):
-    pass
+    ramdisk_instances = frozenset({"kernel", "iso"})
 
 
 class FakeDeploy(base.DeployInterface):

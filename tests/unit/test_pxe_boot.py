@@ -132,3 +132,39 @@ def test_an_unreachable_image_is_a_clear_error(roots):
         PXEBoot().prepare_ramdisk(task, {})
     assert "missing.kernel" in str(info.value)
     assert not [p for p in _tree(roots / "tftp") if ".part-" in p]
+
+
+def test_pxe_prepares_both_loaders_for_a_node_of_unknown_boot_mode(roots):
+    with node_task(macs=MACS[:1]) as task:
+        uuid = task.node["uuid"]
+        PXEBoot().prepare_ramdisk(task, {})
+        tftp = roots / "tftp"
+        assert (tftp / "pxelinux.cfg" / "01-52-54-00-aa-00-01").read_text().startswith("default")
+        assert "menuentry" in (tftp / "grub.cfg-01-52-54-00-aa-00-01").read_text()
+        assert {p.name for p in (tftp / uuid).iterdir()} >= {"config", "grub.cfg"}
+        PXEBoot().clean_up_ramdisk(task)
+        assert not (tftp / "grub.cfg-01-52-54-00-aa-00-01").exists()
+
+
+def test_the_ramdisk_deploy_boots_its_instance_from_the_network_every_time(roots):
+    kernel = roots / "ipa.kernel"
+    info = {"kernel": str(kernel), "ramdisk": str(kernel), "ramdisk_kernel_arguments": "x=1"}
+    with node_task(macs=MACS[:1], deploy_interface="ramdisk", instance_info=info) as task:
+        uuid = task.node["uuid"]
+        IPXEBoot().prepare_instance(task)
+        script = (roots / "http" / uuid / "config").read_text()
+        assert f"/{uuid}/instance_kernel root=/dev/ram0 text x=1 " in script
+        assert "ipa-api-url" not in script
+        assert task.node["driver_internal_info"]["fake_boot_device"] == {
+            "boot_device": "pxe",
+            "persistent": True,
+        }
+        task.save(instance_info={"boot_iso": "http://images.example/appliance.iso"})
+        IPXEBoot().prepare_instance(task)
+        assert (roots / "http" / uuid / "config").read_text() == (
+            "#!ipxe\nsanboot --no-describe http://images.example/appliance.iso\n"
+        )
+        with pytest.raises(exceptions.InvalidParameterValue, match="cannot boot"):
+            PXEBoot().prepare_instance(task)
+        IPXEBoot().clean_up_instance(task)
+        assert not (roots / "http" / uuid).exists()

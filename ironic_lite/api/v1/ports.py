@@ -2,12 +2,12 @@
 
 import re
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
-from ironic_lite.api.v1.collection import collection, is_valid_name, minor
+from ironic_lite.api.v1.collection import collection, is_valid_name, minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import ports as views
 from ironic_lite.common import exceptions, states
@@ -306,5 +306,9 @@ def delete_port(ident):
             err=f"Port {port['uuid']} has a VIF attached on active node {node['uuid']}; "
             "detach it first or set the node in maintenance."
         )
-    dbapi.destroy_port(port["id"])
+    if node is not None:
+        # Under the node's lock, by its conductor: it also removes the port's DHCP file.
+        rpcapi().destroy_port(g.context, node, port_id=port["id"])
+    else:
+        dbapi.destroy_port(port["id"])
     return no_content()

@@ -2,7 +2,8 @@
 
 available / deploy failed / active / error --deploy|rebuild--> deploying -> active
 deploying: the boot interface prepares the ramdisk boot, the steps run, then it prepares the
-instance's boot (which removes the ramdisk's boot files)
+instance's boot (which removes the ramdisk's boot files); a deploy interface that boots the
+instance itself (``ramdisk``) skips both
 deploying -> wait call-back (async step / wait step) -> deploying ... ; deploy hold until unhold
 any failure -> deploy failed with last_error naming the step
 Steps: the interfaces' automated deploy steps, the steps of deploy templates matching the
@@ -71,14 +72,22 @@ def start(task: Task, event: str, configdrive=None, deploy_steps=None) -> None:
 def run(task: Task, stopping=None) -> None:
     step_list, index = steps.saved_progress(task.node, "deploy")
     boot = task.driver.boot
-    if not index and not runner.guarded(
-        task, "Preparing the deploy ramdisk boot", lambda: boot.prepare_ramdisk(task, {})
+    # The ramdisk deploy boots its instance itself, in its deploy step.
+    ramdisk_first = task.driver.deploy.uses_deploy_ramdisk
+    if (
+        ramdisk_first
+        and not index
+        and not runner.guarded(
+            task, "Preparing the deploy ramdisk boot", lambda: boot.prepare_ramdisk(task, {})
+        )
     ):
         return
     if not runner.run_steps(task, "deploy", step_list, index or 0, stopping):
         return
     # The instance boots from its disk from now on; the ramdisk's boot files go.
-    if not runner.guarded(task, "Preparing the instance boot", lambda: boot.prepare_instance(task)):
+    if ramdisk_first and not runner.guarded(
+        task, "Preparing the instance boot", lambda: boot.prepare_instance(task)
+    ):
         return
     transitions.advance(task, "done", note="deploy done")
 

@@ -14,6 +14,9 @@ node needs it, so a hundred nodes booting the same ramdisk share one copy. The c
   ``[pxe] image_cache_size`` MiB (images in use are never removed, as in Ironic);
 - reads local files only through ``ironic_lite.common.local_files`` (the allowed paths).
 
+Images the conductor builds itself (the ISOs of virtual media, their EFI partition) are
+master images too (``produce``), named by a digest of what they are built from.
+
 Per-node copies live in ``<root>/<node uuid>/`` and go with ``remove_node_files``.
 """
 
@@ -27,7 +30,7 @@ import shutil
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import requests
 
@@ -205,6 +208,33 @@ def fetch(ref: str, dest: str, cache_dir: str, what: str | None = None) -> None:
         meta = _read_meta(meta_path)
         meta["used_at"] = time.time()
         _write_meta(meta_path, meta)
+    evict(cache_dir)
+
+
+def produce(key: str, dest: str, cache_dir: str, build: Callable[[str], None]) -> None:
+    """Put at ``dest`` the image the conductor builds itself (an ISO, an EFI partition)
+    from inputs whose digest is ``key`` (64 hex characters): built once by ``build(path)``
+    into the master cache, then linked per node and evicted like fetched images."""
+    if len(key) != 64 or "." in key:
+        raise ValueError("a master image key is 64 hex characters")
+    os.makedirs(cache_dir, exist_ok=True)
+    master = os.path.join(cache_dir, key)
+    meta_path = _state(cache_dir, key) + ".json"
+    with _locked(_state(cache_dir, key) + ".lock"):
+        if not os.path.exists(master):
+            fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".part-")
+            os.close(fd)
+            try:
+                build(tmp)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, master)
+            except BaseException:
+                remove(tmp)
+                raise
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        remove(dest)
+        os.link(master, dest)
+        _write_meta(meta_path, {**_read_meta(meta_path), "used_at": time.time()})
     evict(cache_dir)
 
 
