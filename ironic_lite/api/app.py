@@ -18,9 +18,10 @@ from ironic_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
-# Paths open without credentials: discovery, and the agent's callbacks (token-checked).
+# Paths open without credentials: discovery (with the OpenAPI document), and the agent's
+# callbacks (token-checked).
 _PUBLIC_PREFIXES = ("/v1/lookup", "/v1/heartbeat", "/v1/continue_inspection")
-_PUBLIC_PATHS = {"/", "/v1", "/v1/"}
+_PUBLIC_PATHS = {"/", "/v1", "/v1/", "/v1/openapi.json"}
 
 
 def _is_public(path: str) -> bool:

@@ -96,6 +96,7 @@ TRAIT = {
 TRAITS_BODY = {
     "type": "object",
     "properties": {"traits": {"type": "array", "items": TRAIT}},
+    "required": ["traits"],
     "additionalProperties": False,
 }
 MAINTENANCE_BODY = {

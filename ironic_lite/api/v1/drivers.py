@@ -2,7 +2,7 @@
 
 from flask import Blueprint, g
 
-from ironic_lite.api import hardware, links, params
+from ironic_lite.api import hardware, links, params, spec
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.common import exceptions
@@ -72,8 +72,9 @@ def _fields(args):
 
 
 @bp.get("")
+@spec.operation("List the hardware types live conductors serve", query=("type", "detail", "fields"))
 def list_drivers():
-    args = params.check_arguments({"type", "detail", "fields"})
+    args = spec.arguments()
     dtype = args.get("type")
     if dtype is not None:
         params.require_version(30)
@@ -106,13 +107,15 @@ def _served(name: str) -> hardware.Snapshot:
 
 
 @bp.get("/<name>")
+@spec.operation("Show a hardware type", query=("fields",))
 def show_driver(name):
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = _fields(args)
     return json_response(_document(name, _served(name), True, fields))
 
 
 @bp.get("/<name>/properties")
+@spec.operation("The driver_info properties a hardware type reads")
 def driver_properties(name):
     _served(name)
     return json_response(rpcapi().get_driver_properties(g.context, name))
