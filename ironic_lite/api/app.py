@@ -12,6 +12,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
 from ironic_lite.api import auth, microversions
+from ironic_lite.api.request_text import refuse_unstorable
 from ironic_lite.api.responses import error_body, http_error_body, json_response
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
@@ -53,6 +54,8 @@ def create_app(rpcapi=None) -> Flask:
         g.context = None
         if not _is_public(request.path):
             g.context = authenticate(request.headers, g.request_id)
+
+    app.before_request(refuse_unstorable)  # after _begin: a refusal still has its request id
 
     @app.after_request
     def _finish(response):

@@ -1,6 +1,6 @@
 """Request bodies of node actions: provisioning, power, management, VIFs."""
 
-from ironic_lite.api.schemas import STEP_ORDER
+from ironic_lite.api.schemas import INT32_MAX, STEP_ORDER
 from ironic_lite.common.interfaces import INTERFACE_TYPES
 
 STEP = {
@@ -36,7 +36,11 @@ PROVISION = {
 
 POWER = {
     "type": "object",
-    "properties": {"target": {"type": "string"}, "timeout": {"type": ["integer", "null"]}},
+    "properties": {
+        "target": {"type": "string"},
+        # seconds; at least 1 (the view says so in Ironic's words)
+        "timeout": {"type": ["integer", "null"], "maximum": INT32_MAX},
+    },
     "required": ["target"],
     "additionalProperties": False,
 }

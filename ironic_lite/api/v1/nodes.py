@@ -204,6 +204,9 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     else:
         wanted = views.visible_fields(current, fields or views.LIST_DEFAULT)
     columns = None if detail else views.columns_for(wanted)
+    conductor = params.text(args, "conductor", 49)
+    if conductor is not None and columns is not None:
+        columns += ["driver", "conductor_group"]  # what finding a node's conductor reads
     rows, more = dbapi.list_nodes(
         filters,
         paging.limit,
@@ -213,7 +216,6 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
         columns,
         with_traits="traits" in wanted,
     )
-    conductor = params.text(args, "conductor", 49)
     owner_of = rpcapi().conductor_for  # once: the app-context proxy costs ~20 us a call
     if conductor is not None:
         rows = [r for r in rows if owner_of(r) == conductor]

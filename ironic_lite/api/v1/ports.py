@@ -56,7 +56,7 @@ def normalise_mac(mac: str) -> str:
 def find_port(ident: str) -> dict:
     if dbapi.is_uuid(ident):
         return dbapi.get_port(ident)
-    if ident.isdigit():
+    if ident.isascii() and ident.isdigit() and len(ident) <= 9:  # an id an INTEGER holds
         return dbapi.get_port(port_id=int(ident))
     if not is_valid_name(ident):
         raise exceptions.InvalidParameterValue(err=f"Expected UUID or name for port_ident: {ident}")
