@@ -156,9 +156,11 @@ def document(app: Flask) -> dict:
         path = openapi_path(rule.rule)
         if path.endswith("/") and path.rstrip("/") in paths:
             continue  # the same view with a trailing slash: every path takes one
-        declared = spec.of(app.view_functions[rule.endpoint])
-        if declared is None:
-            raise RuntimeError(f"view {rule.endpoint} has no @spec.operation declaration")
+        view = app.view_functions[rule.endpoint]
+        declared = spec.of(view)
+        if declared is None:  # a test refuses this; the document still lists the route
+            summary = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
+            declared = spec.Operation(summary=f"{summary} (undeclared)")
         methods = [m for m in _METHODS if m.upper() in rule.methods]
         entry = paths.setdefault(path, {})
         for method in methods:

@@ -30,6 +30,7 @@ class Seeded:
         self.url = service.url
         self.database = database
         self.examples: dict[str, list[str]] = {}
+        self.agent: dict[str, str] = {}
         self._log_start = os.path.getsize(service.log)
 
     def call(self, method: str, path: str, status: int, **kwargs) -> dict | None:
@@ -44,7 +45,8 @@ class Seeded:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             doc = self.call("GET", f"/v1/nodes/{node}", 200)
-            if doc["provision_state"] == state and not doc["target_provision_state"]:
+            settled = not doc["target_provision_state"] or "wait" in state
+            if doc["provision_state"] == state and settled:
                 return
             time.sleep(0.2)
         raise AssertionError(f"node {node} never reached {state}: {doc['provision_state']}")
@@ -80,9 +82,12 @@ def seed(target: Seeded) -> None:
     target.call("PUT", f"/v1/nodes/{idle}/traits/CUSTOM_FUZZ", 204)
     target.remember("traits", "CUSTOM_FUZZ")
     port = target.call(
-        "POST", "/v1/ports", 201, json={"node_uuid": idle, "address": "52:54:00:f0:22:01"}
+        "POST",
+        "/v1/ports",
+        201,
+        json={"node_uuid": idle, "address": "52:54:00:f0:22:01", "name": "fuzz-port"},
     )
-    target.remember("ports", port["uuid"])
+    target.remember("ports", "fuzz-port", port["uuid"])
     group = target.call("POST", "/v1/portgroups", 201, json={"node_uuid": idle, "name": "fuzz-pg"})[
         "uuid"
     ]
@@ -124,9 +129,56 @@ def seed(target: Seeded) -> None:
         "POST", "/v1/allocations", 201, json={"name": "fuzz-alloc", "resource_class": "none"}
     )["uuid"]
     target.remember("allocations", "fuzz-alloc", allocation)
+    seed_agent_nodes(target)
     host = target.call("GET", "/v1/conductors", 200)["conductors"][0]["hostname"]
     target.remember("conductors", host)
     target.remember("drivers", "fake-hardware")
+
+
+AGENT_MAC = "52:54:00:f0:22:02"
+INSPECT_MAC = "52:54:00:f0:22:03"
+
+
+def seed_agent_nodes(target: Seeded) -> None:
+    """A node waiting for its agent's heart-beat (direct deploy, no agent runs) and one
+    waiting for inspection data, so that the agent's endpoints find them."""
+    image = {
+        "image_source": "http://127.0.0.1:9/image.raw",
+        "image_os_hash_algo": "sha256",
+        "image_os_hash_value": "0" * 64,
+    }
+    agent = target.call(
+        "POST",
+        "/v1/nodes",
+        201,
+        json={
+            "driver": "fake-hardware",
+            "name": "fuzz-agent",
+            "deploy_interface": "direct",
+            "automated_clean": False,
+            "instance_info": image,
+        },
+    )["uuid"]
+    target.call("POST", "/v1/ports", 201, json={"node_uuid": agent, "address": AGENT_MAC})
+    for verb, state in (("manage", "manageable"), ("provide", "available")):
+        target.call("PUT", f"/v1/nodes/{agent}/states/provision", 202, json={"target": verb})
+        target.wait_state(agent, state)
+    target.call("PUT", f"/v1/nodes/{agent}/states/provision", 202, json={"target": "active"})
+    target.wait_state(agent, "wait call-back")
+    inspected = target.call(
+        "POST",
+        "/v1/nodes",
+        201,
+        json={"driver": "fake-hardware", "name": "fuzz-inspect", "inspect_interface": "agent"},
+    )["uuid"]
+    target.call("POST", "/v1/ports", 201, json={"node_uuid": inspected, "address": INSPECT_MAC})
+    target.call("PUT", f"/v1/nodes/{inspected}/states/provision", 202, json={"target": "manage"})
+    target.wait_state(inspected, "manageable")
+    target.call("PUT", f"/v1/nodes/{inspected}/states/provision", 202, json={"target": "inspect"})
+    target.wait_state(inspected, "inspect wait")
+    target.remember("nodes", "fuzz-agent", agent, "fuzz-inspect", inspected)
+    target.remember("heartbeat", agent)
+    target.agent = {"node": agent, "mac": AGENT_MAC, "inspect_node": inspected}
 
 
 @pytest.fixture(scope="module", params=DATABASES)

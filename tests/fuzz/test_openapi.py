@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import requests
 
-from ironic_lite.api import openapi
+from ironic_lite.api import openapi, spec
 from ironic_lite.api.app import create_app
 
 DOC = pathlib.Path(__file__).parents[2] / "docs" / "openapi.json"
@@ -51,6 +51,16 @@ def test_every_route_of_the_app_is_in_the_document(app, generated):
     # and nothing in the document that the app does not route
     routed = {openapi.openapi_path(r.rule).rstrip("/") or "/" for r in app.url_map.iter_rules()}
     assert {p.rstrip("/") or "/" for p in generated["paths"]} <= routed
+
+
+def test_every_view_declares_what_it_accepts(app):
+    """A view without @spec.operation would be in the document with nothing described."""
+    undeclared = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if endpoint != "static" and spec.of(view) is None
+    ]
+    assert not undeclared, f"views without @spec.operation: {undeclared}"
 
 
 def test_document_is_valid_openapi_3_1(generated):
