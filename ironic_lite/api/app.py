@@ -12,15 +12,17 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
 from ironic_lite.api import auth, microversions, request_log, versionless
+from ironic_lite.api.request_text import refuse_unstorable
 from ironic_lite.api.responses import error_body, http_error_body, json_response
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
-# Paths open without credentials: discovery, and the agent's callbacks (token-checked).
+# Paths open without credentials: discovery (with the OpenAPI document), and the agent's
+# callbacks (token-checked).
 _PUBLIC_PREFIXES = ("/v1/lookup", "/v1/heartbeat", "/v1/continue_inspection")
-_PUBLIC_PATHS = {"/", "/v1", "/v1/"}
+_PUBLIC_PATHS = {"/", "/v1", "/v1/", "/v1/openapi.json"}
 
 
 def _is_public(path: str) -> bool:
@@ -53,6 +55,8 @@ def create_app(rpcapi=None) -> Flask:
         g.context = None
         if not _is_public(versionless.client_path(request.environ, request.path)):
             g.context = authenticate(request.headers, g.request_id)
+
+    app.before_request(refuse_unstorable)  # after _begin: a refusal still has its request id
 
     @app.after_request
     def _finish(response):

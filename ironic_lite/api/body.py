@@ -1,4 +1,9 @@
-"""Reading request bodies: JSON parsing and JSON-schema validation with Ironic's messages."""
+"""Reading request bodies: JSON parsing and JSON-schema validation with Ironic's messages.
+
+Parsing also refuses what JSON allows but no database column can hold, so that no view has to
+think of it: NUL characters (PostgreSQL text refuses them), lone surrogates (not encodable as
+UTF-8), integers beyond 64 bits and non-finite numbers (``NaN``, ``1e999``).
+"""
 
 import json
 from typing import Any
@@ -6,6 +11,7 @@ from typing import Any
 import jsonschema
 from flask import request
 
+from ironic_lite.api.request_text import unstorable
 from ironic_lite.common import exceptions
 
 _validators: dict[int, jsonschema.protocols.Validator] = {}
@@ -16,23 +22,56 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_PROVISION_BODY_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 25
 _TOO_DEEP = "Request body JSON is nested too deeply. Please contact the service administrator."
+# The widest integer a database column (BIGINT) or a 64-bit client holds.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
-def _depth(document: Any) -> int:
-    """Nesting depth of containers in ``document``, without recursion."""
-    deepest = 0
-    stack = [(document, 1)]
+def _parse_int(text: str) -> int:
+    # Checked before int() so that 100,000 digits cost nothing.
+    digits = len(text.lstrip("-"))
+    value = int(text) if digits <= 19 else None
+    if value is None or not INT_MIN <= value <= INT_MAX:
+        raise ValueError(f"integer {text[:30]}{'...' if len(text) > 30 else ''} is out of range")
+    return value
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:30]} is out of range")
+    return value
+
+
+def _parse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _check_document(document: Any) -> None:
+    """Refuse containers nested too deeply and strings no column can store, in one walk."""
+    stack = [(document, 1, "")]
     while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
+        item, level, where = stack.pop()
+        if isinstance(item, str):
+            problem = unstorable(item)
+            if problem:
+                raise exceptions.InvalidParameterValue(
+                    err=f"Invalid string at '{where[:200] or '/'}' in the request body: {problem}"
+                )
             continue
-        deepest = max(deepest, level)
-        stack.extend((child, level + 1) for child in children)
-    return deepest
+        if isinstance(item, dict):
+            if level > MAX_DEPTH:
+                raise exceptions.InvalidParameterValue(err=_TOO_DEEP)
+            for key, child in item.items():
+                problem = unstorable(key)
+                if problem:
+                    raise exceptions.InvalidParameterValue(
+                        err=f"Invalid key at '{where[:200] or '/'}' in the request body: {problem}"
+                    )
+                stack.append((child, level + 1, f"{where}/{key}"))
+        elif isinstance(item, list):
+            if level > MAX_DEPTH:
+                raise exceptions.InvalidParameterValue(err=_TOO_DEEP)
+            stack.extend((child, level + 1, f"{where}/{i}") for i, child in enumerate(item))
 
 
 def json_body(required: bool = True, max_bytes: int = MAX_BODY_BYTES) -> Any:
@@ -47,13 +86,17 @@ def json_body(required: bool = True, max_bytes: int = MAX_BODY_BYTES) -> Any:
             raise exceptions.InvalidParameterValue(err="The request body is empty; JSON expected.")
         return None
     try:
-        document = json.loads(raw)
+        document = json.loads(
+            raw,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
     except RecursionError:
         raise exceptions.InvalidParameterValue(err=_TOO_DEEP) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise exceptions.InvalidParameterValue(err=f"Malformed JSON body: {exc}") from None
-    if _depth(document) > MAX_DEPTH:
-        raise exceptions.InvalidParameterValue(err=_TOO_DEEP)
+    _check_document(document)
     return document
 
 

@@ -28,7 +28,9 @@ class Version(NamedTuple):
 MIN_VERSION = Version(1, 1)
 MAX_VERSION = Version(1, 115)
 
-_VERSION_RE = re.compile(r"^\s*(\d+)\.(\d+)\s*$")
+# Nine digits at most: a longer number names no version, and converting thousands of digits
+# is slow (and refused by int() past 4,300).
+_VERSION_RE = re.compile(r"^\s*(\d{1,9})\.(\d{1,9})\s*$", re.ASCII)
 
 
 class VersionNotAcceptable(exceptions.NotAcceptable):

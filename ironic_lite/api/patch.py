@@ -1,6 +1,7 @@
 """RFC 6902 JSON-Patch on API documents, with the paths each resource lets callers change."""
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 
 import jsonpatch
@@ -23,6 +24,17 @@ PATCH_SCHEMA = {
         "additionalProperties": False,
     },
 }
+
+
+def patch_schema(allowed: Iterable[str]) -> dict:
+    """PATCH_SCHEMA narrowed to ``allowed`` top-level fields, as the OpenAPI document shows
+    it (``validate_patch`` checks the same, with Ironic's message for a refused field)."""
+    roots = "|".join(re.escape(f) for f in sorted(allowed))
+    item = copy.deepcopy(PATCH_SCHEMA["items"])
+    item["properties"]["path"]["pattern"] = rf"^/({roots})(/[\w-]+)*$"
+    item["if"] = {"properties": {"op": {"const": "remove"}}}
+    item["else"] = {"required": ["value"]}
+    return {**PATCH_SCHEMA, "items": item}
 
 
 def root_fields(ops: list[dict]) -> set[str]:

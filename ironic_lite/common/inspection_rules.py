@@ -71,8 +71,13 @@ RULE_SCHEMA = {
         "description": {"type": ["string", "null"], "maxLength": 255},
         "phase": {"type": ["string", "null"], "maxLength": 16},
         # The CLI sends numbers and flags as text: digits and boolean words are taken too.
+        # Bounded here (beyond MAX_PRIORITY) only so that int() stays cheap and the
+        # refusal names the limit: validate_rule words it.
         "priority": {
-            "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+                {"type": "string", "pattern": "^[0-9]{1,9}$"},
+            ]
         },
         "sensitive": {
             "anyOf": [

@@ -28,6 +28,15 @@ UUID = {"type": "string", "format": "uuid"}
 UUID_OR_NULL = {"anyOf": [UUID, {"type": "null"}]}
 OBJECT = {"type": "object"}
 OBJECT_OR_NULL = {"type": ["object", "null"]}
+# The largest value of an integer column (32 bits): priorities, orders, boot indexes.
+INT32_MAX = 2**31 - 1
+# A priority or order: a number, or digits (the CLI sends text), that such a column holds.
+STEP_ORDER = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": INT32_MAX},
+        {"type": "string", "pattern": "^[0-9]{1,9}$"},
+    ]
+}
 
 
 def string(max_length: int | None = None, nullable: bool = True, min_length: int = 0) -> dict:

@@ -1,5 +1,6 @@
 """Request bodies of node actions: provisioning, power, management, VIFs."""
 
+from ironic_lite.api.schemas import INT32_MAX, STEP_ORDER
 from ironic_lite.common.interfaces import INTERFACE_TYPES
 
 STEP = {
@@ -8,9 +9,7 @@ STEP = {
         "interface": {"type": "string", "enum": list(INTERFACE_TYPES)},
         "step": {"type": "string", "minLength": 1},
         "args": {"type": "object"},
-        "priority": {
-            "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]
-        },
+        "priority": STEP_ORDER,
         "order": {"type": "integer"},
         "execute_on_child_nodes": {"type": "boolean"},
         "limit_child_node_execution": {"type": "array", "items": {"type": "string"}},
@@ -37,7 +36,11 @@ PROVISION = {
 
 POWER = {
     "type": "object",
-    "properties": {"target": {"type": "string"}, "timeout": {"type": ["integer", "null"]}},
+    "properties": {
+        "target": {"type": "string"},
+        # seconds; at least 1 (the view says so in Ironic's words)
+        "timeout": {"type": ["integer", "null"], "maximum": INT32_MAX},
+    },
     "required": ["target"],
     "additionalProperties": False,
 }
@@ -75,3 +78,9 @@ VIF = {
     },
     "required": ["id"],
 }
+
+# A RAID configuration: its logical disks are the driver's business (checked at apply time).
+RAID_CONFIG = {"type": "object"}
+
+# Vendor passthru arguments: an object the vendor method reads (or nothing).
+VENDOR_PASSTHRU = {"type": ["object", "null"]}

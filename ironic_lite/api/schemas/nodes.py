@@ -44,7 +44,11 @@ CREATE_FIELDS = sorted(set(_PROPERTIES) - {"protected", "protected_reason"})
 
 CREATE = {
     "type": "object",
-    "properties": {k: _PROPERTIES[k] for k in CREATE_FIELDS},
+    "properties": {
+        **{k: _PROPERTIES[k] for k in CREATE_FIELDS},
+        # An empty UUID asks for a generated one, as in Ironic (Bifrost sends it).
+        "uuid": {"anyOf": [UUID_OR_NULL, {"const": ""}]},
+    },
     "required": ["driver"],
     "additionalProperties": False,
 }
@@ -96,6 +100,7 @@ TRAIT = {
 TRAITS_BODY = {
     "type": "object",
     "properties": {"traits": {"type": "array", "items": TRAIT}},
+    "required": ["traits"],
     "additionalProperties": False,
 }
 MAINTENANCE_BODY = {

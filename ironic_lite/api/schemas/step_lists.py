@@ -1,14 +1,11 @@
 """Request bodies of /v1/deploy_templates and /v1/runbooks."""
 
-from ironic_lite.api.schemas import BOOL, OBJECT, UUID_OR_NULL, string
+from ironic_lite.api.schemas import BOOL, OBJECT, STEP_ORDER, UUID_OR_NULL, string
 from ironic_lite.api.schemas.nodes import TRAIT
 
 # Interfaces whose steps a deploy template or runbook may name (as Ironic allows).
 STEP_INTERFACES = ("bios", "deploy", "firmware", "management", "power", "raid")
 _STEP_NAME = {"type": "string", "pattern": r"^[a-zA-Z0-9_]+$", "minLength": 1, "maxLength": 255}
-_INT_OR_DIGITS = {
-    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]
-}
 
 
 def _steps(order_field: str) -> dict:
@@ -21,7 +18,7 @@ def _steps(order_field: str) -> dict:
                 "interface": {"type": "string", "enum": list(STEP_INTERFACES)},
                 "step": _STEP_NAME,
                 "args": {"type": "object"},
-                order_field: _INT_OR_DIGITS,
+                order_field: STEP_ORDER,
             },
             "required": ["interface", "step", "args", order_field],
             "additionalProperties": False,

@@ -1,6 +1,6 @@
 """Request bodies of /v1/volume/connectors and /v1/volume/targets."""
 
-from ironic_lite.api.schemas import OBJECT_OR_NULL, UUID, UUID_OR_NULL
+from ironic_lite.api.schemas import INT32_MAX, OBJECT_OR_NULL, UUID, UUID_OR_NULL
 
 # Initiator identities a connector may be: python-ironicclient offers exactly these.
 CONNECTOR_TYPES = ("iqn", "ip", "mac", "wwnn", "wwpn", "port", "portgroup")
@@ -26,7 +26,7 @@ _TARGET = {
     # the storage interface decides at deploy time what it can attach.
     "volume_type": {"type": "string", "maxLength": 64},
     "properties": OBJECT_OR_NULL,
-    "boot_index": {"type": "integer", "minimum": 0},
+    "boot_index": {"type": "integer", "minimum": 0, "maximum": INT32_MAX},
     "volume_id": {"type": "string", "minLength": 1, "maxLength": 255},
     "extra": OBJECT_OR_NULL,
     "uuid": UUID_OR_NULL,

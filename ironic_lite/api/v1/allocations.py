@@ -13,7 +13,7 @@ import time
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch
+from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import allocations as schemas
 from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
@@ -109,21 +109,23 @@ def _list_filters(args) -> dict:
 
 
 @bp.get("/v1/allocations")
+@spec.operation(
+    "List allocations (1.52)",
+    query=(
+        "node",
+        "resource_class",
+        "state",
+        "owner",
+        "fields",
+        "limit",
+        "marker",
+        "sort_key",
+        "sort_dir",
+    ),
+)
 def list_allocations():
     _require_api("GET")
-    args = params.check_arguments(
-        {
-            "node",
-            "resource_class",
-            "state",
-            "owner",
-            "fields",
-            "limit",
-            "marker",
-            "sort_key",
-            "sort_dir",
-        }
-    )
+    args = spec.arguments()
     fields = _fields(args)
     filters = _list_filters(args)
     paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_allocation)
@@ -137,9 +139,10 @@ def list_allocations():
 
 
 @bp.get("/v1/allocations/<ident>")
+@spec.operation("Show an allocation", query=("fields",))
 def show_allocation(ident):
     _require_api("GET")
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = _fields(args)
     return json_response(render(find_allocation(ident), fields))
 
@@ -178,9 +181,10 @@ def _creation_values(doc: dict) -> tuple[dict, dict | None]:
 
 
 @bp.post("/v1/allocations")
+@spec.operation("Allocate a node", body=schemas.CREATE, body_name="allocation", status=201)
 def create_allocation():
     _require_api("POST")
-    doc = body.validate(body.json_body(), schemas.CREATE, "allocation")
+    doc = spec.body()
     values, node = _creation_values(doc)
     uuid = rpcapi().create_allocation(
         g.context, values=values, backfill_node_id=node["id"] if node else None
@@ -196,11 +200,12 @@ def create_allocation():
 
 # --- update ----------------------------------------------------------------------------------
 @bp.patch("/v1/allocations/<ident>")
+@spec.operation("Update an allocation (JSON-Patch, 1.57)", patch=schemas.PATCHABLE)
 def update_allocation(ident):
     if minor() < UPDATE_MINOR:
         raise exceptions.MethodNotAllowed("The API version does not allow updating allocations")
     row = find_allocation(ident)
-    ops = patch.validate_patch(body.json_body(), schemas.PATCHABLE)
+    ops = spec.body()
     doc = {f: row.get(f) for f in schemas.PATCHABLE}
     patched = patch.apply_patch(doc, ops)
     body.validate(
@@ -251,6 +256,7 @@ def _destroy(allocation: dict):
 
 
 @bp.delete("/v1/allocations/<ident>")
+@spec.operation("Delete an allocation, freeing its node", status=204)
 def delete_allocation(ident):
     _require_api("DELETE")
     return _destroy(find_allocation(ident))
@@ -268,12 +274,14 @@ def _node_allocation(ident: str) -> dict:
 
 
 @bp.get("/v1/nodes/<ident>/allocation")
+@spec.operation("Show the allocation of a node", query=("fields",))
 def show_node_allocation(ident):
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     allocation = _node_allocation(ident)
     return json_response(render(allocation, _fields(args)))
 
 
 @bp.delete("/v1/nodes/<ident>/allocation")
+@spec.operation("Delete the allocation of a node", status=204)
 def delete_node_allocation(ident):
     return _destroy(_node_allocation(ident))

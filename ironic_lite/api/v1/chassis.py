@@ -2,11 +2,11 @@
 
 from flask import Blueprint
 
-from ironic_lite.api import body, links, params, patch
+from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import chassis as schemas
 from ironic_lite.api.v1.collection import collection
-from ironic_lite.api.v1.nodes import list_nodes_view
+from ironic_lite.api.v1.nodes import DETAIL_QUERY, LIST_QUERY, list_nodes_view
 from ironic_lite.api.views import chassis as views
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
@@ -15,6 +15,11 @@ bp = Blueprint("chassis", __name__, url_prefix="/v1/chassis")
 
 SORTABLE = {c: 1 for c in ("id", "uuid", "description", "created_at", "updated_at")}
 _SELECTABLE = {k: 1 for k in views.FIELDS}
+_PAGING = ("limit", "marker", "sort_key", "sort_dir", "detail")
+
+
+def _without(names: tuple[str, ...], dropped: str) -> tuple[str, ...]:
+    return tuple(n for n in names if n != dropped)
 
 
 def find_chassis(ident: str) -> dict:
@@ -34,10 +39,7 @@ def _fields(wanted=None) -> list[str]:
 
 
 def _list(path: str, detail_route: bool):
-    allowed = {"limit", "marker", "sort_key", "sort_dir", "detail"}
-    if not detail_route:
-        allowed.add("fields")
-    args = params.check_arguments(allowed)
+    args = spec.arguments()
     fields = None if detail_route else _selection(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
     paging = params.Paging(args, SORTABLE, ("extra",), find_marker=dbapi.get_chassis)
@@ -52,37 +54,45 @@ def _list(path: str, detail_route: bool):
 
 
 @bp.get("")
+@spec.operation("List chassis", query=(*_PAGING, "fields"))
 def list_chassis():
     return _list("chassis", False)
 
 
 @bp.get("/detail")
+@spec.operation("List chassis with every field", query=_PAGING)
 def list_chassis_detail():
     return _list("chassis/detail", True)
 
 
 @bp.get("/<ident>")
+@spec.operation("Show a chassis", query=("fields",))
 def show_chassis(ident):
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = _selection(args)
     return json_response(views.render(find_chassis(ident), _fields(fields), links.base_url()))
 
 
 @bp.get("/<ident>/nodes")
+@spec.operation("List the nodes of a chassis", query=_without(LIST_QUERY, "chassis_uuid"))
 def list_chassis_nodes(ident):
     chassis = find_chassis(ident)
     return list_nodes_view(False, f"chassis/{ident}/nodes", {"chassis_id": chassis["id"]})
 
 
 @bp.get("/<ident>/nodes/detail")
+@spec.operation(
+    "List the nodes of a chassis with every field", query=_without(DETAIL_QUERY, "chassis_uuid")
+)
 def list_chassis_nodes_detail(ident):
     chassis = find_chassis(ident)
     return list_nodes_view(True, f"chassis/{ident}/nodes/detail", {"chassis_id": chassis["id"]})
 
 
 @bp.post("")
+@spec.operation("Create a chassis", body=schemas.CREATE, body_name="chassis", status=201)
 def create_chassis():
-    doc = body.validate(body.json_body(), schemas.CREATE, "chassis")
+    doc = spec.body()
     row = dbapi.create_chassis({k: v for k, v in doc.items() if v is not None})
     location = f"{links.base_url()}/v1/chassis/{row['uuid']}"
     return json_response(
@@ -91,9 +101,10 @@ def create_chassis():
 
 
 @bp.patch("/<ident>")
+@spec.operation("Update a chassis (JSON-Patch)", patch=schemas.PATCHABLE)
 def update_chassis(ident):
     row = find_chassis(ident)
-    ops = patch.validate_patch(body.json_body(), schemas.PATCHABLE)
+    ops = spec.body()
     doc = {f: row.get(f) for f in schemas.PATCHABLE}
     patched = patch.apply_patch(doc, ops)
     body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "chassis")
@@ -108,6 +119,7 @@ def update_chassis(ident):
 
 
 @bp.delete("/<ident>")
+@spec.operation("Delete a chassis", status=204)
 def delete_chassis(ident):
     row = find_chassis(ident)
     dbapi.destroy_chassis(row["id"], row["uuid"])

@@ -4,7 +4,7 @@ import datetime
 
 from flask import Blueprint
 
-from ironic_lite.api import links, params
+from ironic_lite.api import links, params, spec
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.collection import collection, minor
 from ironic_lite.api.views import timestamp
@@ -52,9 +52,12 @@ def _wanted(fields):
 
 
 @bp.get("")
+@spec.operation(
+    "List conductors (1.49)", query=("limit", "marker", "sort_key", "sort_dir", "fields", "detail")
+)
 def list_conductors():
     _require()
-    args = params.check_arguments({"limit", "marker", "sort_key", "sort_dir", "fields", "detail"})
+    args = spec.arguments()
     fields = _selection(args)
     detail = bool(params.detail_arg(args, fields))
     paging = params.Paging(
@@ -83,8 +86,9 @@ def list_conductors():
 
 
 @bp.get("/<hostname>")
+@spec.operation("Show a conductor", query=("fields",))
 def show_conductor(hostname):
     _require()
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = _selection(args)
     return json_response(_render(dbapi.get_conductor(hostname), _wanted(fields), links.base_url()))

@@ -3,8 +3,9 @@ for the template's name as a trait."""
 
 from flask import Blueprint
 
+from ironic_lite.api import spec
 from ironic_lite.api.schemas import step_lists as schemas
-from ironic_lite.api.v1.step_lists import StepListAPI
+from ironic_lite.api.v1.step_lists import LIST_QUERY, StepListAPI
 from ironic_lite.api.views import step_lists as views
 from ironic_lite.db import api as dbapi
 
@@ -28,25 +29,35 @@ API = StepListAPI(
 
 
 @bp.get("")
+@spec.operation("List deploy templates (1.55)", query=LIST_QUERY)
 def list_templates():
     return API.list()
 
 
 @bp.get("/<ident>")
+@spec.operation("Show a deploy template", query=("fields",))
 def show_template(ident):
     return API.show(ident)
 
 
 @bp.post("")
+@spec.operation(
+    "Create a deploy template",
+    body=schemas.TEMPLATE_CREATE,
+    body_name="deploy template",
+    status=201,
+)
 def create_template():
     return API.create()
 
 
 @bp.patch("/<ident>")
+@spec.operation("Update a deploy template (JSON-Patch)", patch=schemas.TEMPLATE_PATCHABLE)
 def update_template(ident):
     return API.update(ident)
 
 
 @bp.delete("/<ident>")
+@spec.operation("Delete a deploy template", status=204)
 def delete_template(ident):
     return API.delete(ident)

@@ -3,10 +3,11 @@ and the RAID logical disk properties they read."""
 
 from flask import Blueprint, g, request
 
-from ironic_lite.api import hardware, links, params
+from ironic_lite.api import hardware, links, params, spec
 from ironic_lite.api.responses import json_response
+from ironic_lite.api.schemas.actions import VENDOR_PASSTHRU
 from ironic_lite.api.v1.collection import minor, rpcapi
-from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_info, passthru_response
+from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.common import exceptions
 
 bp = Blueprint("drivers", __name__, url_prefix="/v1/drivers")
@@ -74,8 +75,9 @@ def _fields(args):
 
 
 @bp.get("")
+@spec.operation("List the hardware types live conductors serve", query=("type", "detail", "fields"))
 def list_drivers():
-    args = params.check_arguments({"type", "detail", "fields"})
+    args = spec.arguments()
     dtype = args.get("type")
     if dtype is not None:
         params.require_version(30)
@@ -108,13 +110,15 @@ def _served(name: str) -> hardware.Snapshot:
 
 
 @bp.get("/<name>")
+@spec.operation("Show a hardware type", query=("fields",))
 def show_driver(name):
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = _fields(args)
     return json_response(_document(name, _served(name), True, fields))
 
 
 @bp.get("/<name>/properties")
+@spec.operation("The driver_info properties a hardware type reads")
 def driver_properties(name):
     _served(name)
     return json_response(rpcapi().get_driver_properties(g.context, name))
@@ -122,6 +126,7 @@ def driver_properties(name):
 
 # --- driver vendor passthru ------------------------------------------------------------------
 @bp.get("/<name>/vendor_passthru/methods")
+@spec.operation("The vendor passthru methods of a hardware type's vendor interface")
 def driver_vendor_methods(name):
     _served(name)
     return json_response(rpcapi().get_driver_vendor_passthru_methods(g.context, name))
@@ -129,12 +134,19 @@ def driver_vendor_methods(name):
 
 @bp.route("/<name>/vendor_passthru", methods=HTTP_METHODS)
 @bp.route("/<name>/vendor_passthru/<method>", methods=HTTP_METHODS)
+@spec.operation(
+    "Call a vendor passthru method of a hardware type",
+    query=("method",),
+    body=VENDOR_PASSTHRU,
+    body_name="vendor passthru",
+    body_required=False,
+)
 def driver_vendor_passthru(name, method=None):
-    method = method or request.args.get("method")
+    method = method or spec.arguments().get("method")
     if not method:
         raise exceptions.MissingParameterValue(err="Method not specified")
     _served(name)
-    info = passthru_info()
+    info = spec.body() or {}
     result = rpcapi().driver_vendor_passthru(
         g.context, name, method_name=method, http_method=request.method, info=info
     )
@@ -143,6 +155,7 @@ def driver_vendor_passthru(name, method=None):
 
 # --- RAID --------------------------------------------------------------------------------------
 @bp.get("/<name>/raid/logical_disk_properties")
+@spec.operation("The logical disk properties a hardware type's RAID interface reads")
 def raid_logical_disk_properties(name):
     if minor() < 12:
         raise exceptions.NotAcceptable()

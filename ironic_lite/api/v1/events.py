@@ -12,7 +12,7 @@ import logging
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body
+from ironic_lite.api import spec
 from ironic_lite.api.responses import no_content
 from ironic_lite.api.schemas import UUID
 from ironic_lite.api.v1.collection import minor
@@ -68,12 +68,18 @@ def _describe(event: dict, port: dict) -> str:
 
 
 @bp.post("")
+@spec.operation(
+    "Events from other services (the network service's port events, 1.54)",
+    body=EVENTS_BODY,
+    body_name="events",
+    status=204,
+)
 def post_events():
     if minor() < 54:
         raise exceptions.NotFound("Events need API version 1.54 or later")
     if not g.context.is_admin:
         raise exceptions.Forbidden(resource="events")  # the network service posts as admin
-    doc = body.validate(body.json_body(), EVENTS_BODY, "events")
+    doc = spec.body()
     for event in doc["events"]:
         try:
             port = dbapi.get_port(address=event["mac_address"].lower())

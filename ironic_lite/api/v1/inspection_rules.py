@@ -7,7 +7,7 @@ credentials it writes into driver_info); it cannot be made non-sensitive again.
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch
+from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import collection
 from ironic_lite.api.views import timestamp
@@ -98,11 +98,13 @@ def _values(doc: dict) -> dict:
 
 
 @bp.get("")
+@spec.operation(
+    "List inspection rules (1.96)",
+    query=("limit", "marker", "sort_key", "sort_dir", "detail", "fields", "phase"),
+)
 def list_rules():
     _require_version()
-    args = params.check_arguments(
-        {"limit", "marker", "sort_key", "sort_dir", "detail", "fields", "phase"}
-    )
+    args = spec.arguments()
     fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
     detail = bool(params.detail_arg(args, fields, MIN_MINOR))
     paging = params.Paging(args, dict.fromkeys(SORTABLE, 1), ("conditions", "actions"))
@@ -117,26 +119,31 @@ def list_rules():
 
 
 @bp.get("/<ident>")
+@spec.operation("Show an inspection rule", query=("fields",))
 def show_rule(ident):
     _require_version()
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
     return json_response(render(find_rule(ident), fields))
 
 
 @bp.post("")
+@spec.operation(
+    "Create an inspection rule", body=rules.RULE_SCHEMA, body_name="inspection rule", status=201
+)
 def create_rule():
     _require_version(write=True)
-    row = dbapi.create_inspection_rule(_values(_checked(body.json_body())))
+    row = dbapi.create_inspection_rule(_values(_checked(spec.body())))
     location = f"{links.base_url()}/v1/inspection_rules/{row['uuid']}"
     return json_response(render(row), 201, {"Location": location})
 
 
 @bp.patch("/<ident>")
+@spec.operation("Update an inspection rule (JSON-Patch)", patch=PATCHABLE)
 def update_rule(ident):
     _require_version(write=True)
     row = find_rule(ident)
-    ops = patch.validate_patch(body.json_body(), PATCHABLE)
+    ops = spec.body()
     before = {f: row.get(f) for f in PATCHABLE}
     patched = patch.apply_patch(before, ops)
     patched.update(_checked({k: v for k, v in patched.items() if v is not None}))
@@ -159,6 +166,7 @@ def update_rule(ident):
 
 
 @bp.delete("/<ident>")
+@spec.operation("Delete an inspection rule", status=204)
 def delete_rule(ident):
     _require_version(write=True)
     dbapi.destroy_inspection_rule(find_rule(ident)["id"])

@@ -3,12 +3,12 @@ vendor passthru and VIFs. Each view checks the request, then makes one RPC call.
 
 from flask import Blueprint, g, request
 
-from ironic_lite.api import body, links, params
+from ironic_lite.api import body, links, params, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import actions as schemas
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
-from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_info, passthru_response
+from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.api.v1.runbooks import find_runbook
 from ironic_lite.common import exceptions, states
 
@@ -129,9 +129,15 @@ def _runbook_steps(ident: str, target: str, node: dict) -> dict:
 
 
 @bp.put("/states/provision")
+@spec.operation(
+    "Move a node through the provision state machine",
+    body=schemas.PROVISION,
+    body_name="provision",
+    max_body=body.MAX_PROVISION_BODY_BYTES,
+    status=202,
+)
 def set_provision_state(ident):
-    raw = body.json_body(max_bytes=body.MAX_PROVISION_BODY_BYTES)
-    doc = body.validate(raw, schemas.PROVISION, "provision")
+    doc = spec.body()
     node = find_node(ident)
     _check_provision_request(doc, node)
     kwargs = {
@@ -158,8 +164,9 @@ def set_provision_state(ident):
 
 # --- power -------------------------------------------------------------------------------------
 @bp.put("/states/power")
+@spec.operation("Change a node's power state", body=schemas.POWER, body_name="power", status=202)
 def set_power_state(ident):
-    doc = body.validate(body.json_body(), schemas.POWER, "power")
+    doc = spec.body()
     node = find_node(ident)
     target = doc["target"]
     if target not in _POWER_TARGETS:
@@ -178,29 +185,42 @@ def set_power_state(ident):
 
 # --- boot mode, secure boot, RAID ---------------------------------------------------------------
 @bp.put("/states/boot_mode")
+@spec.operation(
+    "Change a node's boot mode (1.76)", body=schemas.BOOT_MODE, body_name="boot_mode", status=202
+)
 def set_boot_mode(ident):
     if minor() < 76:
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
-    doc = body.validate(body.json_body(), schemas.BOOT_MODE, "boot_mode")
+    doc = spec.body()
     rpcapi().set_boot_mode(g.context, find_node(ident), mode=doc["target"])
     return _accepted(ident)
 
 
 @bp.put("/states/secure_boot")
+@spec.operation(
+    "Turn a node's secure boot on or off (1.76)",
+    body=schemas.SECURE_BOOT,
+    body_name="secure_boot",
+    status=202,
+)
 def set_secure_boot(ident):
     if minor() < 76:
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
-    doc = body.validate(body.json_body(), schemas.SECURE_BOOT, "secure_boot")
+    doc = spec.body()
     rpcapi().set_secure_boot_state(g.context, find_node(ident), enabled=doc["target"])
     return _accepted(ident)
 
 
 @bp.put("/states/raid")
+@spec.operation(
+    "Set a node's target RAID configuration (1.12)",
+    body=schemas.RAID_CONFIG,
+    body_name="raid",
+    status=204,
+)
 def set_target_raid_config(ident):
     params.require_version(12)
-    doc = body.json_body()
-    if not isinstance(doc, dict):
-        raise exceptions.InvalidParameterValue(err="The RAID configuration must be an object")
+    doc = spec.body()
     from ironic_lite.api.v1.nodes import write_node
 
     write_node(find_node(ident), {"target_raid_config": doc})
@@ -209,13 +229,17 @@ def set_target_raid_config(ident):
 
 # --- management --------------------------------------------------------------------------------
 @bp.get("/management/boot_device")
+@spec.operation("A node's boot device")
 def get_boot_device(ident):
     return json_response(rpcapi().get_boot_device(g.context, find_node(ident)))
 
 
 @bp.put("/management/boot_device")
+@spec.operation(
+    "Set a node's boot device", body=schemas.BOOT_DEVICE, body_name="boot_device", status=204
+)
 def set_boot_device(ident):
-    doc = body.validate(body.json_body(), schemas.BOOT_DEVICE, "boot_device")
+    doc = spec.body()
     rpcapi().set_boot_device(
         g.context,
         find_node(ident),
@@ -226,12 +250,14 @@ def set_boot_device(ident):
 
 
 @bp.get("/management/boot_device/supported")
+@spec.operation("The boot devices a node supports")
 def supported_boot_devices(ident):
     devices = rpcapi().get_supported_boot_devices(g.context, find_node(ident))
     return json_response({"supported_boot_devices": devices})
 
 
 @bp.put("/management/inject_nmi")
+@spec.operation("Inject a non-maskable interrupt into a node (1.29)", status=204)
 def inject_nmi(ident):
     if minor() < 29:
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.29")
@@ -241,6 +267,7 @@ def inject_nmi(ident):
 
 # --- vendor passthru ---------------------------------------------------------------------------
 @bp.get("/vendor_passthru/methods")
+@spec.operation("The vendor passthru methods of a node's vendor interface")
 def vendor_methods(ident):
     return json_response(rpcapi().get_vendor_passthru_methods(g.context, find_node(ident)))
 
@@ -248,11 +275,18 @@ def vendor_methods(ident):
 # ``?method=name`` (openstacksdk) or ``/vendor_passthru/name`` (python-ironicclient).
 @bp.route("/vendor_passthru", methods=HTTP_METHODS)
 @bp.route("/vendor_passthru/<method>", methods=HTTP_METHODS)
+@spec.operation(
+    "Call a vendor passthru method of a node",
+    query=("method",),
+    body=schemas.VENDOR_PASSTHRU,
+    body_name="vendor passthru",
+    body_required=False,
+)
 def vendor_passthru(ident, method=None):
-    method = method or request.args.get("method")
+    method = method or spec.arguments().get("method")
     if not method:
         raise exceptions.MissingParameterValue(err="Method not specified")
-    info = passthru_info()
+    info = spec.body() or {}
     result = rpcapi().vendor_passthru(
         g.context, find_node(ident), method_name=method, http_method=request.method, info=info
     )
@@ -266,15 +300,17 @@ def _vif_version():
 
 
 @bp.get("/vifs")
+@spec.operation("The VIFs attached to a node (1.28)")
 def vif_list(ident):
     _vif_version()
     return json_response({"vifs": rpcapi().vif_list(g.context, find_node(ident))})
 
 
 @bp.post("/vifs")
+@spec.operation("Attach a VIF to a node (1.28)", body=schemas.VIF, body_name="vif", status=204)
 def vif_attach(ident):
     _vif_version()
-    doc = body.validate(body.json_body(), schemas.VIF, "vif")
+    doc = spec.body()
     if "port_uuid" in doc or "portgroup_uuid" in doc:
         params.require_version(67)
         if "port_uuid" in doc and "portgroup_uuid" in doc:
@@ -286,6 +322,7 @@ def vif_attach(ident):
 
 
 @bp.delete("/vifs/<vif_id>")
+@spec.operation("Detach a VIF from a node (1.28)", status=204)
 def vif_detach(ident, vif_id):
     _vif_version()
     rpcapi().vif_detach(g.context, find_node(ident), vif_id=vif_id)

@@ -10,7 +10,7 @@ import re
 import werkzeug.exceptions
 from flask import Blueprint
 
-from ironic_lite.api import links, params
+from ironic_lite.api import links, params, spec
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.collection import minor
 from ironic_lite.api.v1.nodes import find_node
@@ -56,9 +56,10 @@ def _selection(
 
 
 @bp.get("/bios")
+@spec.operation("A node's BIOS settings (1.40)", query=("detail", "fields"))
 def list_bios_settings(ident):
     _require(views.BIOS_MIN_MINOR)
-    args = params.check_arguments({"detail", "fields"})
+    args = spec.arguments()
     fields = _selection(
         args,
         views.BIOS_REGISTRY_MINOR,
@@ -75,9 +76,10 @@ def list_bios_settings(ident):
 
 
 @bp.get("/bios/<setting_name>")
+@spec.operation("One BIOS setting of a node (1.40)")
 def show_bios_setting(ident, setting_name):
     _require(views.BIOS_MIN_MINOR)
-    params.check_arguments(())
+    spec.arguments()
     if not _SETTING_NAME.match(setting_name):
         raise exceptions.InvalidParameterValue(
             err=f"Expected name for setting_name: {setting_name}"
@@ -95,9 +97,10 @@ def show_bios_setting(ident, setting_name):
 
 
 @bp.get("/firmware")
+@spec.operation("A node's firmware components (1.86)", query=("detail", "fields"))
 def list_firmware_components(ident):
     _require(views.FIRMWARE_MIN_MINOR)
-    args = params.check_arguments({"detail", "fields"})
+    args = spec.arguments()
     # Ironic shows only the timestamps for ?detail=True; ironic-lite shows every field.
     fields = _selection(
         args,

@@ -7,7 +7,7 @@ worker; ``console_enabled`` changes when that worked, ``last_error`` says why it
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links
+from ironic_lite.api import links, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import BOOL
 from ironic_lite.api.v1.collection import rpcapi
@@ -24,14 +24,18 @@ CONSOLE_BODY = {
 
 
 @bp.get("")
+@spec.operation("Whether a node's console is on, and how to reach it")
 def get_console(ident):
     info = rpcapi().get_console_information(g.context, find_node(ident))
     return json_response({"console_enabled": info is not None, "console_info": info})
 
 
 @bp.put("")
+@spec.operation(
+    "Turn a node's console on or off", body=CONSOLE_BODY, body_name="console", status=202
+)
 def set_console(ident):
-    doc = body.validate(body.json_body(), CONSOLE_BODY, "console")
+    doc = spec.body()
     node = find_node(ident)
     rpcapi().set_console_mode(g.context, node, enabled=as_bool(doc["enabled"]))
     response = no_content(202)

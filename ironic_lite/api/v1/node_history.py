@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from ironic_lite.api import links, params
+from ironic_lite.api import links, params, spec
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.collection import collection, minor
 from ironic_lite.api.v1.nodes import find_node
@@ -49,9 +49,12 @@ def _render(row: dict, node_uuid: str, detail: bool, base: str) -> dict:
 
 
 @bp.get("")
+@spec.operation(
+    "A node's history (1.78)", query=("detail", "marker", "limit", "sort_key", "sort_dir")
+)
 def list_history(ident):
     _require()
-    args = params.check_arguments({"detail", "marker", "limit", "sort_key", "sort_dir"})
+    args = spec.arguments()
     detail = bool(params.parse_bool("detail", args.get("detail")))
     paging = params.Paging(args, _SORTABLE, (), default_sort="created_at")
     node = find_node(ident)
@@ -64,6 +67,7 @@ def list_history(ident):
 
 
 @bp.get("/<event_uuid>")
+@spec.operation("One event of a node's history (1.78)")
 def show_event(ident, event_uuid):
     _require()
     node = find_node(ident)

@@ -12,7 +12,7 @@ Below 1.63 the paths do not exist (a bare 404, as Ironic's router answers).
 import werkzeug.exceptions
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links
+from ironic_lite.api import links, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
@@ -55,6 +55,7 @@ def _known(node: dict, component: str, indicator: str | None = None) -> dict:
 
 
 @bp.get("/management/indicators")
+@spec.operation("The components of a node that have indicators (1.63)")
 def list_components(ident):
     _require()
     node = find_node(ident)
@@ -74,6 +75,7 @@ def list_components(ident):
 
 
 @bp.get("/management/indicators/<name>")
+@spec.operation("The indicators of a component, or one indicator's state (1.63)")
 def show(ident, name):
     _require()
     node = find_node(ident)
@@ -91,34 +93,37 @@ def show(ident, name):
                 {
                     "name": indicator,
                     "component": name,
-                    "readonly": bool(spec.get("readonly")),
-                    "states": list(spec.get("states") or []),
+                    "readonly": bool(found.get("readonly")),
+                    "states": list(found.get("states") or []),
                     "links": links.pair(
                         base,
                         f"nodes/{node['uuid']}/management/indicators",
                         f"{indicator}@{name}",
                     ),
                 }
-                for indicator, spec in sorted(_known(node, name).items())
+                for indicator, found in sorted(_known(node, name).items())
             ]
         }
     )
 
 
 @bp.put("/management/indicators/<name>")
+@spec.operation(
+    "Set an indicator's state (1.63)", body=SET_STATE, body_name="indicator", status=204
+)
 def set_state(ident, name):
     _require()
     node = find_node(ident)
     component, indicator = _split(name)
-    doc = body.validate(body.json_body(), SET_STATE, "indicator")
-    spec = _known(node, component, indicator)[indicator]
-    if spec.get("readonly"):
+    doc = spec.body()
+    known = _known(node, component, indicator)[indicator]
+    if known.get("readonly"):
         raise exceptions.InvalidParameterValue(
             err=f"Indicator {indicator}@{component} of node {node['uuid']} is read-only"
         )
-    if spec.get("states") and doc["state"] not in spec["states"]:
+    if known.get("states") and doc["state"] not in known["states"]:
         raise exceptions.InvalidParameterValue(
-            err=f"Indicator {indicator}@{component} takes {', '.join(spec['states'])}, "
+            err=f"Indicator {indicator}@{component} takes {', '.join(known['states'])}, "
             f"not {doc['state']}"
         )
     rpcapi().set_indicator_state(

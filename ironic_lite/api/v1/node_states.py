@@ -1,8 +1,8 @@
 """Node states and the actions that do not need a flow: states, maintenance, validate."""
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
-from ironic_lite.api import body, params
+from ironic_lite.api import spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.v1.collection import minor, rpcapi
@@ -14,21 +14,31 @@ bp = Blueprint("node_states", __name__, url_prefix="/v1/nodes")
 
 
 @bp.get("/<ident>/states")
+@spec.operation("A node's power, provision, boot and RAID states")
 def get_states(ident):
     return json_response(views.states_document(find_node(ident), minor()))
 
 
 @bp.put("/<ident>/maintenance")
+@spec.operation(
+    "Put a node in maintenance",
+    query=("reason",),
+    body=schemas.MAINTENANCE_BODY,
+    body_name="maintenance",
+    body_required=False,
+    status=202,
+)
 def set_maintenance(ident):
-    doc = body.json_body(required=False)
-    body.validate(doc, schemas.MAINTENANCE_BODY, "maintenance")
-    reason = (doc or {}).get("reason") or request.args.get("reason")
+    reason_arg = spec.arguments().get("reason")
+    doc = spec.body()
+    reason = (doc or {}).get("reason") or reason_arg
     node = find_node(ident)
     write_node(node, {"maintenance": True, "maintenance_reason": reason})
     return no_content(202)
 
 
 @bp.delete("/<ident>/maintenance")
+@spec.operation("Take a node out of maintenance", status=202)
 def unset_maintenance(ident):
     node = find_node(ident)
     write_node(node, {"maintenance": False, "maintenance_reason": None, "fault": None})
@@ -41,13 +51,17 @@ def _validate(ident: str):
 
 
 @bp.get("/<ident>/validate")
+@spec.operation("Validate a node's driver interfaces")
 def validate_node(ident):
     return _validate(ident)
 
 
 @bp.get("/validate")
+@spec.operation(
+    "Validate a node's driver interfaces, named in the query", query=("node", "node_uuid")
+)
 def validate_by_query():
-    args = params.check_arguments({"node", "node_uuid"})
+    args = spec.arguments()
     ident = args.get("node") or args.get("node_uuid")
     if not ident:
         raise exceptions.MissingParameterValue(err="Missing mandatory parameter: node")

@@ -3,7 +3,7 @@
 import werkzeug.exceptions
 from flask import Blueprint, request
 
-from ironic_lite.api import body, links
+from ironic_lite.api import body, links, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.v1.collection import minor
@@ -41,24 +41,32 @@ def _check_count(node: dict, count: int) -> None:
 
 
 @bp.get("")
+@spec.operation("A node's traits (1.37)")
 def list_traits(ident):
     node = _node(ident)
     return json_response({"traits": dbapi.get_node_traits(node["id"])})
 
 
 @bp.put("")
+@spec.operation(
+    "Replace a node's traits",
+    body=schemas.TRAITS_BODY,
+    body_name="traits",
+    status=204,
+)
 def replace_traits(ident):
     node = _node(ident)
     doc = body.json_body(required=False)
     if not isinstance(doc, dict) or "traits" not in doc:
         raise exceptions.InvalidParameterValue(err=_USAGE)
-    body.validate(doc, schemas.TRAITS_BODY, "traits")
+    doc = spec.body()
     _check_count(node, len(set(doc["traits"])))
     dbapi.set_node_traits(node["id"], doc["traits"])
     return no_content()
 
 
 @bp.put("/<trait>")
+@spec.operation("Add a trait to a node", status=204, path={"trait": schemas.TRAIT})
 def add_trait(ident, trait):
     node = _node(ident)
     if request.get_data().strip():
@@ -74,6 +82,7 @@ def add_trait(ident, trait):
 
 
 @bp.delete("")
+@spec.operation("Remove every trait of a node", status=204)
 def delete_all_traits(ident):
     node = _node(ident)
     dbapi.set_node_traits(node["id"], [])
@@ -81,6 +90,7 @@ def delete_all_traits(ident):
 
 
 @bp.delete("/<trait>")
+@spec.operation("Remove a trait from a node", status=204)
 def delete_trait(ident, trait):
     node = _node(ident)
     dbapi.delete_node_trait(node["id"], trait, node["uuid"])

@@ -9,9 +9,9 @@ Below each version the path does not exist (a bare 404, as Ironic's router answe
 import urllib.parse
 
 import werkzeug.exceptions
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
-from ironic_lite.api import body
+from ironic_lite.api import spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
@@ -34,6 +34,12 @@ ATTACH = {
     "required": ["device_type", "image_url"],
     "additionalProperties": False,
 }
+# Detaching takes the device types in the query or (as the SDK sends them) in the body.
+_DEVICE_TYPE_LIST = {"type": "array", "items": {"type": "string"}}
+DETACH = {
+    "type": ["object", "null"],
+    "properties": {"device_types": {"anyOf": [{"type": "string"}, _DEVICE_TYPE_LIST]}},
+}
 
 
 def _require(min_minor: int) -> None:
@@ -42,9 +48,12 @@ def _require(min_minor: int) -> None:
 
 
 @bp.post("/vmedia")
+@spec.operation(
+    "Attach virtual media to a node (1.89)", body=ATTACH, body_name="vmedia", status=204
+)
 def attach(ident):
     _require(ATTACH_MIN_MINOR)
-    doc = body.validate(body.json_body(), ATTACH, "vmedia")
+    doc = spec.body()
     scheme = urllib.parse.urlsplit(doc["image_url"]).scheme
     if scheme not in _URL_SCHEMES:
         raise exceptions.Invalid(f"Unsupported or missing URL scheme: {scheme}")
@@ -64,10 +73,9 @@ def attach(ident):
 def _device_types() -> list[str] | None:
     """``device_types`` from the query string or the JSON body (the SDK sends it there), as
     a list or a comma-separated string; None means every device."""
-    raw = request.args.get("device_types")
+    raw = spec.arguments().get("device_types")
     if raw is None:
-        doc = body.json_body(required=False)
-        raw = doc.get("device_types") if isinstance(doc, dict) else None
+        raw = (spec.body() or {}).get("device_types")
     if raw is None:
         return None
     items = raw if isinstance(raw, list) else str(raw).split(",")
@@ -81,6 +89,14 @@ def _device_types() -> list[str] | None:
 
 
 @bp.delete("/vmedia")
+@spec.operation(
+    "Detach virtual media from a node (1.89)",
+    query=("device_types",),
+    body=DETACH,
+    body_name="vmedia",
+    body_required=False,
+    status=204,
+)
 def detach(ident):
     _require(ATTACH_MIN_MINOR)
     rpcapi().detach_virtual_media(g.context, find_node(ident), device_types=_device_types())
@@ -88,6 +104,7 @@ def detach(ident):
 
 
 @bp.get("/vmedia")
+@spec.operation("The virtual media attached to a node (1.93)")
 def list_vmedia(ident):
     _require(GET_MIN_MINOR)
     return json_response(rpcapi().get_virtual_media(g.context, find_node(ident)))

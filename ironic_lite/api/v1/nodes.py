@@ -4,7 +4,7 @@ import time
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, hardware, links, params, patch
+from ironic_lite.api import body, hardware, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
@@ -56,6 +56,9 @@ _FILTERS = (
     "instance_name",
 )
 _PAGING = ("limit", "marker", "sort_key", "sort_dir")
+# The query arguments of the node lists (those of a chassis leave out chassis_uuid).
+LIST_QUERY = (*_FILTERS, *_PAGING, "detail", "fields")
+DETAIL_QUERY = (*_FILTERS, *_PAGING, "detail")
 # States in which a node's attributes may change while target_provision_state is set.
 _UPDATABLE_IN_TRANSITION = {
     states.DEPLOYFAIL,
@@ -189,12 +192,7 @@ def _parent_uuid(ident: str) -> str:
 
 
 def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = None):
-    allowed = (
-        set(_FILTERS) | set(_PAGING) | ({"detail", "fields"} if not detail_route else {"detail"})
-    )
-    if base_filters and "chassis_id" in base_filters:
-        allowed.discard("chassis_uuid")
-    args = params.check_arguments(allowed)
+    args = spec.arguments()
     filters = _filters(args)
     filters.update(base_filters or {})
     # The one policy check wired into the views before the service layer exists (issue 13):
@@ -209,6 +207,9 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     else:
         wanted = views.visible_fields(current, fields or views.LIST_DEFAULT)
     columns = None if detail else views.columns_for(wanted)
+    conductor = params.text(args, "conductor", 49)
+    if conductor is not None and columns is not None:
+        columns += ["driver", "conductor_group"]  # what finding a node's conductor reads
     rows, more = dbapi.list_nodes(
         filters,
         paging.limit,
@@ -218,7 +219,6 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
         columns,
         with_traits="traits" in wanted,
     )
-    conductor = params.text(args, "conductor", 49)
     owner_of = rpcapi().conductor_for  # once: the app-context proxy costs ~20 us a call
     if conductor is not None:
         rows = [r for r in rows if owner_of(r) == conductor]
@@ -227,21 +227,24 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
 
 
 @bp.get("")
+@spec.operation("List nodes", query=LIST_QUERY)
 def list_nodes():
     return list_nodes_view(False, "nodes")
 
 
 @bp.get("/detail")
+@spec.operation("List nodes with every field", query=DETAIL_QUERY)
 def list_nodes_detail():
     return list_nodes_view(True, "nodes/detail")
 
 
 @bp.get("/<ident>/children")
+@spec.operation("The UUIDs of a node's children (1.83)")
 def list_children(ident):
     """The UUIDs of a node's children (1.83), all of them: Ironic does not paginate this."""
     if minor() < 83:
         raise exceptions.NotFound("Child nodes need API version 1.83 or later")
-    params.check_arguments(())
+    spec.arguments()
     parent = find_node(ident)
     rows, _ = dbapi.list_nodes({"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False)
     # Ironic gives this document a single link object, not a list of them.
@@ -253,8 +256,9 @@ def list_children(ident):
 
 
 @bp.get("/<ident>")
+@spec.operation("Show a node", query=("fields",))
 def show_node(ident):
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = _fields(args)
     node = find_node(ident)
     policy.authorize_node(
@@ -306,13 +310,13 @@ def _resolve_references(values: dict) -> None:
 
 
 @bp.post("")
+@spec.operation("Create a node", body=schemas.CREATE, body_name="node", status=201)
 def create_node():
-    raw = body.json_body()
-    if isinstance(raw, dict) and raw.get("uuid") == "":
+    doc = spec.body()
+    if doc.get("uuid") == "":
         # Ironic generates a UUID for an empty one, and Bifrost sends `uuid: ""` for nodes
         # its inventory gives none.
-        del raw["uuid"]
-    doc = body.validate(raw, schemas.CREATE, "node")
+        del doc["uuid"]
     _check_versions(doc)
     if minor() < 5 and doc.get("name"):
         raise exceptions.NotAcceptable()
@@ -482,10 +486,11 @@ def _normalise_changes(node: dict, patched: dict, changed: dict, reset: bool | N
 
 
 @bp.patch("/<ident>")
+@spec.operation("Update a node (JSON-Patch)", query=("reset_interfaces",), patch=schemas.PATCHABLE)
 def update_node(ident):
-    args = params.check_arguments({"reset_interfaces"})
+    args = spec.arguments()
     reset = params.parse_bool("reset_interfaces", args.get("reset_interfaces"))
-    ops = patch.validate_patch(body.json_body(), schemas.PATCHABLE)
+    ops = spec.body()
     for _attempt in range(3):
         node = find_node(ident)
         doc = _patch_document(node)
@@ -514,6 +519,7 @@ def update_node(ident):
 
 # --- delete -----------------------------------------------------------------------------------
 @bp.delete("/<ident>")
+@spec.operation("Delete a node", status=204)
 def delete_node(ident):
     node = find_node(ident)
     if node["instance_uuid"] and not node["maintenance"]:

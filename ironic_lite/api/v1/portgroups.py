@@ -2,12 +2,12 @@
 
 from flask import Blueprint
 
-from ironic_lite.api import body, links, params, patch
+from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
 from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor
 from ironic_lite.api.v1.nodes import find_node
-from ironic_lite.api.v1.ports import list_ports_view, normalise_mac
+from ironic_lite.api.v1.ports import PAGING, list_ports_view, normalise_mac
 from ironic_lite.api.views import ports as views
 from ironic_lite.common import exceptions, states
 from ironic_lite.conf import CONF
@@ -35,6 +35,7 @@ SORTABLE = {
 _REFUSED_SORT = ("extra", "internal_info", "properties")
 _SELECTABLE = dict(views.PORTGROUP_FIELDS)
 DEFAULT_MODE = "active-backup"
+_FILTERS = ("node", "address", "shard", "conductor_groups")
 
 
 def _require():
@@ -60,12 +61,7 @@ def render_portgroup(pg: dict, fields=None) -> dict:
 
 def _list(path: str, detail_route: bool, base_filters: dict | None = None):
     _require()
-    allowed = {"limit", "marker", "sort_key", "sort_dir", "detail"}
-    if not detail_route:
-        allowed.add("fields")
-    if base_filters is None:
-        allowed |= {"node", "address", "shard", "conductor_groups"}
-    args = params.check_arguments(allowed)
+    args = spec.arguments()
     filters = dict(base_filters or {})
     if len([k for k in ("node", "address", "shard", "conductor_groups") if args.get(k)]) > 1:
         raise exceptions.InvalidParameterValue(
@@ -95,16 +91,19 @@ def _list(path: str, detail_route: bool, base_filters: dict | None = None):
 
 
 @bp.get("/v1/portgroups")
+@spec.operation("List portgroups (1.23)", query=(*PAGING, "fields", *_FILTERS))
 def list_portgroups():
     return _list("portgroups", False)
 
 
 @bp.get("/v1/portgroups/detail")
+@spec.operation("List portgroups with every field", query=(*PAGING, *_FILTERS))
 def list_portgroups_detail():
     return _list("portgroups/detail", True)
 
 
 @bp.get("/v1/nodes/<ident>/portgroups")
+@spec.operation("List the portgroups of a node (1.24)", query=(*PAGING, "fields"))
 def list_node_portgroups(ident):
     params.require_version(24)
     node = find_node(ident)
@@ -112,6 +111,7 @@ def list_node_portgroups(ident):
 
 
 @bp.get("/v1/nodes/<ident>/portgroups/detail")
+@spec.operation("List the portgroups of a node with every field", query=PAGING)
 def list_node_portgroups_detail(ident):
     params.require_version(24)
     node = find_node(ident)
@@ -119,6 +119,7 @@ def list_node_portgroups_detail(ident):
 
 
 @bp.get("/v1/portgroups/<ident>/ports")
+@spec.operation("List the ports of a portgroup (1.24)", query=(*PAGING, "fields"))
 def list_portgroup_ports(ident):
     _require()
     params.require_version(24)
@@ -127,6 +128,7 @@ def list_portgroup_ports(ident):
 
 
 @bp.get("/v1/portgroups/<ident>/ports/detail")
+@spec.operation("List the ports of a portgroup with every field", query=PAGING)
 def list_portgroup_ports_detail(ident):
     _require()
     params.require_version(24)
@@ -135,9 +137,10 @@ def list_portgroup_ports_detail(ident):
 
 
 @bp.get("/v1/portgroups/<ident>")
+@spec.operation("Show a portgroup", query=("fields",))
 def show_portgroup(ident):
     _require()
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     fields = _selection(args)
     return json_response(render_portgroup(find_portgroup(ident), fields))
 
@@ -154,9 +157,12 @@ def _check_versions(names) -> None:
 
 
 @bp.post("/v1/portgroups")
+@spec.operation(
+    "Create a portgroup", body=schemas.PORTGROUP_CREATE, body_name="portgroup", status=201
+)
 def create_portgroup():
     _require()
-    doc = body.validate(body.json_body(), schemas.PORTGROUP_CREATE, "portgroup")
+    doc = spec.body()
     _check_versions([k for k, v in doc.items() if v])
     _check_name(doc.get("name"), "Cannot create portgroup with")
     try:
@@ -177,10 +183,11 @@ def create_portgroup():
 
 
 @bp.patch("/v1/portgroups/<ident>")
+@spec.operation("Update a portgroup (JSON-Patch)", patch=schemas.PORTGROUP_PATCHABLE)
 def update_portgroup(ident):
     _require()
     pg = find_portgroup(ident)
-    ops = patch.validate_patch(body.json_body(), schemas.PORTGROUP_PATCHABLE)
+    ops = spec.body()
     _check_versions(patch.root_fields(ops))
     if any(op["op"] == "remove" and op["path"] == "/mode" for op in ops):
         raise exceptions.InvalidParameterValue(
@@ -221,6 +228,7 @@ def update_portgroup(ident):
 
 
 @bp.delete("/v1/portgroups/<ident>")
+@spec.operation("Delete a portgroup", status=204)
 def delete_portgroup(ident):
     _require()
     pg = find_portgroup(ident)

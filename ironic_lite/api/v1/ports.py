@@ -4,7 +4,7 @@ import re
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch
+from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
 from ironic_lite.api.v1.collection import collection, is_valid_name, minor, rpcapi
@@ -42,6 +42,9 @@ _MAC_RE = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
 _SELECTABLE = {k: v for k, v in views.PORT_FIELDS.items() if k != "links"}
 # What removing a flag that cannot be empty sets it back to.
 _DEFAULTS = {"pxe_enabled": True, "is_smartnic": False, "available_for_dynamic_portgroup": True}
+# Query arguments of the port lists; the lists of a node or a portgroup take no filters.
+PAGING = ("limit", "marker", "sort_key", "sort_dir", "detail")
+_FILTERS = ("node", "node_uuid", "address", "portgroup", "shard", "conductor_groups")
 
 
 def normalise_mac(mac: str) -> str:
@@ -53,7 +56,7 @@ def normalise_mac(mac: str) -> str:
 def find_port(ident: str) -> dict:
     if dbapi.is_uuid(ident):
         return dbapi.get_port(ident)
-    if ident.isdigit():
+    if ident.isascii() and ident.isdigit() and len(ident) <= 9:  # an id an INTEGER holds
         return dbapi.get_port(port_id=int(ident))
     if not is_valid_name(ident):
         raise exceptions.InvalidParameterValue(err=f"Expected UUID or name for port_ident: {ident}")
@@ -81,12 +84,7 @@ def _check_filter_combination(args) -> None:
 
 
 def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = None):
-    allowed = {"limit", "marker", "sort_key", "sort_dir", "detail"}
-    if not detail_route:
-        allowed.add("fields")
-    if base_filters is None:
-        allowed |= {"node", "node_uuid", "address", "portgroup", "shard", "conductor_groups"}
-    args = params.check_arguments(allowed)
+    args = spec.arguments()
     _check_filter_combination(args)
     filters = dict(base_filters or {})
     node = args.get("node") or params.uuid_arg(args, "node_uuid")
@@ -120,30 +118,35 @@ def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = N
 
 
 @bp.get("/v1/ports")
+@spec.operation("List ports", query=(*PAGING, "fields", *_FILTERS))
 def list_ports():
     return list_ports_view("ports", False)
 
 
 @bp.get("/v1/ports/detail")
+@spec.operation("List ports with every field", query=(*PAGING, *_FILTERS))
 def list_ports_detail():
     return list_ports_view("ports/detail", True)
 
 
 @bp.get("/v1/nodes/<ident>/ports")
+@spec.operation("List the ports of a node", query=(*PAGING, "fields"))
 def list_node_ports(ident):
     node = find_node(ident)
     return list_ports_view(f"nodes/{ident}/ports", False, {"node_id": node["id"]})
 
 
 @bp.get("/v1/nodes/<ident>/ports/detail")
+@spec.operation("List the ports of a node with every field", query=PAGING)
 def list_node_ports_detail(ident):
     node = find_node(ident)
     return list_ports_view(f"nodes/{ident}/ports/detail", True, {"node_id": node["id"]})
 
 
 @bp.get("/v1/ports/<ident>")
+@spec.operation("Show a port", query=("fields",))
 def show_port(ident):
-    args = params.check_arguments({"fields"})
+    args = spec.arguments()
     return json_response(render_port(find_port(ident), params.fields_arg(args, _SELECTABLE)))
 
 
@@ -211,8 +214,9 @@ def _node_for(ident: str) -> dict:
 
 
 @bp.post("/v1/ports")
+@spec.operation("Create a port", body=schemas.PORT_CREATE, body_name="port", status=201)
 def create_port():
-    doc = body.validate(body.json_body(), schemas.PORT_CREATE, "port")
+    doc = spec.body()
     _check_versions(doc)
     if ("node_uuid" in doc) == ("node_ident" in doc):
         raise exceptions.InvalidParameterValue(
@@ -237,9 +241,10 @@ def create_port():
 
 
 @bp.patch("/v1/ports/<ident>")
+@spec.operation("Update a port (JSON-Patch)", patch=schemas.PORT_PATCHABLE)
 def update_port(ident):
     port = find_port(ident)
-    ops = patch.validate_patch(body.json_body(), schemas.PORT_PATCHABLE)
+    ops = spec.body()
     for root in patch.root_fields(ops):
         since = 94 if root == "node_ident" else views.PORT_FIELDS.get(root, 1)
         if since > minor():
@@ -291,6 +296,7 @@ def _check_node_state(port: dict, node: dict, changed: dict) -> None:
 
 
 @bp.delete("/v1/ports/<ident>")
+@spec.operation("Delete a port", status=204)
 def delete_port(ident):
     if not dbapi.is_uuid(ident):
         raise exceptions.InvalidParameterValue(err=f"Expected UUID for port_uuid: {ident}")

@@ -13,13 +13,13 @@ token and state instead; like Ironic they answer at the version the agent asks f
 """
 
 import re
-import urllib.parse
 
 import werkzeug.exceptions
-from flask import Blueprint, g, request
+from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params
+from ironic_lite.api import links, params, spec
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.schemas import ramdisk as schemas
 from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.common import exceptions, states
@@ -31,15 +31,6 @@ from ironic_lite.db import api as dbapi
 bp = Blueprint("ramdisk", __name__)
 
 _MAC = re.compile(r"^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$")
-# Heart-beat fields and the version each needs.
-_HEARTBEAT_FIELDS = {
-    "callback_url": 22,
-    "agent_version": 36,
-    "agent_token": 62,
-    "agent_verify_ca": 68,
-    "agent_status": 72,
-}
-_AGENT_STATUSES = ("start", "end", "error")
 # driver_internal_info keys an agent may see at lookup (its node's progress, nothing secret).
 _LOOKUP_INFO_KEYS = (
     "agent_url",
@@ -84,11 +75,12 @@ def _not_found() -> exceptions.NotFound:
 
 # --- lookup ------------------------------------------------------------------------------------
 @bp.get("/v1/lookup")
+@spec.operation("Find the node of an agent by its MACs or UUID", query=("addresses", "node_uuid"))
 def lookup():
     _require(22)
-    params.check_arguments(("addresses", "node_uuid"))
-    node_uuid = params.uuid_arg(request.args, "node_uuid")
-    raw = [a for a in (request.args.get("addresses") or "").split(",") if a.strip()]
+    args = spec.arguments()
+    node_uuid = params.uuid_arg(args, "node_uuid")
+    raw = [a for a in (args.get("addresses") or "").split(",") if a.strip()]
     macs = [m for m in (_normalize_mac(a) for a in raw) if m]
     if raw and not macs and not node_uuid:
         raise exceptions.InvalidMAC(mac=", ".join(raw))
@@ -137,60 +129,46 @@ def _lookup_document(node: dict, new_token: bool) -> dict:
 
 # --- heartbeat ---------------------------------------------------------------------------------
 @bp.post("/v1/heartbeat/<node_ident>")
+@spec.operation(
+    "An agent reports where it listens", body=schemas.HEARTBEAT, body_name="heartbeat", status=202
+)
 def heartbeat(node_ident):
     _require(22)
-    doc = body.json_body()
-    if not isinstance(doc, dict):
-        raise exceptions.InvalidParameterValue(err="The heartbeat body must be a JSON object")
+    doc = spec.body()
     for field in doc:
-        needed = _HEARTBEAT_FIELDS.get(field)
-        if needed is None:
-            raise exceptions.InvalidParameterValue(err=f"Unknown heartbeat field {field!r}")
+        needed = schemas.HEARTBEAT_FIELDS[field]
         if minor() < needed:
             raise exceptions.InvalidParameterValue(
                 err=f"Field {field!r} needs API version 1.{needed} or later"
             )
-    callback_url = doc.get("callback_url")
-    if not isinstance(callback_url, str) or not callback_url:
-        raise exceptions.InvalidParameterValue(err="callback_url is required")
-    parsed = urllib.parse.urlparse(callback_url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise exceptions.InvalidParameterValue(
-            err=f"callback_url must be an http(s) URL, not {callback_url!r}"
-        )
-    for field in ("agent_version", "agent_token", "agent_verify_ca", "agent_status"):
-        if doc.get(field) is not None and not isinstance(doc[field], str):
-            raise exceptions.InvalidParameterValue(err=f"{field} must be a string")
-    status = doc.get("agent_status")
-    if status is not None and status not in _AGENT_STATUSES:
-        raise exceptions.InvalidParameterValue(
-            err=f"Unknown agent_status {status!r}; known: {', '.join(_AGENT_STATUSES)}"
-        )
     node = find_node(node_ident)
     rpcapi().heartbeat(
         _context(),
         node,
-        callback_url=callback_url,
+        callback_url=doc["callback_url"],
         agent_token=doc.get("agent_token"),
         agent_version=doc.get("agent_version"),
         agent_verify_ca=doc.get("agent_verify_ca"),
-        agent_status=status,
+        agent_status=doc.get("agent_status"),
     )
     return no_content(202)
 
 
 # --- continue_inspection -----------------------------------------------------------------------
 @bp.post("/v1/continue_inspection")
+@spec.operation(
+    "An agent sends the inspection data of its machine",
+    query=("node_uuid",),
+    body=schemas.INSPECTION_DATA,
+    body_name="inspection data",
+    status=202,
+    returns_json=True,
+)
 def continue_inspection():
     # Agents ask for the version of their heart-beats (1.72), below the 1.84 that added this
     # endpoint, as they do with Ironic: the endpoint answers them.
-    params.check_arguments(("node_uuid",))
-    node_uuid = params.uuid_arg(request.args, "node_uuid")
-    doc = body.json_body()
-    if not isinstance(doc, dict) or not isinstance(doc.get("inventory"), dict):
-        raise exceptions.InvalidParameterValue(
-            err="The inspection data must be a JSON object with an 'inventory' object"
-        )
+    node_uuid = params.uuid_arg(spec.arguments(), "node_uuid")
+    doc = spec.body()
     inventory = doc["inventory"]
     node = _inspected_node(node_uuid, inventory, doc.get("boot_interface"))
     if node is None:
@@ -209,10 +187,8 @@ def _inspected_node(node_uuid: str | None, inventory: dict, boot_interface) -> d
             return dbapi.get_node_by_uuid(node_uuid)
         except exceptions.NodeNotFound:
             return None
-    candidates = [boot_interface] if isinstance(boot_interface, str) else []
-    for nic in inventory.get("interfaces") or []:
-        if isinstance(nic, dict) and isinstance(nic.get("mac_address"), str):
-            candidates.append(nic["mac_address"])
+    candidates = [boot_interface] if boot_interface else []
+    candidates += [nic["mac_address"] for nic in inventory["interfaces"]]
     node = _node_by_macs([m for m in (_normalize_mac(c) for c in candidates) if m])
     if node is not None:
         return node
@@ -235,6 +211,7 @@ def _inspected_node(node_uuid: str | None, inventory: dict, boot_interface) -> d
 
 # --- inventory ---------------------------------------------------------------------------------
 @bp.get("/v1/nodes/<ident>/inventory")
+@spec.operation("The last inventory and plugin data inspection recorded (1.81)")
 def node_inventory(ident):
     _require(81)
     node = find_node(ident)

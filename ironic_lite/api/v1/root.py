@@ -1,8 +1,8 @@
 """Discovery documents at / and /v1."""
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 
-from ironic_lite.api import links
+from ironic_lite.api import links, openapi, spec
 from ironic_lite.api.microversions import MAX_VERSION, MIN_VERSION
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.collection import minor
@@ -41,6 +41,7 @@ def _version(base: str) -> dict:
 
 
 @bp.get("/")
+@spec.operation("The API versions this service offers")
 def root():
     base = links.base_url()
     version = _version(base)
@@ -56,6 +57,7 @@ def root():
 
 @bp.get("/v1")
 @bp.get("/v1/")
+@spec.operation("The v1 API: its media types and resource links")
 def v1():
     base = links.base_url()
     doc = {
@@ -83,3 +85,14 @@ def v1():
             # Ironic lists the version between the 1.1 resources and the later ones.
             doc["version"] = _version(base)
     return json_response(doc)
+
+
+@bp.get("/v1/openapi.json")
+@spec.operation("This document: the OpenAPI 3.1 description of the v1 API")
+def openapi_document():
+    """Open, like the discovery documents: it says what the API accepts, nothing about what
+    it holds. Built once per process from the routes and their declarations."""
+    cached = current_app.config.get("OPENAPI_DOCUMENT")
+    if cached is None:
+        cached = current_app.config["OPENAPI_DOCUMENT"] = openapi.document(current_app)
+    return json_response(cached)

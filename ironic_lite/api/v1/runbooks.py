@@ -9,11 +9,11 @@ administrator.
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, params
+from ironic_lite.api import body, params, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import step_lists as schemas
 from ironic_lite.api.schemas.nodes import TRAIT
-from ironic_lite.api.v1.step_lists import StepListAPI
+from ironic_lite.api.v1.step_lists import LIST_QUERY, StepListAPI
 from ironic_lite.api.views import step_lists as views
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
@@ -74,17 +74,20 @@ def _projects() -> list[str] | None:
 
 
 @bp.get("")
+@spec.operation("List runbooks (1.92)", query=LIST_QUERY)
 def list_runbooks():
     return API.list(projects=_projects())
 
 
 @bp.get("/<ident>")
+@spec.operation("Show a runbook", query=("fields",))
 def show_runbook(ident):
     find_runbook(ident)
     return API.show(ident)
 
 
 @bp.post("")
+@spec.operation("Create a runbook", body=schemas.RUNBOOK_CREATE, body_name="runbook", status=201)
 def create_runbook():
     if not g.context.is_admin:
         doc = body.json_body()
@@ -94,12 +97,14 @@ def create_runbook():
 
 
 @bp.patch("/<ident>")
+@spec.operation("Update a runbook (JSON-Patch)", patch=schemas.RUNBOOK_PATCHABLE)
 def update_runbook(ident):
     find_runbook(ident)
     return API.update(ident)
 
 
 @bp.delete("/<ident>")
+@spec.operation("Delete a runbook", status=204)
 def delete_runbook(ident):
     find_runbook(ident)
     return API.delete(ident)
@@ -112,27 +117,33 @@ def _traits_runbook(ident: str) -> dict:
 
 
 @bp.get("/<ident>/traits")
+@spec.operation("A runbook's traits (1.112)")
 def list_traits(ident):
     return json_response({"traits": _traits_runbook(ident)["traits"]})
 
 
 @bp.put("/<ident>/traits")
+@spec.operation(
+    "Replace a runbook's traits", body=schemas.RUNBOOK_TRAITS, body_name="traits", status=204
+)
 def replace_traits(ident):
     runbook = _traits_runbook(ident)
-    doc = body.validate(body.json_body(), schemas.RUNBOOK_TRAITS, "traits")
+    doc = spec.body()
     dbapi.set_runbook_traits(runbook["id"], doc["traits"])
     return no_content()
 
 
 @bp.put("/<ident>/traits/<trait>")
+@spec.operation("Add a trait to a runbook", status=204, path={"trait": schemas.TRAIT})
 def add_trait(ident, trait):
     runbook = _traits_runbook(ident)
-    body.validate(trait, schemas.RUNBOOK_TRAITS["properties"]["traits"]["items"], "trait")
+    body.validate(trait, schemas.TRAIT, "trait")
     dbapi.add_runbook_trait(runbook["id"], trait)
     return no_content()
 
 
 @bp.delete("/<ident>/traits")
+@spec.operation("Remove every trait of a runbook", status=204)
 def delete_all_traits(ident):
     runbook = _traits_runbook(ident)
     dbapi.delete_runbook_trait(runbook["id"], None)
@@ -140,6 +151,7 @@ def delete_all_traits(ident):
 
 
 @bp.delete("/<ident>/traits/<trait>")
+@spec.operation("Remove a trait from a runbook", status=204)
 def delete_trait(ident, trait):
     runbook = _traits_runbook(ident)
     dbapi.delete_runbook_trait(runbook["id"], trait)

@@ -7,6 +7,7 @@ the counts always add up to the number of nodes.
 
 from flask import Blueprint
 
+from ironic_lite.api import spec
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.collection import minor
 from ironic_lite.common import exceptions
@@ -23,6 +24,7 @@ def _require() -> None:
 
 
 @bp.get("")
+@spec.operation("The shards of the nodes, with how many nodes each has (1.82)")
 def list_shards():
     _require()  # Ironic ignores query arguments here; so do we
     shards = [{"name": str(shard), "count": count} for shard, count in dbapi.count_nodes_by_shard()]
@@ -30,6 +32,7 @@ def list_shards():
 
 
 @bp.get("/<name>")
+@spec.operation("Ironic shows no single shard: always 404")
 def show_shard(name):
     """Ironic has no document for one shard: 404 at every version."""
     _require()

@@ -9,13 +9,14 @@ from collections.abc import Callable
 
 from flask import g
 
-from ironic_lite.api import body, links, params, patch
+from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import check_ident, collection, rpcapi
 from ironic_lite.api.views import step_lists as views
 from ironic_lite.common import exceptions, step_rules
 
 SORTABLE = ("id", "uuid", "name", "created_at", "updated_at")
+LIST_QUERY = ("limit", "marker", "sort_key", "sort_dir", "detail", "fields")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,8 +88,7 @@ class StepListAPI:
     # --- handlers ------------------------------------------------------------------------------
     def list(self, detail_route: bool = False, projects: list[str] | None = None):
         self.require_version()
-        allowed = {"limit", "marker", "sort_key", "sort_dir", "detail", "fields"}
-        args = params.check_arguments(allowed)
+        args = spec.arguments()
         fields = params.fields_arg(args, self.fields, params.fields_not_in_enum)
         detail = detail_route or bool(params.detail_arg(args, fields, self.min_minor))
         paging = params.Paging(args, dict.fromkeys(SORTABLE, 1), ("extra", "steps"))
@@ -101,13 +101,13 @@ class StepListAPI:
 
     def show(self, ident: str):
         self.require_version()
-        args = params.check_arguments({"fields"})
+        args = spec.arguments()
         fields = params.fields_arg(args, self.fields, params.fields_not_in_enum)
         return json_response(self.render(self.find(ident), fields))
 
     def create(self, owner_default: str | None = None):
         self.require_version()
-        doc = body.validate(body.json_body(), self.create_schema, self.kind)
+        doc = spec.body()
         self._check_gated(doc)
         self.check_document(doc)
         steps = self.normalise_steps(doc.pop("steps"))
@@ -122,7 +122,7 @@ class StepListAPI:
 
     def update(self, ident: str):
         row = self.find(ident)
-        ops = patch.validate_patch(body.json_body(), self.patchable)
+        ops = spec.body()
         before = {f: row.get(f) for f in self.patchable}
         patched = patch.apply_patch(before, ops)
         body.validate(

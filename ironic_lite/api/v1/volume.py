@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch
+from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import volumes as schemas
 from ironic_lite.api.v1.collection import collection, is_valid_name
@@ -119,10 +119,7 @@ class VolumeAPI:
 
     def list(self, path: str, node_ident: str | None = None):
         _require_version()
-        allowed = {"limit", "marker", "sort_key", "sort_dir", "detail", "fields"}
-        if node_ident is None:
-            allowed.add("node")
-        args = params.check_arguments(allowed)
+        args = spec.arguments()
         node_ident = node_ident or args.get("node")
         node_id = find_node(node_ident)["id"] if node_ident else None
         selectable = {f: views.MIN_MINOR for f in self.fields}
@@ -138,7 +135,7 @@ class VolumeAPI:
 
     def show(self, ident: str):
         row = self.find(ident)
-        args = params.check_arguments({"fields"})
+        args = spec.arguments()
         selectable = {f: views.MIN_MINOR for f in self.fields}
         return json_response(
             self.render(row, params.fields_arg(args, selectable, params.fields_not_in_enum))
@@ -146,7 +143,7 @@ class VolumeAPI:
 
     def create(self):
         _require_version()
-        doc = body.validate(body.json_body(), self.create_schema, self.kind)
+        doc = spec.body()
         self.check_document(doc)
         node = _node_for(doc.pop("node_uuid"))
         values = self.normalise({k: v for k, v in doc.items() if v is not None})
@@ -157,7 +154,7 @@ class VolumeAPI:
 
     def update(self, ident: str):
         row = self.find(ident)
-        ops = patch.validate_patch(body.json_body(), self.patchable)
+        ops = spec.body()
         before = {f: row.get(f) for f in self.patchable}
         patched = patch.apply_patch(before, ops)
         body.validate(
@@ -240,60 +237,69 @@ TARGETS = VolumeAPI(
     db_update=dbapi.update_volume_target,
     db_destroy=dbapi.destroy_volume_target,
 )
-_APIS = {"connectors": CONNECTORS, "targets": TARGETS}
+_LIST_QUERY = ("limit", "marker", "sort_key", "sort_dir", "detail", "fields")
 
 
-def _api(kind: str) -> VolumeAPI:
-    found = _APIS.get(kind)
-    if found is None:
-        raise exceptions.ResourceNotFound()
-    return found
+def _register(api: VolumeAPI) -> None:
+    """The routes of connectors or targets, each declared with that resource's schemas."""
+    kind, name = api.resource, api.kind
+
+    def list_all():
+        return api.list(f"volume/{kind}")
+
+    def list_of_node(node_ident):
+        _require_version()
+        return api.list(f"nodes/{node_ident}/volume/{kind}", node_ident)
+
+    def show(ident):
+        return api.show(ident)
+
+    def create():
+        return api.create()
+
+    def update(ident):
+        return api.update(ident)
+
+    def delete(ident):
+        return api.delete(ident)
+
+    routes = (
+        ("", "GET", list_all, f"List {name}s (1.32)", {"query": (*_LIST_QUERY, "node")}),
+        ("/<ident>", "GET", show, f"Show a {name}", {"query": ("fields",)}),
+        ("", "POST", create, f"Create a {name}", {"body": api.create_schema, "status": 201}),
+        ("/<ident>", "PATCH", update, f"Update a {name} (JSON-Patch)", {"patch": api.patchable}),
+        ("/<ident>", "DELETE", delete, f"Delete a {name}", {"status": 204}),
+    )
+    for suffix, method, view, summary, details in routes:
+        view.__name__ = f"{view.__name__}_{kind}"
+        declare = spec.operation(summary, body_name=name, **details)
+        bp.add_url_rule(f"/v1/volume/{kind}{suffix}", view_func=declare(view), methods=[method])
+    list_of_node.__name__ = f"list_node_{kind}"
+    declare = spec.operation(f"List the {name}s of a node (1.32)", query=_LIST_QUERY)
+    bp.add_url_rule(
+        f"/v1/nodes/<node_ident>/volume/{kind}", view_func=declare(list_of_node), methods=["GET"]
+    )
 
 
-# --- routes ---------------------------------------------------------------------------------
+for _api in (CONNECTORS, TARGETS):
+    _register(_api)
+
+
+# --- the roots -----------------------------------------------------------------------------
 @bp.get("/v1/volume")
 @bp.get("/v1/volume/")
+@spec.operation("Links to the volume resources (1.32)")
 def volume_root():
     _require_version()
-    params.check_arguments(())
+    spec.arguments()
     return json_response(views.root(links.base_url(), "volume"))
 
 
 @bp.get("/v1/nodes/<node_ident>/volume")
 @bp.get("/v1/nodes/<node_ident>/volume/")
+@spec.operation("Links to the volume resources of a node (1.32)")
 def node_volume_root(node_ident):
     _require_version()
-    params.check_arguments(())
+    spec.arguments()
     find_node(node_ident)
     return json_response(views.root(links.base_url(), f"nodes/{node_ident}/volume"))
-
-
-@bp.get("/v1/volume/<kind>")
-def list_volumes(kind):
-    return _api(kind).list(f"volume/{kind}")
-
-
-@bp.get("/v1/nodes/<node_ident>/volume/<kind>")
-def list_node_volumes(node_ident, kind):
-    _require_version()
-    return _api(kind).list(f"nodes/{node_ident}/volume/{kind}", node_ident)
-
-
-@bp.get("/v1/volume/<kind>/<ident>")
-def show_volume(kind, ident):
-    return _api(kind).show(ident)
-
-
-@bp.post("/v1/volume/<kind>")
-def create_volume(kind):
-    return _api(kind).create()
-
-
-@bp.patch("/v1/volume/<kind>/<ident>")
-def update_volume(kind, ident):
-    return _api(kind).update(ident)
-
-
-@bp.delete("/v1/volume/<kind>/<ident>")
-def delete_volume(kind, ident):
-    return _api(kind).delete(ident)

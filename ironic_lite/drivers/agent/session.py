@@ -99,7 +99,8 @@ def issue_token(task: Task) -> tuple[dict, bool]:
 def check_token(node: dict, token: str | None) -> None:
     """400 unless ``token`` is the one handed out at this boot's lookup."""
     known = (node["driver_internal_info"] or {}).get("agent_secret_token")
-    if not token or not known or not hmac.compare_digest(str(token), str(known)):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a caller's token may have).
+    if not token or not known or not hmac.compare_digest(str(token).encode(), str(known).encode()):
         raise exceptions.InvalidParameterValue(err="Invalid or missing agent token received.")
 
 
