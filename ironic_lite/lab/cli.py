@@ -217,7 +217,8 @@ def format_vm_status(status: dict) -> str:
     ]
     for name, proc in status["processes"].items():
         state = "running" if proc["running"] else "NOT RUNNING"
-        lines.append(f"  {name:<8} pid {proc['pid']:<8} {state:<12} {status['urls'].get(name, '')}")
+        url = status["urls"].get("api" if name == "service" else name, "")
+        lines.append(f"  {name:<8} pid {proc['pid']:<8} {state:<12} {url}")
     for name, vm in status["vms"].items():
         node = status["nodes"].get(name, "")
         lines += [

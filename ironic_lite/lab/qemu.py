@@ -3,7 +3,8 @@
 A VM is a q35 machine with a virtio disk (qcow2), a CD-ROM drive on the built-in AHCI
 controller, virtio NICs on TAP devices (QEMU's virtio ROM is iPXE, so network boots are iPXE
 under both firmwares) and its first serial port appended to a log file. The firmware is OVMF
-(UEFI, with a per-VM copy of its variable store) or SeaBIOS (legacy BIOS). The boot device is
+(UEFI, with a per-VM copy of its variable store) or SeaBIOS (legacy BIOS, with its screen sent
+to the serial port). The boot device is
 expressed as ``bootindex`` order, which both firmwares follow: the device asked for first, then
 the others.
 """
@@ -70,6 +71,13 @@ def argv(
     if firmware == "uefi":
         args += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}"]
         args += ["-drive", f"if=pflash,format=raw,unit=1,file={spec.nvram}"]
+    else:
+        # SeaBIOS writes its screen to the serial port named in this fw_cfg file (0x3f8,
+        # little-endian): without it a BIOS VM's log stays empty until the kernel speaks.
+        sercon = os.path.join(spec.directory, "sercon-port")
+        with open(sercon, "wb") as f:
+            f.write(b"\xf8\x03")
+        args += ["-fw_cfg", f"name=etc/sercon-port,file={sercon}"]
     args += ["-drive", f"if=none,id=disk0,format=qcow2,file={spec.disk}"]
     args += ["-device", f"virtio-blk-pci,drive=disk0,id=disk,bootindex={index['disk']}"]
     cd = "if=none,id=cd0,media=cdrom,readonly=on"

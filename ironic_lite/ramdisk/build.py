@@ -8,7 +8,8 @@ Two levels of cache under ``${XDG_CACHE_HOME:-~/.cache}/ironic-lite/ramdisks``:
   build times, versions). Its key adds the agent, its requirements, the init files and, for
   ``lite``, the agent's source. ``build`` returns at once when it exists.
 
-A lock file per key keeps two builds of the same ramdisk (two test workers) from racing.
+A lock file per key (``locks/``) keeps two builds of the same ramdisk (two test workers) from
+racing; the three newest builds of each agent are kept, older ones removed.
 """
 
 import dataclasses
@@ -114,7 +115,7 @@ def base(recipe: Recipe) -> dict:
     "modules", "seconds"}``."""
     directory = os.path.join(cache_root(), f"base-{recipe.base_key()}")
     manifest_path = os.path.join(directory, "base.json")
-    with _Lock(directory + ".lock"):
+    with _Lock(os.path.join(cache_root(), "locks", f"base-{recipe.base_key()}.lock")):
         try:
             with open(manifest_path) as f:
                 return json.load(f)
@@ -157,7 +158,7 @@ def build(recipe: Recipe, output: str | None = None, rebuild: bool = False) -> d
     """Build (or find) the ramdisk of ``recipe``; its manifest, with ``directory``."""
     key = recipe.key()
     directory = os.path.abspath(output or os.path.join(cache_root(), f"{recipe.agent}-{key}"))
-    with _Lock(os.path.join(cache_root(), f".{recipe.agent}-{key}.lock")):
+    with _Lock(os.path.join(cache_root(), "locks", f"{recipe.agent}-{key}.lock")):
         found = None if rebuild else cached(recipe, directory)
         if found and found.get("key") == key:
             return {**found, "cached": True}
@@ -214,4 +215,23 @@ def build(recipe: Recipe, output: str | None = None, rebuild: bool = False) -> d
         }
         with open(os.path.join(directory, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=1)
+        if output is None:
+            prune(recipe.agent, keep=directory)
         return {**manifest, "cached": False}
+
+
+def prune(agent: str, keep: str, newest: int = 3) -> list[str]:
+    """Remove all but the ``newest`` cached builds of ``agent`` (``keep`` always stays): every
+    change of the agent or the init files makes a new key, and each build is 60-80 MiB."""
+    root = cache_root()
+    builds = sorted(
+        (os.path.join(root, name) for name in os.listdir(root) if name.startswith(f"{agent}-")),
+        key=os.path.getmtime,
+        reverse=True,
+    )
+    removed = []
+    for directory in builds[newest:]:
+        if os.path.abspath(directory) != os.path.abspath(keep) and os.path.isdir(directory):
+            shutil.rmtree(directory, ignore_errors=True)
+            removed.append(directory)
+    return removed
