@@ -163,7 +163,8 @@ class VmLab:
             raise LabError(f"the namespace {self.netns} exists already; remove it first")
         os.makedirs(self.state_dir, exist_ok=True)
         open(self.path(MARKER_FILE), "w").close()
-        accel = acceleration.choose()
+        manifest = self._ramdisk_manifest()
+        accel = acceleration.choose(kernel=manifest["kernel"])
         self.state = {
             "machines": "vm",
             "processes": {},
@@ -174,7 +175,7 @@ class VmLab:
         self.save()
         try:
             self._prepare_vms()
-            self._ramdisk_files()
+            self._ramdisk_files(manifest)
             self.state["address"] = netns.create(self.netns, self.subnet, self._taps())
             self.save()
             self._start_vms()
@@ -229,13 +230,16 @@ class VmLab:
         self.state["vms"] = vms
         self.save()
 
-    def _ramdisk_files(self) -> None:
-        """The agent's ramdisk (built once per machine) linked into the HTTP root."""
-        manifest = self.ramdisk
-        if manifest is None:
-            from ironic_lite.ramdisk import build
+    def _ramdisk_manifest(self) -> dict:
+        """The agent's ramdisk: the one given, else built (once per machine) or cached."""
+        if self.ramdisk is not None:
+            return self.ramdisk
+        from ironic_lite.ramdisk import build
 
-            manifest = build.build(build.Recipe(agent=self.agent))
+        return build.build(build.Recipe(agent=self.agent))
+
+    def _ramdisk_files(self, manifest: dict) -> None:
+        """The ramdisk linked into the HTTP root."""
         target = self.path("http", "ramdisk")
         os.makedirs(target, exist_ok=True)
         for role in ("kernel", "initramfs", "iso"):

@@ -10,6 +10,7 @@ allowed before any provisioning: this is the boot path, not the conductor's flow
 with the dnsmasq/virtual media conductor work).
 """
 
+import json
 import os
 import time
 
@@ -110,3 +111,63 @@ def test_uefi_and_bios_vms_boot_the_iso_and_the_agent_heart_beats(agent, tmp_pat
             assert "ironic-lite-ramdisk: starting" in serial
             print(f"{agent} {name} ({lab.state['accel']['name']}): boot to heartbeat "
                   f"{seen[name]:.0f} s")  # fmt: skip
+
+
+def test_dhcp_less_boot_takes_the_network_data_on_the_iso(tmp_path):
+    """The network configuration medium: the ISO (labelled VMEDIA_BOOT_ISO, as Ironic labels
+    its virtual media) carries ``openstack/latest/network_data.json`` with a static address
+    outside dnsmasq's range; the ramdisk configures it instead of asking DHCP, and the agent
+    heart-beats from that address."""
+    manifest = vmlab.ramdisk("lite")
+    budget = vmlab.boot_budget(tcg_seconds=900)
+    with vmlab.running_lab(
+        tmp_path,
+        nodes=1,
+        redfish=1,
+        firmwares=("bios",),
+        with_service=True,
+        service_conf=SERVICE_CONF,
+        ramdisk=manifest,
+    ) as lab:
+        vm = lab.state["vms"][0]
+        mac = vm["macs"][0]
+        static = lab.address.rsplit(".", 1)[0] + ".50"  # dnsmasq leases .128 and up
+        network_data = {
+            "links": [{"id": "port-0", "type": "phy", "ethernet_mac_address": mac, "mtu": 1500}],
+            "networks": [
+                {
+                    "id": "network-0",
+                    "type": "ipv4",
+                    "link": "port-0",
+                    "ip_address": static,
+                    "netmask": "255.255.255.0",
+                    "routes": [
+                        {"network": "0.0.0.0", "netmask": "0.0.0.0", "gateway": lab.address}
+                    ],
+                }
+            ],
+            "services": [{"type": "dns", "address": lab.address}],
+        }
+        os.makedirs(lab.path("http", "iso"), exist_ok=True)
+        image = lab.path("http", "iso", "static.iso")
+        iso.make_iso(
+            manifest["kernel"],
+            manifest["initramfs"],
+            image,
+            f"ipa-api-url=http://{lab.address}:6385 ipa-debug=1",
+            extra={"openstack/latest/network_data.json": json.dumps(network_data).encode()},
+        )
+        _insert_and_boot(lab, vm, f"{lab.state['http_url']}/iso/static.iso")
+        conn = _connect(lab.urls["api"])
+        node = lab.state["nodes"][vm["name"]]
+
+        def agent_url():
+            return (conn.baremetal.get_node(node).driver_internal_info or {}).get("agent_url")
+
+        url = vmlab.wait_for(lab, agent_url, budget, "the agent with a static address")
+        assert url == f"http://{static}:9999"
+        serial = lab.serial(vm["name"])
+        assert "network_data.json from /dev/sr0 (label VMEDIA_BOOT_ISO)" in serial
+        assert f"{static}/24 (static)" in serial
+        with open(lab.state["dnsmasq"]["dhcp_leasefile"]) as f:
+            assert mac not in f.read()  # no DHCP was needed

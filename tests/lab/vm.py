@@ -45,7 +45,7 @@ def ramdisk(agent: str) -> dict:
 
 
 def accelerator() -> accel.Accel:
-    return accel.choose()
+    return accel.choose(kernel=build.build(build.Recipe(agent="lite"))["kernel"])
 
 
 def boot_budget(tcg_seconds: float, kvm_seconds: float = 120) -> float:
