@@ -491,6 +491,8 @@ class VmLab:
 
     def enroll(self) -> dict[str, str]:
         """A node and a port per VM through the forwarded API; name -> node UUID."""
+        if "api" not in self.urls:
+            raise LabError("this lab runs no ironic-lite: start it with --with-service")
         api = self.urls["api"]
         session = requests.Session()
         session.headers.update(API_HEADERS)
