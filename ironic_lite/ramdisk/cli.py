@@ -66,9 +66,13 @@ def summary(manifest: dict) -> str:
         f"  initramfs  {manifest['initramfs']} ({mib['initramfs']} zstd, "
         f"{mib['initramfs_unpacked']} unpacked)\n"
         f"  iso        {manifest['iso']} ({mib['iso']})\n"
-        f"  built in {seconds['total']} s (base {seconds['base_this_build']} s of "
-        f"{seconds['base']} s, agent {seconds['agent']} s, pack {seconds['pack']} s, "
-        f"iso {seconds['iso']} s)"
+        f"  built in {seconds['total']} s: base "
+        + (
+            f"{seconds['base_this_build']} s"
+            if seconds["base_this_build"] >= 1
+            else f"cached (built once in {seconds['base']} s)"
+        )
+        + f", agent {seconds['agent']} s, pack {seconds['pack']} s, iso {seconds['iso']} s"
     )
 
 
