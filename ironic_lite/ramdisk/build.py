@@ -56,9 +56,10 @@ class Recipe:
             with open(path, "rb") as f:
                 digest.update(f.read())
         if self.agent == "lite":
-            for path in sorted(_files(agent_source())):
-                with open(path, "rb") as f:
-                    digest.update(path.encode() + f.read())
+            source = agent_source()
+            for path in sorted(_files(source)):
+                with open(path, "rb") as f:  # relative: clones in other folders share the key
+                    digest.update(os.path.relpath(path, source).encode() + f.read())
         return digest.hexdigest()[:16]
 
 
