@@ -29,8 +29,17 @@ def _vm(lab) -> dict:
     return lab.vm_states()["lab-vm-0"]
 
 
-def _qemu_runs(pid) -> bool:
-    return alive(pid) and "ironic-lite-lab:lab-vm-0" in cmdline(pid)
+def _qemu_runs(pid, settle: float = 10) -> bool:
+    """Whether ``pid`` is lab-vm-0's QEMU. A process just forked by the VM manager shows the
+    manager's command line until it has exec'd QEMU: give it ``settle`` seconds."""
+    deadline = time.monotonic() + settle
+    while alive(pid):
+        if "ironic-lite-lab:lab-vm-0" in cmdline(pid):
+            return True
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    return False
 
 
 def test_ipmitool_and_pyghmi_power_the_qemu_process(tmp_path):
@@ -60,16 +69,16 @@ def test_ipmitool_and_pyghmi_power_the_qemu_process(tmp_path):
             client.set_power("reset")  # a power cycle: the new boot device applies
             state = _vm(lab)
             assert state["power"] == "on" and state["pid"] != first
-            assert not _qemu_runs(first) and _qemu_runs(state["pid"])
+            assert not _qemu_runs(first, settle=0) and _qemu_runs(state["pid"])
             assert state["last_boot"]["device"] == "disk" and state["boots"] == 2
             client.set_power("off", wait=30)
             assert client.get_power()["powerstate"] == "off"
         finally:
             client.ipmi_session.logout()
         deadline = time.monotonic() + 10
-        while _qemu_runs(state["pid"]) and time.monotonic() < deadline:
+        while _qemu_runs(state["pid"], settle=0) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not _qemu_runs(state["pid"]), "QEMU still runs after IPMI power off"
+        assert not _qemu_runs(state["pid"], settle=0), "QEMU still runs after IPMI power off"
         assert _vm(lab)["power"] == "off"
         assert "Chassis Power is off" in _ipmitool(port, password, "power", "status")
         # Reset of a machine that is off: the BMC refuses (0xd5), nothing starts.
