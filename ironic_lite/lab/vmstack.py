@@ -381,6 +381,7 @@ class VmLab:
         os.makedirs(directory, exist_ok=True)
         http_url = self.state["http_url"]
         files = f"{http_url}/ramdisk"
+        dhcp = self.state["dnsmasq"]
         conf = os.path.join(directory, "ironic-lite.conf")
         with open(conf, "w") as f:
             f.write(
@@ -394,7 +395,13 @@ class VmLab:
                 f"[deploy]\nhttp_root = {self.path('http')}\nhttp_url = {http_url}\n"
                 f"[pxe]\ntftp_root = {self.path('tftpboot')}\n"
                 f"[conductor]\ndeploy_kernel = {files}/vmlinuz\n"
-                f"deploy_ramdisk = {files}/initramfs\n" + self.service_conf
+                f"deploy_ramdisk = {files}/initramfs\n"
+                # Ironic's dnsmasq DHCP provider, pointed at the lab's dnsmasq (a service
+                # without these options ignores them).
+                "[dhcp]\ndhcp_provider = dnsmasq\n"
+                f"[dnsmasq]\ndhcp_hostsdir = {dhcp['dhcp_hostsdir']}\n"
+                f"dhcp_optsdir = {dhcp['dhcp_optsdir']}\n"
+                f"dhcp_leasefile = {dhcp['dhcp_leasefile']}\n" + self.service_conf
             )
         argv = [sys.executable, "-m", "ironic_lite.cmd.aio", "--config-file", conf]
         self._spawn("service", argv, "service.log", config=conf)
