@@ -60,8 +60,13 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--heartbeat-interval", type=float, default=2.0, help="agents' heartbeat interval (s)"
     )
+    up.add_argument(
+        "--agent",
+        choices=["lite", "ipa"],
+        default="lite",
+        help="the ramdisk's agent: ironic-lite-agent (default) or stock ironic-python-agent",
+    )
     up.add_argument("--no-enroll", action="store_true", help="start the lab, enroll nothing")
-    up.add_argument("--agent", choices=["lite", "ipa"], default="lite", help="(vm) the ramdisk")
     up.add_argument("--memory", type=int, default=1536, help="(vm) MiB of RAM per VM")
     up.add_argument("--vm-disk-size", default="4G", help="(vm) each VM's qcow2 disk")
     up.add_argument(
