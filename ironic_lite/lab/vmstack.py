@@ -159,8 +159,14 @@ class VmLab:
             if any(previous.running().values()):
                 raise LabError(f"a lab runs in {self.state_dir}: run `ironic-lite-lab down` first")
             previous.down()
+        if not 1 <= self.nodes <= 50 or not 0 <= self.redfish_count <= self.nodes:
+            raise LabError(f"{self.nodes} VMs with {self.redfish_count} Redfish ones: no")
         if netns.exists(self.netns):
-            raise LabError(f"the namespace {self.netns} exists already; remove it first")
+            # Named after this state directory: left by a lab here that was not taken down
+            # (its state file is gone). What runs in it is the old lab's: by PID, then it.
+            for pid in netns.pids(self.netns):
+                stop_pid(pid, timeout=5)
+            netns.delete(self.netns)
         os.makedirs(self.state_dir, exist_ok=True)
         open(self.path(MARKER_FILE), "w").close()
         manifest = self._ramdisk_manifest()
