@@ -32,8 +32,9 @@ AGENTS = {
         "command": "/opt/agent/bin/ironic-lite-agent --hardware real",
     },
 }
-# Removed from every ramdisk: documentation, translations, caches, and what only building
-# (apt, pip, venv's wheels, perl) or other machines (udev's hardware database) need.
+# Removed from every ramdisk (glob patterns): documentation, translations, caches, and what
+# only building (apt, dpkg's scripts, pip, venv's wheels, perl) or other machines (udev's
+# hardware database) need.
 TRIM = (
     "usr/share/doc",
     "usr/share/man",
@@ -65,6 +66,11 @@ TRIM = (
     "usr/bin/qemu-io",
     "usr/bin/qemu-nbd",
     "usr/bin/qemu-storage-daemon",
+    "usr/bin/perl*",
+    "usr/bin/apt*",
+    "usr/lib/apt",
+    "usr/lib/x86_64-linux-gnu/libapt-*",
+    "var/lib/dpkg/info",
     "var/cache/apt",
     "var/lib/apt/lists",
     "var/cache/debconf",
@@ -146,12 +152,12 @@ def install_init(root: str, agent: str, modules: list[str]) -> None:
 
 def trim(root: str) -> None:
     """Remove what a ramdisk never uses, and optimised bytecode duplicates."""
-    for path in TRIM:
-        full = os.path.join(root, path)
-        if os.path.isdir(full) and not os.path.islink(full):
-            shutil.rmtree(full)
-        elif os.path.lexists(full):
-            os.unlink(full)
+    for pattern in TRIM:
+        for full in glob.glob(os.path.join(root, pattern)):
+            if os.path.isdir(full) and not os.path.islink(full):
+                shutil.rmtree(full)
+            elif os.path.lexists(full):
+                os.unlink(full)
     for pattern in ("**/*.opt-1.pyc", "**/*.opt-2.pyc"):
         for path in glob.glob(os.path.join(root, "usr", pattern), recursive=True):
             os.unlink(path)
