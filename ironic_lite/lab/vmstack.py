@@ -489,8 +489,7 @@ class VmLab:
                 redfish_system_id=f"/redfish/v1/Systems/{vm['uuid']}",
                 redfish_username=redfish["username"],
                 redfish_password=redfish["password"],
-                deploy_iso=f"{files}/ramdisk.iso",
-            )
+            )  # no deploy_iso: the ISO carries no per-node parameters; the conductor builds one
             body["boot_interface"] = "redfish-virtual-media"
         else:
             body["driver_info"].update(
