@@ -2,9 +2,12 @@
 
     ironic-lite-agent --api-url URL --hardware simulated:/path/to/dir --listen 127.0.0.1:0
     ironic-lite-agent make-machine DIR --disks 2 --disk-size 64M --mac 52:54:00:00:00:01
+    ironic-lite-agent --hardware real            # in a ramdisk: ipa-* from /proc/cmdline
 
 The agent runs in a ramdisk where there is no config file to speak of, so its options are
-plain command-line flags (argparse), each with a default that fits a ramdisk.
+plain command-line flags (argparse), each with a default that fits a ramdisk. Without
+``--api-url`` they start from the kernel command line, IPA's ``ipa-*`` parameters
+(``agent.cmdline``); flags given here win over them.
 """
 
 import argparse
@@ -14,7 +17,7 @@ import os
 import signal
 import sys
 
-from agent import __version__
+from agent import __version__, cmdline
 from agent.hardware import load_backend
 from agent.retry import RetryPolicy
 from agent.service import Agent, AgentConfig
@@ -34,7 +37,15 @@ def run_parser() -> argparse.ArgumentParser:
         description="The in-ramdisk agent of ironic-lite (subcommand: make-machine DIR).",
     )
     p.add_argument("--version", action="version", version=__version__)
-    p.add_argument("--api-url", required=True, help="root URL of the ironic-lite API")
+    p.add_argument(
+        "--api-url",
+        help="root URL of the ironic-lite API (default: ipa-api-url of the kernel command line)",
+    )
+    p.add_argument(
+        "--cmdline-file",
+        default=cmdline.CMDLINE,
+        help="where to read ipa-* parameters when --api-url is not given (default /proc/cmdline)",
+    )
     p.add_argument(
         "--hardware", default="real", help="'real' or 'simulated:/path/to/machine' (default: real)"
     )
@@ -60,6 +71,14 @@ def run_parser() -> argparse.ArgumentParser:
         "--inspect",
         action="store_true",
         help="POST the inventory to /v1/continue_inspection before the lookup",
+    )
+    p.add_argument(
+        "--inspection-url",
+        help="where --inspect POSTs (default: /v1/continue_inspection of --api-url)",
+    )
+    p.add_argument(
+        "--request-id",
+        help="X-OpenStack-Request-ID sent with every API call (ipa-global-request-id)",
     )
     p.add_argument(
         "--allow-md5",
@@ -178,7 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "make-machine":
         return make_machine_main(argv[1:])
-    args = run_parser().parse_args(argv)
+    parser = run_parser()
+    args = parser.parse_args(argv)
+    if args.api_url is None:
+        # A ramdisk: what the boot configuration says first, then the flags given here.
+        from_kernel = cmdline.agent_args(cmdline.parse(cmdline.read(args.cmdline_file)))
+        args = parser.parse_args(from_kernel + argv)
+        if args.api_url is None:
+            parser.error(f"no --api-url and no ipa-api-url in {args.cmdline_file}")
     kind, _, directory = args.hardware.partition(":")
     log_file = args.log_file or (
         os.path.join(directory, "agent.log") if kind == "simulated" else None
@@ -200,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         token_file=args.token_file,
         node_uuid=args.node_uuid,
         inspect=args.inspect,
+        inspection_url=args.inspection_url,
+        request_id=args.request_id,
         allow_md5=args.allow_md5,
         insecure=args.insecure,
         ca_file=args.ca_file,

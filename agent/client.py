@@ -45,8 +45,11 @@ class IronicClient:
         policy: RetryPolicy = RetryPolicy(),
         verify: bool | str = True,
         timeout: float = 30.0,
+        request_id: str | None = None,
     ):
         self.api_url = api_url.rstrip("/")
+        # ipa-global-request-id: the conductor's request, so the API's log ties our calls to it.
+        self.request_id = request_id
         self.policy = policy
         self.timeout = timeout
         self.session = requests.Session()
@@ -73,10 +76,13 @@ class IronicClient:
 
     def _headers(self) -> dict:
         major, minor = self.negotiate()
-        return {VERSION_HEADER: f"{major}.{minor}"}
+        headers = {VERSION_HEADER: f"{major}.{minor}"}
+        if self.request_id:
+            headers["X-OpenStack-Request-ID"] = self.request_id
+        return headers
 
     def _call(self, method: str, path: str, retry: bool, ok=(200, 202, 204), **kwargs):
-        url = self.api_url + path
+        url = path if "://" in path else self.api_url + path
 
         def once():
             try:
@@ -137,10 +143,11 @@ class IronicClient:
                 body[key] = value
         self._call("POST", f"/v1/heartbeat/{node_uuid}", retry=False, json=body)
 
-    def continue_inspection(self, data: dict) -> dict:
-        """``POST /v1/continue_inspection`` with the inspection data; the API's answer (it may
+    def continue_inspection(self, data: dict, url: str | None = None) -> dict:
+        """``POST /v1/continue_inspection`` (or ``url``, the ramdisk's
+        ``ipa-inspection-callback-url``) with the inspection data; the API's answer (it may
         carry the node and config, as a lookup does)."""
-        resp = self._call("POST", "/v1/continue_inspection", retry=True, json=data)
+        resp = self._call("POST", url or "/v1/continue_inspection", retry=True, json=data)
         try:
             return resp.json() if resp.content else {}
         except ValueError:

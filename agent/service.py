@@ -39,6 +39,8 @@ class AgentConfig:
     token_file: str | None = None
     node_uuid: str | None = None
     inspect: bool = False
+    inspection_url: str | None = None
+    request_id: str | None = None
     allow_md5: bool = False
     insecure: bool = False
     ca_file: str | None = None
@@ -63,7 +65,12 @@ class Agent:
         self.lookup_config: dict = {}
         self.steps = Steps(self)
         self.dispatcher = Dispatcher(build_extensions(self), on_finish=self._command_finished)
-        self.client = IronicClient(config.api_url, policy=config.api_retry, verify=config.verify)
+        self.client = IronicClient(
+            config.api_url,
+            policy=config.api_retry,
+            verify=config.verify,
+            request_id=config.request_id,
+        )
         self.server: Server | None = None
         self.heartbeater: Heartbeater | None = None
         self.callback_url: str | None = None
@@ -126,7 +133,12 @@ class Agent:
         policy = dataclasses.replace(
             self.config.api_retry, attempts=10**6, deadline=self.config.lookup_timeout, maximum=10.0
         )
-        client = IronicClient(self.config.api_url, policy=policy, verify=self.config.verify)
+        client = IronicClient(
+            self.config.api_url,
+            policy=policy,
+            verify=self.config.verify,
+            request_id=self.config.request_id,
+        )
         data = client.lookup(macs, self.config.node_uuid)
         self.client.version = client.version
         self._take_node(data)
@@ -218,7 +230,7 @@ class Agent:
                 ],
             },
         }
-        answer = self.client.continue_inspection(data)
+        answer = self.client.continue_inspection(data, self.config.inspection_url)
         if isinstance(answer, dict) and isinstance(answer.get("node"), dict):
             self._take_node(answer)
         return answer

@@ -177,13 +177,24 @@ class RealBackend(Backend):
             physical_mb = -(-total // (128 * MiB)) * 128  # round up to 128 MiB
         return {"total": total, "physical_mb": physical_mb}
 
-    def _interfaces(self) -> list[dict]:
+    def _nic_names(self) -> list[str]:
         net = self._path("sys/class/net")
-        names = sorted(
+        return sorted(
             n
             for n in (os.listdir(net) if os.path.isdir(net) else [])
             if n != "lo" and os.path.exists(os.path.join(net, n, "device"))
         )
+
+    def macs(self) -> list[str]:
+        """The physical NICs' MACs, from sysfs alone: the lookup needs nothing more, and the
+        whole inventory (LLDP listens up to 30 s, lshw, dmidecode) delayed every boot."""
+        found = [
+            (self._read("sys/class/net", n, "address") or "").lower() for n in self._nic_names()
+        ]
+        return [mac for mac in found if mac]
+
+    def _interfaces(self) -> list[dict]:
+        names = self._nic_names()
         addresses = self._ip_addresses()
         neighbours = self.lldp_reader(names) if self.lldp_reader else {}
         out = []

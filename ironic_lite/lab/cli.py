@@ -1,6 +1,7 @@
 """``ironic-lite-lab``: a fleet of emulated machines next to ironic-lite, for trying it out.
 
     ironic-lite-lab up --nodes 4 [--with-service] [--api-url URL] [--state-dir DIR]
+    ironic-lite-lab up --machines vm --nodes 2 [--with-service] [--agent lite|ipa]
     ironic-lite-lab status
     ironic-lite-lab enroll          # when `up` found no API yet
     ironic-lite-lab down
@@ -9,6 +10,9 @@
 simulator and a file server on 127.0.0.1, enrolls a node per machine and prints the
 ``openstack baremetal`` commands to take one through manage, provide and deploy. Everything
 it started is recorded by PID in the state directory; ``down`` stops it by PID.
+
+``--machines vm`` makes each machine a QEMU VM instead (``ironic_lite.lab.vmstack``): real
+firmware, a real deploy ramdisk, NICs on a bridge in a network namespace of the lab's own.
 """
 
 import argparse
@@ -16,6 +20,7 @@ import json
 import os
 import sys
 
+from ironic_lite.lab import vmstack
 from ironic_lite.lab.stack import LabError, LabStack
 
 DEFAULT_STATE_DIR = "~/.local/state/ironic-lite-lab"
@@ -34,7 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the lab and enroll its machines")
-    up.add_argument("--nodes", type=int, default=4, help="machines in all (default 4)")
+    up.add_argument(
+        "--machines",
+        choices=["sim", "vm"],
+        default="sim",
+        help="simulated machines (default: fast, the agent runs on the host) or QEMU VMs "
+        "(real firmware and ramdisk; needs root, see docs/lab.md)",
+    )
+    up.add_argument("--nodes", type=int, help="machines in all (default 4; vm: 2)")
     up.add_argument(
         "--redfish", type=int, help="how many of them are Redfish machines (default: half)"
     )
@@ -55,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
         help="the ramdisk's agent: ironic-lite-agent (default) or stock ironic-python-agent",
     )
     up.add_argument("--no-enroll", action="store_true", help="start the lab, enroll nothing")
+    up.add_argument("--memory", type=int, default=1536, help="(vm) MiB of RAM per VM")
+    up.add_argument("--vm-disk-size", default="4G", help="(vm) each VM's qcow2 disk")
+    up.add_argument(
+        "--firmware",
+        default="uefi,bios",
+        help="(vm) firmwares, cycled over the VMs: uefi (OVMF), bios (SeaBIOS); default uefi,bios",
+    )
+    up.add_argument("--subnet", default=vmstack.DEFAULT_SUBNET, help="(vm) the lab's network")
+    up.add_argument("--api-port", type=int, default=6385, help="(vm) host port of the API")
     up.add_argument(
         "--ports",
         choices=["all", "boot", "none"],
@@ -71,10 +92,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "up" and args.machines == "vm":
+            return _vm_up(args)
+        if args.command != "up" and _is_vm_lab(args.state_dir):
+            return _vm_command(args)
         if args.command == "up":
             stack = LabStack(
                 args.state_dir,
-                nodes=args.nodes,
+                nodes=4 if args.nodes is None else args.nodes,
                 redfish=args.redfish,
                 api_url=args.api_url,
                 with_service=args.with_service,
@@ -105,6 +130,110 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ironic-lite-lab {args.command}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _is_vm_lab(state_dir: str) -> bool:
+    try:
+        with open(os.path.join(os.path.expanduser(state_dir), "state.json")) as f:
+            return json.load(f).get("machines") == "vm"
+    except (OSError, ValueError):
+        return False
+
+
+def _vm_up(args) -> int:
+    lab = vmstack.VmLab(
+        args.state_dir,
+        nodes=2 if args.nodes is None else args.nodes,
+        redfish=args.redfish,
+        firmwares=tuple(f.strip() for f in args.firmware.split(",") if f.strip()),
+        memory_mb=args.memory,
+        disk_size=args.vm_disk_size,
+        subnet=args.subnet,
+        with_service=args.with_service,
+        agent=args.agent,
+        api_port=args.api_port,
+    )
+    try:
+        lab.up(enroll=not args.no_enroll)
+    except (vmstack.LabError, TimeoutError, OSError, RuntimeError) as exc:
+        print(f"ironic-lite-lab up: {exc}", file=sys.stderr)
+        return 1
+    print(vm_guide(lab))
+    return 0
+
+
+def _vm_command(args) -> int:
+    try:
+        lab = vmstack.VmLab.load(args.state_dir)
+        if args.command == "down":
+            print("stopped: " + (", ".join(lab.down()) or "nothing was running"))
+        elif args.command == "status":
+            print(format_vm_status(lab.status()))
+        elif args.command == "enroll":
+            print(json.dumps(lab.enroll(), indent=1))
+    except (vmstack.LabError, TimeoutError) as exc:
+        print(f"ironic-lite-lab {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def vm_guide(lab: vmstack.VmLab) -> str:
+    state = lab.state
+    urls = lab.urls
+    lines = [
+        f"VM lab up in {lab.state_dir} (namespace {state['netns']}, bridge "
+        f"{state['address']}, {state['accel']['name'].upper()}: {state['accel']['reason']}).",
+        f"Ramdisk: {state['ramdisk']['agent']} ({state['ramdisk']['directory']}).",
+        "",
+        f"  {'VM':<10} {'BMC':<8} {'firmware':<8} {'MAC':<18} serial log",
+    ]
+    for vm in state["vms"]:
+        bmc = vm["kind"]
+        lines.append(
+            f"  {vm['name']:<10} {bmc:<8} {vm['firmware']:<8} {vm['macs'][0]:<18} "
+            f"{vm['serial_log']}"
+        )
+    lines += ["", "From this host (forwarded into the namespace):"]
+    for name, url in urls.items():
+        lines.append(f"  {name:<8} {url}")
+    for name, port in state.get("ipmi_ports", {}).items():
+        vm = next(v for v in state["vms"] if v["name"] == name)
+        lines.append(
+            f"  ipmi     ipmitool -I lanplus -H 127.0.0.1 -p {port} -U admin "
+            f"-P {vm['ipmi_password']} power status   # {name}"
+        )
+    if "api" in urls:
+        first = next(iter(state.get("nodes") or {}), "lab-vm-0")
+        lines += [
+            "",
+            f"    export OS_AUTH_TYPE=none OS_ENDPOINT={urls['api']}",
+            "    openstack baremetal node list",
+            f"    openstack baremetal node manage {first} --wait 300",
+        ]
+    lines += ["", "Status: ironic-lite-lab status. Stop it all: ironic-lite-lab down"]
+    return "\n".join(lines)
+
+
+def format_vm_status(status: dict) -> str:
+    accel = status.get("accel") or {}
+    lines = [
+        f"VM lab in {status['state_dir']} (namespace {status['netns']}, bridge "
+        f"{status['address']}, {accel.get('name', '?').upper()})",
+        "",
+    ]
+    for name, proc in status["processes"].items():
+        state = "running" if proc["running"] else "NOT RUNNING"
+        url = status["urls"].get("api" if name == "service" else name, "")
+        lines.append(f"  {name:<8} pid {proc['pid']:<8} {state:<12} {url}")
+    for name, vm in status["vms"].items():
+        node = status["nodes"].get(name, "")
+        lines += [
+            "",
+            f"  {name} ({vm['kind']}, {vm['firmware']}, boot {vm['boot_device']}): "
+            f"power {vm['power']}, {vm['boots']} boots {node}",
+        ]
+        lines += [f"    | {line}" for line in vm["serial_tail"]]
+    return "\n".join(lines)
 
 
 def guide(stack: LabStack, enrolled: bool) -> str:

@@ -253,6 +253,15 @@ def test_inventory_from_sysfs_and_tools(sysroot, tmp_path):
     assert len(inv["disks"]) == 3
 
 
+def test_macs_for_the_lookup_come_from_sysfs_without_tools_or_lldp(sysroot, tmp_path):
+    def no_lldp(names):
+        raise AssertionError("the lookup must not wait for LLDP")
+
+    backend, runner = _backend(sysroot, tmp_path, {}, lldp_reader=no_lldp)
+    assert backend.macs() == ["aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02"]
+    assert runner.commands() == []
+
+
 def test_inventory_survives_missing_tools(sysroot, tmp_path):
     backend, _ = _backend(sysroot, tmp_path, {("lsblk",): LSBLK})
     inv = backend.inventory()
