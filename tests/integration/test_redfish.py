@@ -179,7 +179,13 @@ def _fault(resp) -> str:
 
 def test_the_redfish_type_and_its_interfaces(rsdk):
     driver = rsdk.baremetal.get_driver("redfish")
-    assert set(driver.enabled_boot_interfaces) == {"redfish-virtual-media", "pxe", "ipxe", "fake"}
+    assert set(driver.enabled_boot_interfaces) == {
+        "redfish-virtual-media",
+        "redfish-https",
+        "pxe",
+        "ipxe",
+        "fake",
+    }
     assert driver.default_boot_interface == "redfish-virtual-media"
     assert (driver.default_power_interface, driver.default_management_interface) == (
         "redfish",
