@@ -1,5 +1,6 @@
 """The command extensions the agent serves (``<extension>.<command>``)."""
 
+from agent.extensions.rescue import RescueExtension
 from agent.extensions.standby import ImageExtension, StandbyExtension
 from agent.extensions.steps import CleanExtension, DeployExtension, ServiceExtension
 from agent.extensions.system import LogExtension, SystemExtension
@@ -12,6 +13,7 @@ EXTENSIONS = (
     ServiceExtension,
     SystemExtension,
     LogExtension,
+    RescueExtension,
 )
 
 

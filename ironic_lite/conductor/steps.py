@@ -99,8 +99,14 @@ def sort_key(step: dict) -> tuple[int, int]:
 
 
 def offered(task: Task, kind: str) -> list[dict]:
-    """Every ``kind`` step the node's interfaces offer, whatever its priority."""
-    return sorted((_as_dict(*found) for found in _steps_of(task, kind)), key=sort_key)
+    """Every ``kind`` step the node's interfaces offer, whatever its priority, and those its
+    agent offered the last time it was asked that no interface declares."""
+    found = [_as_dict(*declared) for declared in _steps_of(task, kind)]
+    agent_offers = getattr(task.driver.deploy, "agent_offered_steps", None)
+    if agent_offers is not None:
+        known = {(s["interface"], s["step"]) for s in found}
+        found += [s for s in agent_offers(task, kind) if (s["interface"], s["step"]) not in known]
+    return sorted(found, key=sort_key)
 
 
 def automated(task: Task, kind: str, overrides: dict[str, str] | None = None) -> list[dict]:
@@ -143,6 +149,12 @@ def requested(task: Task, kind: str, user_steps: list[dict]) -> list[dict]:
             continue
         found = available.get((user.get("interface"), user.get("step")))
         if found is None:
+            # A step only an agent that is not up yet may offer: checked when it is.
+            agent_step = getattr(task.driver.deploy, "agent_step_requested", None)
+            pending = agent_step(task, user) if agent_step is not None else None
+            if pending is not None:
+                result.append(pending)
+                continue
             names = ", ".join(f"{i}.{n}" for i, n in sorted(available)) or "none"
             raise exceptions.InvalidParameterValue(
                 err=f"The {kind} step {user.get('interface')}.{user.get('step')} is not "
@@ -218,6 +230,8 @@ def run(task: Task, kind: str, steps: list[dict], start: int = 0, stopping=None)
         try:
             if step["step"] in FLOW_CONTROL:
                 outcome = _run_flow_control(task, step)
+            elif step.get("agent"):
+                outcome = task.driver.deploy.execute_agent_step(task, step)
             else:
                 iface = getattr(task.driver, step["interface"])
                 method = getattr(iface, step["step"])

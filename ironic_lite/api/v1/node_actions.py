@@ -10,7 +10,7 @@ from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.api.v1.runbooks import find_runbook
-from ironic_lite.common import exceptions, states
+from ironic_lite.common import exceptions, raid, states
 
 bp = Blueprint("node_actions", __name__, url_prefix="/v1/nodes/<ident>")
 
@@ -223,7 +223,14 @@ def set_target_raid_config(ident):
     doc = spec.body()
     from ironic_lite.api.v1.nodes import write_node
 
-    write_node(find_node(ident), {"target_raid_config": doc})
+    node = find_node(ident)
+    # As Ironic's conductor: an empty document unsets it; anything else must be a RAID
+    # configuration the node's RAID interface can take.
+    if doc:
+        if node.get("raid_interface") == "no-raid":
+            raise exceptions.UnsupportedDriverExtension(driver=node["driver"], extension="raid")
+        raid.validate(doc)
+    write_node(node, {"target_raid_config": doc})
     return no_content()
 
 

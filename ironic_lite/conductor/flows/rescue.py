@@ -5,19 +5,27 @@ rescue / rescue failed / unrescue failed --unrescue--> unrescuing -> active
 failures -> rescue failed / unrescue failed
 """
 
-from ironic_lite.common import exceptions
+from ironic_lite.common import exceptions, rescue_password
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.task import Task
 
 
-def start(task: Task, rescue_password: str) -> None:
-    if not rescue_password or not rescue_password.strip():
+def start(task: Task, password: str) -> None:
+    if not password or not password.strip():
         raise exceptions.MissingParameterValue(
             err='A non-empty "rescue_password" is required when setting target provision '
             "state to rescue"
         )
-    info = dict(task.node["instance_info"] or {}, rescue_password=rescue_password)
+    if not task.driver.rescue.supported:
+        # Refused before the node moves: a rescue it cannot do would strand it in
+        # "rescue failed".
+        raise exceptions.UnsupportedDriverExtension(driver=task.node["driver"], extension="rescue")
+    info = dict(
+        task.node["instance_info"] or {},
+        rescue_password=password,
+        hashed_rescue_password=rescue_password.hash_password(password),
+    )
     transitions.advance(task, "rescue", last_error=None, instance_info=info)
 
 
@@ -40,6 +48,7 @@ def run_unrescue(task: Task, stopping=None) -> None:
         task.driver.rescue.unrescue(task)
         info = dict(task.node["instance_info"] or {})
         info.pop("rescue_password", None)
+        info.pop("hashed_rescue_password", None)
         task.save(instance_info=info)
 
     if runner.guarded(task, "Unrescue", unrescue):

@@ -30,8 +30,8 @@ from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base, configdrive
+from ironic_lite.drivers.agent import agent_steps, logs, session
 from ironic_lite.drivers.agent import client as agent_client
-from ironic_lite.drivers.agent import logs, session
 
 LOG = logging.getLogger(__name__)
 
@@ -189,12 +189,14 @@ def _checksum(node: dict, info: dict, field: str) -> str:
     )
 
 
-def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
+def run_on_agent(
+    task, step: str, args: dict | None = None, interface: str = "deploy", node: dict | None = None
+) -> Outcome | None:
     """Run one of the agent's steps of the flow the node is in.
 
     No agent of this flow yet: boot the ramdisk and park; the step runs again once the agent
     heart-beats. Otherwise start the step on the agent and park until it ends (None when it
-    ended at once).
+    ended at once). ``node`` replaces fields of the node document the agent is sent.
     """
     kind = session.kind_of(task)
     if not session.reusable(task.node, kind):
@@ -210,23 +212,44 @@ def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
             operation=f"{kind} step {step}",
             reason=f"the agent does not offer it (it offers {', '.join(sorted(names)) or 'none'})",
         )
+    reboot = any(
+        s.get("step") == step and s.get("interface") == interface and s.get("reboot_requested")
+        for found in offered.values()
+        for s in found or []
+    )
     args = dict(args or {})
     # IPA's burn-in steps take no arguments: their settings come from driver_info.
     overrides = {}
     if step in BURNIN_DRIVER_INFO and "duration" in args:
         overrides[BURNIN_DRIVER_INFO[step]] = args.pop("duration")
     params = {
-        "step": {"step": step, "interface": "deploy", "args": args},
-        "node": _node_doc(task.node, overrides),
+        "step": {"step": step, "interface": interface, "args": args},
+        "node": {**_node_doc(task.node, overrides), **(node or {})},
         "ports": _port_docs(task),
     }
     result = client.run(f"{kind}.execute_{kind}_step", params)
-    if session.await_command(task, kind, step, result):
+    if session.await_command(task, kind, step, result, interface=interface, reboot=reboot):
         return None
     return Outcome.WAIT
 
 
-class DirectDeploy(base.DeployInterface):
+class AgentStepsMixin:
+    """What a deploy interface that talks to an agent adds to the node's steps: the steps
+    only the agent offers (``agent_steps``)."""
+
+    def agent_offered_steps(self, task, kind: str) -> list[dict]:
+        return agent_steps.cached(task, kind)
+
+    def agent_step_requested(self, task, user: dict) -> dict | None:
+        if user.get("interface") in agent_steps.interfaces(task):
+            return agent_steps.provisional(user)
+        return None
+
+    def execute_agent_step(self, task, step: dict):
+        return agent_steps.execute(task, step)
+
+
+class DirectDeploy(AgentStepsMixin, base.DeployInterface):
     """Deploys through the agent; see the module docstring for the steps."""
 
     def validate(self, task) -> None:

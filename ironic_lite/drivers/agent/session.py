@@ -40,8 +40,14 @@ KIND_BY_STATE = {
     states.CLEANWAIT: "clean",
     states.SERVICING: "service",
     states.SERVICEWAIT: "service",
+    # Rescue runs no steps: its agent is only handed the password (drivers/agent/rescue.py).
+    states.RESCUING: "rescue",
+    states.RESCUEWAIT: "rescue",
 }
-_FLOW_WAITS = frozenset({states.DEPLOYWAIT, states.CLEANWAIT, states.SERVICEWAIT})
+_STEP_KINDS = frozenset({"deploy", "clean", "service"})
+_FLOW_WAITS = frozenset(
+    {states.DEPLOYWAIT, states.CLEANWAIT, states.SERVICEWAIT, states.RESCUEWAIT}
+)
 _CLEAN_FAULT = "clean failure"
 _SERVICE_FAULT = "service failure"
 # States in which an agent may look its node up (and heart-beat), as in Ironic.
@@ -165,21 +171,51 @@ def boot_ramdisk(task: Task, kind: str, rerun: bool) -> None:
     power.apply(task, states.REBOOT)
 
 
-def await_command(task: Task, kind: str, step: str, result: dict) -> bool:
-    """Remember the command just started; True when it has already ended well."""
+def await_command(
+    task: Task,
+    kind: str,
+    step: str,
+    result: dict,
+    interface: str = "deploy",
+    reboot: bool = False,
+) -> bool:
+    """Remember the command just started; True when it has already ended well (and the
+    step asked for no reboot: then the machine reboots into the ramdisk and the flow waits).
+    """
     client = agent_client.AgentClient(task.node)
     status = result.get("command_status")
     if status == "FAILED":
         logs.collect(task, f"{kind}-{step}-failed")
         agent_client.checked(result, client, f"{kind} step {step}")
+    wait = {
+        "reason": "command",
+        "command_id": result.get("id"),
+        "step": step,
+        "interface": interface,
+        "reboot": reboot,
+    }
     if status == "SUCCEEDED":
         task.remember(agent_last_result=result.get("command_result") or {})
-        return True
-    task.remember(
-        agent_wait={"reason": "command", "command_id": result.get("id"), "step": step},
-        agent_flow=kind,
-    )
+        return _step_done(task, kind, wait, result)
+    task.remember(agent_wait=wait, agent_flow=kind)
     return False
+
+
+def _step_done(task: Task, kind: str, wait: dict, result: dict) -> bool:
+    """What follows an agent step that succeeded: its interface's ``after_<step>`` hook (e.g.
+    RAID records the configuration built), then the reboot the step asked for. True: the
+    flow goes on now."""
+    iface = getattr(task.driver, wait.get("interface") or "deploy", None)
+    hook = getattr(iface, f"after_{wait.get('step')}", None)
+    if hook is not None:
+        hook(task, result.get("command_result") or {})
+    if wait.get("reboot"):
+        transitions.history(
+            task, f"{kind} step {wait.get('step')} asked for a reboot: rebooting into the ramdisk"
+        )
+        boot_ramdisk(task, kind, rerun=False)
+        return False
+    return True
 
 
 def on_heartbeat(task: Task) -> bool:
@@ -190,11 +226,23 @@ def on_heartbeat(task: Task) -> bool:
     reason = wait.get("reason")
     if reason in ("boot", "rerun"):
         changes = {"agent_wait": None}
+        if kind not in _STEP_KINDS:
+            task.remember(**changes)
+            return True
         if reason == "rerun":
             # The step that asked for the ramdisk runs again, now that the agent is up.
             index = info.get(f"{kind}_step_index") or 1
             changes[f"{kind}_step_index"] = max(0, index - 1)
         task.remember(**changes)
+        from ironic_lite.drivers.agent import agent_steps
+
+        try:
+            agent_steps.refresh(task, kind)
+        except agent_steps.StepNotOffered as exc:
+            _fail_flow(task, kind, str(exc))
+            return False
+        except agent_client.AgentError as exc:
+            LOG.warning("Node %s: cannot read the agent's steps: %s", task.node["uuid"], exc)
         return True
     step = wait.get("step") or "?"
     try:
@@ -217,12 +265,28 @@ def on_heartbeat(task: Task) -> bool:
     if CONF.agent.deploy_logs_collect == "always":
         logs.collect(task, f"{kind}-{step}")
     task.remember(agent_wait=None, agent_last_result=result.get("command_result") or {})
-    return True
+    try:
+        return _step_done(task, kind, wait, result)
+    except exceptions.IronicLiteError as exc:
+        _fail_flow(
+            task,
+            kind,
+            f"{kind.capitalize()} step {wait.get('interface') or 'deploy'}.{step} failed "
+            f"after the agent ran it: {exc}",
+        )
+        return False
 
 
 def _fail(task: Task, kind: str, step: str, reason: str) -> None:
+    interface = ((task.node["driver_internal_info"] or {}).get("agent_wait") or {}).get("interface")
+    _fail_flow(
+        task,
+        kind,
+        f"{kind.capitalize()} step {interface or 'deploy'}.{step} failed on the agent: {reason}",
+    )
+
+
+def _fail_flow(task: Task, kind: str, message: str) -> None:
     task.remember(agent_wait=None)
     fault = {"clean": _CLEAN_FAULT, "service": _SERVICE_FAULT}.get(kind)
-    transitions.fail(
-        task, f"{kind.capitalize()} step deploy.{step} failed on the agent: {reason}", fault=fault
-    )
+    transitions.fail(task, message, fault=fault)
