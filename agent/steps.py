@@ -140,7 +140,7 @@ class Steps:
         return {"erased": {d.name: self.backend.erase_disk_express(d) for d in self._disks(node)}}
 
     @step(
-        deploy=80,
+        deploy=0,
         argsinfo={
             "image_info": {
                 "description": "the image to write (Ironic's image_info)",
