@@ -359,6 +359,10 @@ class SimulatedBackend(Backend):
     def rescue_password_file(self) -> str:
         return os.path.join(self.root, "rescue", "ipa-rescue-password")
 
+    @property
+    def rescued_marker(self) -> str:
+        return os.path.join(self.root, "rescue", "rescued")
+
     def set_rescue_password(self, hashed: str) -> None:
         super().set_rescue_password(hashed)
         self.record("rescue_password_set")
