@@ -1,30 +1,9 @@
-"""Helpers every resource view shares: collections, identifiers and the conductor API."""
+"""The document of one page of a collection: ``{key: items, next: url}``."""
 
-import re
-
-from flask import current_app, g, request
+from flask import request
 
 from ironic_lite.api import links
 from ironic_lite.api.params import Paging
-from ironic_lite.common import exceptions
-from ironic_lite.db.api import is_uuid
-
-_NAME_RE = re.compile(r"^[A-Za-z0-9\-._~]+$")
-
-
-def rpcapi():
-    return current_app.config["RPCAPI"]
-
-
-def is_valid_name(name: str) -> bool:
-    """A logical name: 1-255 RFC 3986 unreserved characters that do not read as a UUID."""
-    return bool(name) and len(name) <= 255 and bool(_NAME_RE.match(name)) and not is_uuid(name)
-
-
-def check_ident(ident: str, kind: str) -> None:
-    """400 naming the resource kind unless ``ident`` is a UUID or a logical name."""
-    if not (is_uuid(ident) or is_valid_name(ident)):
-        raise exceptions.InvalidParameterValue(err=f"Expected UUID or name for {kind}: {ident}")
 
 
 def collection(
@@ -47,7 +26,3 @@ def collection(
             links.base_url(), path, request.args, paging.limit, rows[-1][marker_field]
         )
     return doc
-
-
-def minor() -> int:
-    return g.version.minor
