@@ -436,7 +436,7 @@ class Simulator:
         argv = [
             sys.executable,
             "-m",
-            "agent",
+            "ironic_lite_agent",
             "--api-url",
             params.get("ipa-api-url", self.api_url),
             "--hardware",

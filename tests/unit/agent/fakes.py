@@ -225,7 +225,7 @@ class AgentProcess:
         self.args = [
             sys.executable,
             "-m",
-            "agent",
+            "ironic_lite_agent",
             "--api-url",
             api.url,
             "--hardware",

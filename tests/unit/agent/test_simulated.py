@@ -218,7 +218,7 @@ def test_make_machine_cli(tmp_path):
         [
             sys.executable,
             "-m",
-            "agent",
+            "ironic_lite_agent",
             "make-machine",
             str(tmp_path / "cli"),
             "--disks",
