@@ -11,7 +11,7 @@ import pytest
 import requests
 from passlib.hash import sha256_crypt, sha512_crypt
 
-from agent.hardware.simulated import make_machine
+from ironic_lite_agent.hardware.simulated import make_machine
 from tests.integration import test_agents_sdk as sdk
 from tests.integration.test_agents_sdk import AGENTS, _actions, _mac, _wait
 

@@ -25,6 +25,7 @@ from ironic_lite.common import exceptions
 from ironic_lite.conductor import steps as conductor_steps
 from ironic_lite.conf import CONF
 from ironic_lite.drivers.agent import client as agent_client
+from ironic_lite.drivers.agent import node_document
 
 LOG = logging.getLogger(__name__)
 _OVERRIDES = {
@@ -77,10 +78,8 @@ def provisional(user: dict) -> dict:
 
 def fetch(task, kind: str) -> list[dict]:
     """Ask the running agent for its ``kind`` steps (all hardware managers) and cache them."""
-    from ironic_lite.drivers.agent.deploy import _node_doc, _port_docs
-
     client = agent_client.AgentClient(task.node)
-    answer = client.steps(kind, _node_doc(task.node), _port_docs(task))
+    answer = client.steps(kind, node_document.node_doc(task.node), node_document.port_docs(task))
     by_key: dict[tuple, dict] = {}
     for found in (answer.get(f"{kind}_steps") or {}).values():
         for s in found or []:
@@ -144,12 +143,3 @@ def refresh(task, kind: str) -> None:
         remaining.sort(key=conductor_steps.sort_key)
     steps = saved[:index] + remaining
     task.remember(**{f"{kind}_steps": steps})
-
-
-def execute(task, step: dict):
-    """Run an agent-only step on the agent (booting the ramdisk first if none is up)."""
-    from ironic_lite.drivers.agent.deploy import run_on_agent
-
-    return run_on_agent(
-        task, step["step"], step.get("args") or {}, interface=step.get("interface") or "deploy"
-    )

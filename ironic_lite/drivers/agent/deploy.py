@@ -25,13 +25,15 @@ import re
 import time
 import urllib.parse
 
-from ironic_lite.common import exceptions, masking, states
+from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base, configdrive
 from ironic_lite.drivers.agent import agent_steps, logs, session
 from ironic_lite.drivers.agent import client as agent_client
+from ironic_lite.drivers.agent.node_document import node_doc as _node_doc
+from ironic_lite.drivers.agent.node_document import port_docs as _port_docs
 
 LOG = logging.getLogger(__name__)
 
@@ -52,18 +54,6 @@ _burnin_step = base.step(
 )
 
 
-# How the agent erases disks, sent in driver_internal_info as Ironic's conductor does (its
-# [deploy] defaults): IPA reads these, and without them falls back to its own.
-ERASE_SETTINGS = {
-    "agent_erase_devices_iterations": 1,
-    "agent_erase_devices_zeroize": True,
-    "agent_continue_if_ata_erase_failed": False,
-    "agent_enable_ata_secure_erase": True,
-    "agent_enable_nvme_secure_erase": True,
-    "agent_continue_if_secure_erase_failed": False,
-    "agent_erase_skip_read_only": False,
-    "disk_erasure_concurrency": 4,
-}
 # The driver_info key IPA reads each burn-in's length from: a step's ``duration`` lands there.
 BURNIN_DRIVER_INFO = {
     "burnin_cpu": "agent_burnin_cpu_timeout",
@@ -71,29 +61,6 @@ BURNIN_DRIVER_INFO = {
     "burnin_disk": "agent_burnin_fio_disk_runtime",
     "burnin_network": "agent_burnin_fio_network_runtime",
 }
-
-
-def _node_doc(node: dict, driver_info: dict | None = None) -> dict:
-    """The node as the agent sees it with each command, shaped like Ironic's (secrets
-    masked): IPA reads driver_info (burn-in settings), driver_internal_info (erase
-    settings), properties (root device hints) and instance_info."""
-    info = node["driver_internal_info"] or {}
-    return {
-        "uuid": node["uuid"],
-        "name": node.get("name"),
-        "properties": node["properties"] or {},
-        "instance_info": masking.mask_instance_info(node["instance_info"] or {}),
-        "driver_info": masking.mask_driver_info(
-            {**(node["driver_info"] or {}), **(driver_info or {})}
-        ),
-        "driver_internal_info": {**masking.mask(info), **ERASE_SETTINGS},
-        "target_raid_config": node.get("target_raid_config") or {},
-        "boot_mode": node.get("boot_mode"),
-    }
-
-
-def _port_docs(task) -> list[dict]:
-    return [{"address": p["address"], "pxe_enabled": p.get("pxe_enabled")} for p in task.ports]
 
 
 def image_info(node: dict) -> dict:
@@ -246,7 +213,9 @@ class AgentStepsMixin:
         return None
 
     def execute_agent_step(self, task, step: dict):
-        return agent_steps.execute(task, step)
+        return run_on_agent(
+            task, step["step"], step.get("args") or {}, interface=step.get("interface") or "deploy"
+        )
 
 
 class DirectDeploy(AgentStepsMixin, base.DeployInterface):

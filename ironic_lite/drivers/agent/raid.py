@@ -16,6 +16,7 @@ a flow boots the ramdisk.
 """
 
 from ironic_lite.common import exceptions, raid
+from ironic_lite.common.timestamps import utcnow
 from ironic_lite.drivers import base
 from ironic_lite.drivers.agent.deploy import run_on_agent
 
@@ -147,8 +148,6 @@ def record_raid_config(task, command_result: dict) -> None:
             f"The agent did not return the RAID configuration it built for node "
             f"{task.node['uuid']} (it returned {command_result!r})"
         )
-    from ironic_lite.db.models import utcnow
-
     current = dict(built, last_updated=str(utcnow()))
     properties = dict(task.node["properties"] or {})
     root = raid.root_volume(built)

@@ -23,12 +23,12 @@ import secrets
 import time
 
 from ironic_lite.common import exceptions, states
+from ironic_lite.common.timestamps import utcnow
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
-from ironic_lite.db.models import utcnow
+from ironic_lite.drivers.agent import agent_steps, logs
 from ironic_lite.drivers.agent import client as agent_client
-from ironic_lite.drivers.agent import logs
 
 LOG = logging.getLogger(__name__)
 
@@ -234,8 +234,6 @@ def on_heartbeat(task: Task) -> bool:
             index = info.get(f"{kind}_step_index") or 1
             changes[f"{kind}_step_index"] = max(0, index - 1)
         task.remember(**changes)
-        from ironic_lite.drivers.agent import agent_steps
-
         try:
             agent_steps.refresh(task, kind)
         except agent_steps.StepNotOffered as exc:
