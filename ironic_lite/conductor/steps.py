@@ -74,9 +74,34 @@ def enabled_offers(kind: str) -> list[dict]:
     for hw in loader.hardware_types().values():
         for itype, (usable, _default) in loader.enabled_interfaces(hw).items():
             for impl in usable:
-                for name, spec in _declared(loader.implementation(itype, impl), kind):
+                iface = loader.implementation(itype, impl)
+                for name, spec in _declared(iface, kind):
                     found.setdefault((itype, name), _as_dict(itype, name, spec))
+                # An agent may offer steps of these interfaces that nobody declares: any name
+                # is possible (``*``), checked when the agent is up, as Ironic does.
+                # (Looked up on the class: a no-* implementation answers any attribute.)
+                cls = type(iface)
+                if hasattr(cls, "agent_step_requested") or getattr(cls, "agent_based", False):
+                    found.setdefault((itype, AGENT_STEP), _agent_wildcard(itype))
     return [found[key] for key in sorted(found)]
+
+
+# The name standing for "any step the agent offers" in what enabled interfaces offer.
+AGENT_STEP = "*"
+
+
+def _agent_wildcard(itype: str) -> dict:
+    return {
+        "interface": itype,
+        "step": AGENT_STEP,
+        "priority": 0,
+        "args": {},
+        "abortable": False,
+        "requires_ramdisk": True,
+        "rerunnable": False,
+        "argsinfo": None,
+        "agent": True,
+    }
 
 
 def _as_dict(
@@ -102,10 +127,14 @@ def offered(task: Task, kind: str) -> list[dict]:
     """Every ``kind`` step the node's interfaces offer, whatever its priority, and those its
     agent offered the last time it was asked that no interface declares."""
     found = [_as_dict(*declared) for declared in _steps_of(task, kind)]
-    agent_offers = getattr(task.driver.deploy, "agent_offered_steps", None)
+    agent_offers = getattr(type(task.driver.deploy), "agent_offered_steps", None)
     if agent_offers is not None:
         known = {(s["interface"], s["step"]) for s in found}
-        found += [s for s in agent_offers(task, kind) if (s["interface"], s["step"]) not in known]
+        found += [
+            s
+            for s in agent_offers(task.driver.deploy, task, kind)
+            if (s["interface"], s["step"]) not in known
+        ]
     return sorted(found, key=sort_key)
 
 
@@ -150,8 +179,8 @@ def requested(task: Task, kind: str, user_steps: list[dict]) -> list[dict]:
         found = available.get((user.get("interface"), user.get("step")))
         if found is None:
             # A step only an agent that is not up yet may offer: checked when it is.
-            agent_step = getattr(task.driver.deploy, "agent_step_requested", None)
-            pending = agent_step(task, user) if agent_step is not None else None
+            agent_step = getattr(type(task.driver.deploy), "agent_step_requested", None)
+            pending = agent_step(task.driver.deploy, task, user) if agent_step else None
             if pending is not None:
                 result.append(pending)
                 continue

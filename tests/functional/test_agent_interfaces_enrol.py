@@ -77,3 +77,34 @@ def test_no_raid_refuses_a_target_raid_config(service, sdk):
         "Driver fake-hardware does not support raid (disabled or not implemented)."
     )
     sdk.baremetal.delete_node(node)
+
+
+def test_templates_and_runbooks_may_name_steps_only_an_agent_offers(service):
+    """As Ironic: a step of the deploy interface nobody declares may be one the agent
+    offers (checked when a node runs it); a step of another interface is still refused."""
+    name = f"CUSTOM_AGENT_{uuid.uuid4().hex[:8].upper()}"
+    agent_step = {"interface": "deploy", "step": "install_coreos", "args": {}, "priority": 80}
+    resp = requests.post(
+        f"{service.url}/v1/deploy_templates",
+        json={"name": name, "steps": [agent_step]},
+        headers=V,
+        timeout=10,
+    )
+    assert resp.status_code == 201, resp.text
+    clean_step = {"interface": "deploy", "step": "erase_devices_express", "args": {}, "order": 1}
+    resp = requests.post(
+        f"{service.url}/v1/runbooks",
+        json={"name": name, "steps": [clean_step]},
+        headers={"X-OpenStack-Ironic-API-Version": "1.92"},
+        timeout=10,
+    )
+    assert resp.status_code == 201, resp.text
+    bad = {"interface": "bios", "step": "install_coreos", "args": {}, "priority": 80}
+    resp = requests.post(
+        f"{service.url}/v1/deploy_templates",
+        json={"name": f"{name}_BAD", "steps": [bad]},
+        headers=V,
+        timeout=10,
+    )
+    assert resp.status_code == 400
+    assert "bios.install_coreos" in _error(resp) and ".*" not in _error(resp)

@@ -37,7 +37,8 @@ _OVERRIDES = {
 def interfaces(task) -> set[str]:
     """The interfaces whose steps the agent may contribute for this node."""
     found = {"deploy"}
-    if getattr(task.driver.raid, "agent_based", False):
+    # On the class: a no-* implementation answers any attribute.
+    if getattr(type(task.driver.raid), "agent_based", False):
         found.add("raid")
     return found
 

@@ -206,9 +206,10 @@ def _step_done(task: Task, kind: str, wait: dict, result: dict) -> bool:
     RAID records the configuration built), then the reboot the step asked for. True: the
     flow goes on now."""
     iface = getattr(task.driver, wait.get("interface") or "deploy", None)
-    hook = getattr(iface, f"after_{wait.get('step')}", None)
+    # On the class: a no-* implementation answers any attribute.
+    hook = getattr(type(iface), f"after_{wait.get('step')}", None)
     if hook is not None:
-        hook(task, result.get("command_result") or {})
+        hook(iface, task, result.get("command_result") or {})
     if wait.get("reboot"):
         transitions.history(
             task, f"{kind} step {wait.get('step')} asked for a reboot: rebooting into the ramdisk"
