@@ -14,6 +14,7 @@ import time
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import allocations as schemas
 from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
@@ -24,12 +25,8 @@ from ironic_lite.db import api as dbapi
 
 bp = Blueprint("allocations", __name__)
 
-MIN_MINOR = 52
-UPDATE_MINOR = 57
-BACKFILL_MINOR = 58
-OWNER_MINOR = 60
 SORTABLE = {
-    c: views.FIELDS.get(c, MIN_MINOR)
+    c: views.FIELDS.get(c, since("allocations"))
     for c in (
         "id",
         "uuid",
@@ -57,7 +54,7 @@ _LOCK_RETRY_SECONDS = 3.0
 # --- helpers ---------------------------------------------------------------------------------
 def _require_api(method: str) -> None:
     """Before 1.52 there are no allocations: 404 to reads, 405 to writes (as Ironic)."""
-    if minor() >= MIN_MINOR:
+    if supports("allocations"):
         return
     if method == "GET":
         raise exceptions.NotFound("The API version does not allow allocations")
@@ -104,7 +101,7 @@ def _list_filters(args) -> dict:
         filters["node_id"] = _node_for(node, "node")["id"]
     filters["resource_class"] = args.get("resource_class")
     filters["state"] = args.get("state")
-    filters["owner"] = params.text(args, "owner", OWNER_MINOR, params.NOT_ACCEPTABLE)
+    filters["owner"] = params.text(args, "owner", "allocation_owner", params.NOT_ACCEPTABLE)
     return filters
 
 
@@ -151,11 +148,11 @@ def show_allocation(ident):
 def _creation_values(doc: dict) -> tuple[dict, dict | None]:
     """The allocation's stored values from a validated body, and the node to backfill."""
     if doc.get("owner") is not None:
-        params.require_version(OWNER_MINOR, params.NOT_ACCEPTABLE)
+        params.require_version("allocation_owner", params.NOT_ACCEPTABLE)
     _check_name(doc.get("name"), "create")
     node = None
     if doc.get("node") is not None:
-        if minor() < BACKFILL_MINOR:
+        if not supports("allocation_backfill"):
             raise exceptions.InvalidParameterValue(
                 err="Cannot set node when creating an allocation in this API version"
             )
@@ -202,7 +199,7 @@ def create_allocation():
 @bp.patch("/v1/allocations/<ident>")
 @spec.operation("Update an allocation (JSON-Patch, 1.57)", patch=schemas.PATCHABLE)
 def update_allocation(ident):
-    if minor() < UPDATE_MINOR:
+    if not supports("allocation_update"):
         raise exceptions.MethodNotAllowed("The API version does not allow updating allocations")
     row = find_allocation(ident)
     ops = spec.body()
@@ -264,7 +261,7 @@ def delete_allocation(ident):
 
 # --- the allocation of a node ----------------------------------------------------------------
 def _node_allocation(ident: str) -> dict:
-    if minor() < MIN_MINOR:
+    if not supports("allocations"):
         raise exceptions.NotFound("The API version does not allow allocations")
     node = find_node(ident)
     rows, _ = dbapi.list_allocations({"node_id": node["id"]}, limit=1)

@@ -5,8 +5,9 @@ import datetime
 from flask import Blueprint
 
 from ironic_lite.api import links, params, spec
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.collection import collection, minor
+from ironic_lite.api.v1.collection import collection
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
@@ -17,11 +18,14 @@ bp = Blueprint("conductors", __name__, url_prefix="/v1/conductors")
 
 FIELDS = ("created_at", "updated_at", "hostname", "conductor_group", "drivers", "links", "alive")
 LIST_DEFAULT = ("hostname", "conductor_group", "alive")
-SORTABLE = {c: 49 for c in ("id", "hostname", "conductor_group", "created_at", "updated_at")}
+SORTABLE = {
+    c: since("conductors")
+    for c in ("id", "hostname", "conductor_group", "created_at", "updated_at")
+}
 
 
 def _require():
-    if minor() < 49:
+    if not supports("conductors"):
         raise exceptions.NotFound("The API is not supported for this version")
 
 
@@ -42,7 +46,9 @@ def _render(row: dict, fields, base: str) -> dict:
 
 
 def _selection(args) -> list[str] | None:
-    return params.fields_arg(args, dict.fromkeys(FIELDS, 49), params.fields_not_in_enum)
+    return params.fields_arg(
+        args, dict.fromkeys(FIELDS, since("conductors")), params.fields_not_in_enum
+    )
 
 
 def _wanted(fields):

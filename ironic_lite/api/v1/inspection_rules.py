@@ -5,9 +5,10 @@ it records. A ``sensitive`` rule never shows its conditions and actions (they ma
 credentials it writes into driver_info); it cannot be made non-sensitive again.
 """
 
-from flask import Blueprint, g
+from flask import Blueprint
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import collection
 from ironic_lite.api.views import timestamp
@@ -17,7 +18,6 @@ from ironic_lite.db import api as dbapi
 
 bp = Blueprint("inspection_rules", __name__, url_prefix="/v1/inspection_rules")
 
-MIN_MINOR = 96
 FIELDS = (
     "uuid",
     "description",
@@ -36,7 +36,7 @@ PATCHABLE = ["description", "phase", "priority", "sensitive", "conditions", "act
 
 
 def _require_version(write: bool = False) -> None:
-    if g.version.minor < MIN_MINOR:
+    if not supports("inspection_rules"):
         if write:
             raise exceptions.MethodNotAllowed("The API version does not allow inspection rules")
         raise exceptions.ResourceNotFound("The API version does not allow inspection rules")
@@ -105,8 +105,10 @@ def _values(doc: dict) -> dict:
 def list_rules():
     _require_version()
     args = spec.arguments()
-    fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
-    detail = bool(params.detail_arg(args, fields, MIN_MINOR))
+    fields = params.fields_arg(
+        args, dict.fromkeys(FIELDS, since("inspection_rules")), params.fields_not_in_enum
+    )
+    detail = bool(params.detail_arg(args, fields, "inspection_rules"))
     paging = params.Paging(args, dict.fromkeys(SORTABLE, 1), ("conditions", "actions"))
     rows, more = dbapi.list_inspection_rules(
         paging.limit, paging.marker, paging.sort_key, paging.sort_dir, phase=args.get("phase")
@@ -123,7 +125,9 @@ def list_rules():
 def show_rule(ident):
     _require_version()
     args = spec.arguments()
-    fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
+    fields = params.fields_arg(
+        args, dict.fromkeys(FIELDS, since("inspection_rules")), params.fields_not_in_enum
+    )
     return json_response(render(find_rule(ident), fields))
 
 

@@ -3,6 +3,7 @@
 from flask import Blueprint
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
 from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor
@@ -16,7 +17,7 @@ from ironic_lite.db import api as dbapi
 bp = Blueprint("portgroups", __name__)
 
 SORTABLE = {
-    c: views.PORTGROUP_FIELDS.get(c, 23)
+    c: views.PORTGROUP_FIELDS.get(c, since("portgroups"))
     for c in (
         "id",
         "uuid",
@@ -39,7 +40,7 @@ _FILTERS = ("node", "address", "shard", "conductor_groups")
 
 
 def _require():
-    if minor() < 23:
+    if not supports("portgroups"):
         raise exceptions.NotFound("The API is not supported for this version")
 
 
@@ -71,8 +72,10 @@ def _list(path: str, detail_route: bool, base_filters: dict | None = None):
         filters["node_id"] = find_node(args["node"])["id"]
     if args.get("address"):
         filters["address"] = normalise_mac(args["address"])
-    filters["shard"] = params.comma_list(args, "shard", 106)
-    filters["conductor_group"] = params.comma_list(args, "conductor_groups", 99)
+    filters["shard"] = params.comma_list(args, "shard", "portgroup_shard_filter")
+    filters["conductor_group"] = params.comma_list(
+        args, "conductor_groups", "portgroup_conductor_groups_filter"
+    )
     fields = None if detail_route else _selection(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
     paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_portgroup)
@@ -105,7 +108,7 @@ def list_portgroups_detail():
 @bp.get("/v1/nodes/<ident>/portgroups")
 @spec.operation("List the portgroups of a node (1.24)", query=(*PAGING, "fields"))
 def list_node_portgroups(ident):
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     node = find_node(ident)
     return _list(f"nodes/{ident}/portgroups", False, {"node_id": node["id"]})
 
@@ -113,7 +116,7 @@ def list_node_portgroups(ident):
 @bp.get("/v1/nodes/<ident>/portgroups/detail")
 @spec.operation("List the portgroups of a node with every field", query=PAGING)
 def list_node_portgroups_detail(ident):
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     node = find_node(ident)
     return _list(f"nodes/{ident}/portgroups/detail", True, {"node_id": node["id"]})
 
@@ -122,7 +125,7 @@ def list_node_portgroups_detail(ident):
 @spec.operation("List the ports of a portgroup (1.24)", query=(*PAGING, "fields"))
 def list_portgroup_ports(ident):
     _require()
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     pg = find_portgroup(ident)
     return list_ports_view(f"portgroups/{ident}/ports", False, {"portgroup_id": pg["id"]})
 
@@ -131,7 +134,7 @@ def list_portgroup_ports(ident):
 @spec.operation("List the ports of a portgroup with every field", query=PAGING)
 def list_portgroup_ports_detail(ident):
     _require()
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     pg = find_portgroup(ident)
     return list_ports_view(f"portgroups/{ident}/ports/detail", True, {"portgroup_id": pg["id"]})
 
@@ -152,7 +155,7 @@ def _check_name(name, verb: str) -> None:
 
 def _check_versions(names) -> None:
     for name in names:
-        if views.PORTGROUP_FIELDS.get(name, 23) > minor():
+        if views.PORTGROUP_FIELDS.get(name, since("portgroups")) > minor():
             raise exceptions.NotAcceptable()
 
 
@@ -209,7 +212,7 @@ def update_portgroup(ident):
         except exceptions.NodeNotFound as exc:
             raise exceptions.InvalidParameterValue(err=str(exc)) from None
         changed["node_id"] = node["id"]
-    if node["provision_state"] == states.INSPECTING and minor() >= 39:
+    if node["provision_state"] == states.INSPECTING and supports("inspect_wait"):
         raise exceptions.NodeInWrongState(
             err=f'Cannot update portgroup of node "{node["uuid"]}" while it is inspecting.'
         )

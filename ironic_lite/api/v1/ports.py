@@ -5,6 +5,7 @@ import re
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.microversions import since
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
 from ironic_lite.api.v1.collection import collection, is_valid_name, minor, rpcapi
@@ -12,6 +13,9 @@ from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import ports as views
 from ironic_lite.common import exceptions, states
 from ironic_lite.db import api as dbapi
+
+# node_ident (a node named in a port body) is in no field table.
+PORT_NODE_IDENT = since("port_node_ident")
 
 bp = Blueprint("ports", __name__)
 
@@ -97,12 +101,12 @@ def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = N
             raise exceptions.InvalidParameterValue(
                 err=f"Expected valid MAC address for address: {args['address']}"
             ) from None
-    portgroup = params.text(args, "portgroup", 24)
+    portgroup = params.text(args, "portgroup", "portgroup_subresources")
     if portgroup:
         from ironic_lite.api.v1.portgroups import find_portgroup
 
         filters["portgroup_id"] = find_portgroup(portgroup)["id"]
-    filters["shard"] = params.comma_list(args, "shard", 82)
+    filters["shard"] = params.comma_list(args, "shard", "shards")
     filters["conductor_group"] = params.comma_list(args, "conductor_groups")
     fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
     detail = detail_route or bool(params.detail_arg(args, fields))
@@ -153,8 +157,8 @@ def show_port(ident):
 # --- create / update / delete -----------------------------------------------------------------
 def _check_versions(doc: dict) -> None:
     for name in doc:
-        since = 94 if name == "node_ident" else views.PORT_FIELDS.get(name, 1)
-        if since > minor():
+        added = PORT_NODE_IDENT if name == "node_ident" else views.PORT_FIELDS.get(name, 1)
+        if added > minor():
             raise exceptions.NotAcceptable()
 
 
@@ -162,7 +166,7 @@ def _check_llc(llc: dict | None) -> dict | None:
     if not llc:
         return llc
     if "network_type" in llc:
-        params.require_version(64)
+        params.require_version("llc_network_type")
     if llc.get("switch_id"):
         sid = llc["switch_id"]
         if _MAC_RE.match(sid):
@@ -246,8 +250,8 @@ def update_port(ident):
     port = find_port(ident)
     ops = spec.body()
     for root in patch.root_fields(ops):
-        since = 94 if root == "node_ident" else views.PORT_FIELDS.get(root, 1)
-        if since > minor():
+        added = PORT_NODE_IDENT if root == "node_ident" else views.PORT_FIELDS.get(root, 1)
+        if added > minor():
             raise exceptions.NotAcceptable()
     doc = {f: port.get(f) for f in schemas.PORT_PATCHABLE}
     doc["node_ident"] = port["node_uuid"]

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from flask import g
 
-from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api import body, links, microversions, params, patch, spec
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import check_ident, collection, rpcapi
 from ironic_lite.api.views import step_lists as views
@@ -23,7 +24,7 @@ LIST_QUERY = ("limit", "marker", "sort_key", "sort_dir", "detail", "fields")
 class StepListAPI:
     resource: str  # URL segment and collection key: "deploy_templates", "runbooks"
     kind: str  # "deploy template", "runbook"
-    min_minor: int
+    feature: str  # the microversion feature that added the resource
     fields: dict[str, int]
     create_schema: dict
     patchable: list[str]
@@ -39,7 +40,7 @@ class StepListAPI:
 
     # --- helpers -----------------------------------------------------------------------------
     def require_version(self) -> None:
-        if g.version.minor < self.min_minor:
+        if not supports(self.feature):
             raise exceptions.ResourceNotFound()
 
     def find(self, ident: str) -> dict:
@@ -90,7 +91,7 @@ class StepListAPI:
         self.require_version()
         args = spec.arguments()
         fields = params.fields_arg(args, self.fields, params.fields_not_in_enum)
-        detail = detail_route or bool(params.detail_arg(args, fields, self.min_minor))
+        detail = detail_route or bool(params.detail_arg(args, fields, self.feature))
         paging = params.Paging(args, dict.fromkeys(SORTABLE, 1), ("extra", "steps"))
         rows, more = self.db_list(
             paging.limit, paging.marker, paging.sort_key, paging.sort_dir, projects=projects
@@ -150,4 +151,4 @@ class StepListAPI:
     def _check_gated(self, doc: dict) -> None:
         for name in doc:
             if self.fields.get(name, 0) > g.version.minor:
-                params.require_version(self.fields[name])
+                microversions.require_minor(self.fields[name])

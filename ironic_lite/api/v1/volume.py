@@ -11,9 +11,10 @@ import ipaddress
 import re
 from collections.abc import Callable
 
-from flask import Blueprint, g
+from flask import Blueprint
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import volumes as schemas
 from ironic_lite.api.v1.collection import collection, is_valid_name
@@ -70,7 +71,7 @@ def _normalise_connector(values: dict) -> dict:
 
 
 def _require_version() -> None:
-    if g.version.minor < views.MIN_MINOR:
+    if not supports("volume"):
         raise exceptions.ResourceNotFound()
 
 
@@ -122,9 +123,9 @@ class VolumeAPI:
         args = spec.arguments()
         node_ident = node_ident or args.get("node")
         node_id = find_node(node_ident)["id"] if node_ident else None
-        selectable = {f: views.MIN_MINOR for f in self.fields}
+        selectable = dict.fromkeys(self.fields, since("volume"))
         fields = params.fields_arg(args, selectable, params.fields_not_in_enum)
-        detail = bool(params.detail_arg(args, fields, views.MIN_MINOR))
+        detail = bool(params.detail_arg(args, fields, "volume"))
         paging = params.Paging(args, dict.fromkeys(self.sortable, 1), ("extra", "properties"))
         rows, more = self.db_list(
             node_id, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
@@ -136,7 +137,7 @@ class VolumeAPI:
     def show(self, ident: str):
         row = self.find(ident)
         args = spec.arguments()
-        selectable = {f: views.MIN_MINOR for f in self.fields}
+        selectable = dict.fromkeys(self.fields, since("volume"))
         return json_response(
             self.render(row, params.fields_arg(args, selectable, params.fields_not_in_enum))
         )

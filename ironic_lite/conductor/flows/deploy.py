@@ -10,7 +10,7 @@ Steps: the interfaces' automated deploy steps, the steps of deploy templates mat
 instance's traits, and the operator's deploy_steps, merged by priority.
 """
 
-from ironic_lite.common import exceptions, states
+from ironic_lite.common import exceptions, node_rules, states
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.task import Task
@@ -53,11 +53,7 @@ def _deploy_steps(task: Task, user_steps: list[dict] | None) -> tuple[list[dict]
 
 def start(task: Task, event: str, configdrive=None, deploy_steps=None) -> None:
     """Check the request, then move to deploying with the full, ordered list of steps."""
-    if task.node["maintenance"]:
-        raise exceptions.InvalidParameterValue(
-            err=f"The provisioning operation can't be performed on node "
-            f"{task.node['uuid']} because it's in maintenance mode."
-        )
+    node_rules.refuse_provisioning_in_maintenance(task.node)
     if task.node["protected"] and event == "rebuild":
         raise exceptions.NodeProtected(node=task.node["uuid"])
     step_list, templates = _deploy_steps(task, deploy_steps)
