@@ -13,11 +13,12 @@ import time
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api import body, links, params, spec
 from ironic_lite.api.microversions import since, supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import allocations as schemas
-from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
+from ironic_lite.api.v1.collection import check_ident, is_valid_name, minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import allocations as views
 from ironic_lite.common import exceptions, states
@@ -41,6 +42,15 @@ SORTABLE = {
     )
 }
 _REFUSED_SORT = ("extra", "candidate_nodes", "traits")
+ALLOCATIONS = Resource(
+    "allocations",
+    "allocation",
+    fields=views.FIELDS,
+    sortable=SORTABLE,
+    refused_sort=_REFUSED_SORT,
+    patchable=schemas.PATCHABLE,
+    refuse_fields=params.fields_not_valid,
+)
 # Where a node in the middle of a transition may still lose its allocation: it failed, is
 # held, or is only being looked at (Ironic's states that allow updates).
 _RELEASABLE_IN_TRANSITION = (
@@ -68,13 +78,12 @@ def find_allocation(ident: str) -> dict:
     return dbapi.get_allocation(ident, by="name")
 
 
-def _fields(args) -> list[str] | None:
-    """``fields``: each a known field of the negotiated version (owner 406 before 1.60)."""
-    return params.fields_arg(args, views.FIELDS)
+def _renderer(fields: list[str] | None = None):
+    return views.renderer(views.visible(minor(), fields), links.base_url())
 
 
 def render(row: dict, fields: list[str] | None = None) -> dict:
-    return views.renderer(views.visible(minor(), fields), links.base_url())(row)
+    return _renderer(fields)(row)
 
 
 def _node_for(ident: str, field: str) -> dict:
@@ -123,15 +132,16 @@ def _list_filters(args) -> dict:
 def list_allocations():
     _require_api("GET")
     args = spec.arguments()
-    fields = _fields(args)
+    # ``fields``: each a known field of the negotiated version (owner 406 before 1.60).
+    ALLOCATIONS.selection(args)
     filters = _list_filters(args)
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_allocation)
-    rows, more = dbapi.list_allocations(
-        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
-    )
-    draw = views.renderer(views.visible(minor(), fields), links.base_url())
-    return json_response(
-        collection("allocations", [draw(r) for r in rows], rows, more, paging, "allocations")
+    return ALLOCATIONS.listing(
+        args,
+        "allocations",
+        False,
+        lambda p: dbapi.list_allocations(filters, p.limit, p.marker, p.sort_key, p.sort_dir),
+        _renderer,
+        find_marker=dbapi.get_allocation,
     )
 
 
@@ -140,7 +150,7 @@ def list_allocations():
 def show_allocation(ident):
     _require_api("GET")
     args = spec.arguments()
-    fields = _fields(args)
+    fields = ALLOCATIONS.selection(args)
     return json_response(render(find_allocation(ident), fields))
 
 
@@ -191,8 +201,7 @@ def create_allocation():
         # The answer is the allocation as stored, before the conductor's worker looked for a
         # node (as Ironic answers), even if the worker was quicker than this read.
         row = dict(row, state=dbapi.ALLOCATING, node_id=None, node_uuid=None, last_error=None)
-    location = f"{links.base_url()}/v1/allocations/{row['uuid']}"
-    return json_response(render(row), 201, {"Location": location})
+    return ALLOCATIONS.created(row, render(row))
 
 
 # --- update ----------------------------------------------------------------------------------
@@ -203,12 +212,9 @@ def update_allocation(ident):
         raise exceptions.MethodNotAllowed("The API version does not allow updating allocations")
     row = find_allocation(ident)
     ops = spec.body()
-    doc = {f: row.get(f) for f in schemas.PATCHABLE}
-    patched = patch.apply_patch(doc, ops)
-    body.validate(
-        {k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "allocation"
+    _, changed = ALLOCATIONS.patched(
+        row, ops, lambda patched: body.validate(patched, schemas.PATCHED, "allocation")
     )
-    changed = patch.changed_fields(doc, patched, schemas.PATCHABLE)
     if "name" in changed:
         _check_name(changed["name"], "update")
     if "extra" in changed and changed["extra"] is None:
@@ -275,7 +281,7 @@ def _node_allocation(ident: str) -> dict:
 def show_node_allocation(ident):
     args = spec.arguments()
     allocation = _node_allocation(ident)
-    return json_response(render(allocation, _fields(args)))
+    return json_response(render(allocation, ALLOCATIONS.selection(args)))
 
 
 @bp.delete("/v1/nodes/<ident>/allocation")

@@ -4,6 +4,7 @@ from flask import Blueprint, g
 
 from ironic_lite.api import links, params, spec
 from ironic_lite.api.microversions import supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.services import nodes as node_service
@@ -30,6 +31,15 @@ _REFUSED_SORT = (
     "service_step",
 )
 SORTABLE = {c: views.FIELDS.get(c, 1) for c in dbapi.NODE_COLUMNS}
+NODES = Resource(
+    "nodes",
+    "node",
+    fields=views.SELECTABLE,
+    list_default=views.LIST_DEFAULT,
+    sortable=SORTABLE,
+    refused_sort=_REFUSED_SORT,
+    refuse_fields=params.field_not_valid,
+)
 _FILTERS = (
     "chassis_uuid",
     "instance_uuid",
@@ -81,7 +91,7 @@ def render_node(node: dict, fields: list[str] | None = None) -> dict:
 
 # --- list -------------------------------------------------------------------------------------
 def _fields(args) -> list[str] | None:
-    return params.fields_arg(args, views.SELECTABLE, params.field_not_valid)
+    return NODES.selection(args)
 
 
 def _filters(args) -> dict:
@@ -146,12 +156,16 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     filters["project"] = policy.list_project("node", g.context, filters.get("project"))
     fields = None if detail_route else _fields(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_node_by_uuid)
+    # The list's columns and renderer follow from the wanted fields, and the conductor
+    # filter applies after the query: nodes page by hand, with the helper's pieces.
+    paging = params.Paging(
+        args, NODES.sortable, NODES.refused_sort, find_marker=dbapi.get_node_by_uuid
+    )
     current = minor()
     if detail:
         wanted = views.visible_fields(current)
     else:
-        wanted = views.visible_fields(current, fields or views.LIST_DEFAULT)
+        wanted = views.visible_fields(current, fields or NODES.list_default)
     columns = None if detail else views.columns_for(wanted)
     conductor = params.text(args, "conductor", "conductors")
     if conductor is not None and columns is not None:
@@ -218,8 +232,7 @@ def show_node(ident):
 @spec.operation("Create a node", body=schemas.CREATE, body_name="node", status=201)
 def create_node():
     node = node_service.create(g.context, g.version, spec.body())
-    location = f"{links.base_url()}/v1/nodes/{node['uuid']}"
-    return json_response(render_node(node), 201, {"Location": location})
+    return NODES.created(node, render_node(node))
 
 
 @bp.patch("/<ident>")

@@ -4,9 +4,10 @@ from flask import Blueprint
 
 from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.microversions import since, supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
-from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor
+from ironic_lite.api.v1.collection import check_ident, is_valid_name, minor
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.v1.ports import PAGING, list_ports_view, normalise_mac
 from ironic_lite.api.views import ports as views
@@ -35,6 +36,15 @@ SORTABLE = {
 }
 _REFUSED_SORT = ("extra", "internal_info", "properties")
 _SELECTABLE = dict(views.PORTGROUP_FIELDS)
+PORTGROUPS = Resource(
+    "portgroups",
+    "portgroup",
+    fields=_SELECTABLE,
+    list_default=views.PORTGROUP_LIST_DEFAULT,
+    sortable=SORTABLE,
+    refused_sort=_REFUSED_SORT,
+    patchable=schemas.PORTGROUP_PATCHABLE,
+)
 DEFAULT_MODE = "active-backup"
 _FILTERS = ("node", "address", "shard", "conductor_groups")
 
@@ -51,13 +61,13 @@ def find_portgroup(ident: str) -> dict:
     return dbapi.get_portgroup(name=ident)
 
 
-def _selection(args) -> list[str] | None:
-    return params.fields_arg(args, _SELECTABLE, params.fields_not_in_enum)
+def portgroup_renderer(fields=None):
+    wanted = views.visible(views.PORTGROUP_FIELDS, minor(), fields)
+    return views.renderer("portgroups", minor(), wanted, links.base_url())
 
 
 def render_portgroup(pg: dict, fields=None) -> dict:
-    wanted = views.visible(views.PORTGROUP_FIELDS, minor(), fields)
-    return views.renderer("portgroups", minor(), wanted, links.base_url())(pg)
+    return portgroup_renderer(fields)(pg)
 
 
 def _list(path: str, detail_route: bool, base_filters: dict | None = None):
@@ -76,20 +86,13 @@ def _list(path: str, detail_route: bool, base_filters: dict | None = None):
     filters["conductor_group"] = params.comma_list(
         args, "conductor_groups", "portgroup_conductor_groups_filter"
     )
-    fields = None if detail_route else _selection(args)
-    detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_portgroup)
-    rows, more = dbapi.list_portgroups(
-        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
-    )
-    wanted = views.visible(
-        views.PORTGROUP_FIELDS,
-        minor(),
-        None if detail else (fields or views.PORTGROUP_LIST_DEFAULT),
-    )
-    render = views.renderer("portgroups", minor(), wanted, links.base_url())
-    return json_response(
-        collection("portgroups", [render(r) for r in rows], rows, more, paging, path)
+    return PORTGROUPS.listing(
+        args,
+        path,
+        detail_route,
+        lambda p: dbapi.list_portgroups(filters, p.limit, p.marker, p.sort_key, p.sort_dir),
+        portgroup_renderer,
+        find_marker=dbapi.get_portgroup,
     )
 
 
@@ -144,7 +147,7 @@ def list_portgroup_ports_detail(ident):
 def show_portgroup(ident):
     _require()
     args = spec.arguments()
-    fields = _selection(args)
+    fields = PORTGROUPS.selection(args)
     return json_response(render_portgroup(find_portgroup(ident), fields))
 
 
@@ -181,8 +184,7 @@ def create_portgroup():
         )
     values.setdefault("mode", getattr(CONF, "default_portgroup_mode", None) or DEFAULT_MODE)
     pg = dbapi.create_portgroup({k: v for k, v in values.items() if v is not None})
-    location = f"{links.base_url()}/v1/portgroups/{pg['uuid']}"
-    return json_response(render_portgroup(pg), 201, {"Location": location})
+    return PORTGROUPS.created(pg, render_portgroup(pg))
 
 
 @bp.patch("/v1/portgroups/<ident>")
@@ -196,13 +198,11 @@ def update_portgroup(ident):
         raise exceptions.InvalidParameterValue(
             err="'mode' is a mandatory attribute and can not be removed"
         )
-    doc = {f: pg.get(f) for f in schemas.PORTGROUP_PATCHABLE}
-    patched = patch.apply_patch(doc, ops)
-    body.validate(
-        {k: v for k, v in patched.items() if v is not None}, schemas.PORTGROUP_PATCHED, "portgroup"
-    )
-    changed = patch.changed_fields(
-        doc, patched, schemas.PORTGROUP_PATCHABLE, {"standalone_ports_supported": True}
+    _, changed = PORTGROUPS.patched(
+        pg,
+        ops,
+        lambda patched: body.validate(patched, schemas.PORTGROUP_PATCHED, "portgroup"),
+        {"standalone_ports_supported": True},
     )
     _check_name(changed.get("name"), f"Portgroup {pg['uuid']}: Cannot change name to")
     node = dbapi.get_node_by_id(pg["node_id"])
