@@ -34,6 +34,7 @@ class Resource:
     detail_feature: str = "detail_param"
     refuse_fields: Callable[[list[str], object], str] = params.fields_not_in_enum
     key: str | None = None  # the collection's key, when not the path's last segment
+    marker_field: str = "uuid"  # what a page's marker names a row by
 
     # --- reading -----------------------------------------------------------------------------
     def selection(self, args: Mapping[str, str]) -> list[str] | None:
@@ -53,11 +54,18 @@ class Resource:
         makes the renderer for the wanted fields (None: every field)."""
         fields = None if detail_route else self.selection(args)
         detail = detail_route or bool(params.detail_arg(args, fields, self.detail_feature))
-        paging = params.Paging(args, self.sortable, self.refused_sort, find_marker=find_marker)
+        paging = params.Paging(
+            args,
+            self.sortable,
+            self.refused_sort,
+            marker_is_uuid=self.marker_field == "uuid",
+            find_marker=find_marker,
+        )
         rows, more = fetch(paging)
         render = draw(None if detail else (fields or self.list_default))
         key = self.key or self.path.rsplit("/", 1)[-1]
-        return json_response(collection(key, [render(r) for r in rows], rows, more, paging, path))
+        items = [render(r) for r in rows]
+        return json_response(collection(key, items, rows, more, paging, path, self.marker_field))
 
     # --- writing -----------------------------------------------------------------------------
     def patched(

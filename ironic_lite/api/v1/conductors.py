@@ -4,10 +4,10 @@ import datetime
 
 from flask import Blueprint
 
-from ironic_lite.api import links, params, spec
+from ironic_lite.api import links, spec
 from ironic_lite.api.microversions import since, supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.collection import collection
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
@@ -45,10 +45,15 @@ def _render(row: dict, fields, base: str) -> dict:
     return doc
 
 
-def _selection(args) -> list[str] | None:
-    return params.fields_arg(
-        args, dict.fromkeys(FIELDS, since("conductors")), params.fields_not_in_enum
-    )
+CONDUCTORS = Resource(
+    "conductors",
+    "conductor",
+    fields=dict.fromkeys(FIELDS, since("conductors")),
+    list_default=LIST_DEFAULT,
+    sortable=SORTABLE,
+    refused_sort=("alive", "drivers"),
+    marker_field="hostname",
+)
 
 
 def _wanted(fields):
@@ -63,31 +68,14 @@ def _wanted(fields):
 )
 def list_conductors():
     _require()
-    args = spec.arguments()
-    fields = _selection(args)
-    detail = bool(params.detail_arg(args, fields))
-    paging = params.Paging(
-        args,
-        SORTABLE,
-        ("alive", "drivers"),
-        marker_is_uuid=False,
-        find_marker=dbapi.get_conductor,
-    )
-    rows, more = dbapi.list_conductors(
-        paging.limit, paging.marker, paging.sort_key, paging.sort_dir
-    )
-    wanted = _wanted(None if detail else (fields or LIST_DEFAULT))
     base = links.base_url()
-    return json_response(
-        collection(
-            "conductors",
-            [_render(r, wanted, base) for r in rows],
-            rows,
-            more,
-            paging,
-            "conductors",
-            marker_field="hostname",
-        )
+    return CONDUCTORS.listing(
+        spec.arguments(),
+        "conductors",
+        False,
+        lambda p: dbapi.list_conductors(p.limit, p.marker, p.sort_key, p.sort_dir),
+        lambda fields: lambda row: _render(row, _wanted(fields), base),
+        find_marker=dbapi.get_conductor,
     )
 
 
@@ -96,5 +84,5 @@ def list_conductors():
 def show_conductor(hostname):
     _require()
     args = spec.arguments()
-    fields = _selection(args)
+    fields = CONDUCTORS.selection(args)
     return json_response(_render(dbapi.get_conductor(hostname), _wanted(fields), links.base_url()))
