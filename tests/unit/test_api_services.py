@@ -53,9 +53,7 @@ def test_protected_only_when_active_and_reason_only_when_protected(node):
     with pytest.raises(exceptions.NodeInWrongState, match="can only be made protected"):
         nodes.update(CTX, LATEST, node, [{"op": "replace", "path": "/protected", "value": True}])
     with pytest.raises(exceptions.InvalidParameterValue, match="protected_reason"):
-        nodes.update(
-            CTX, LATEST, node, [{"op": "add", "path": "/protected_reason", "value": "x"}]
-        )
+        nodes.update(CTX, LATEST, node, [{"op": "add", "path": "/protected_reason", "value": "x"}])
 
 
 def test_maintenance_off_clears_reason_and_fault(node):
@@ -63,7 +61,8 @@ def test_maintenance_off_clears_reason_and_fault(node):
     assert held["maintenance"] and held["maintenance_reason"] == "broken fan"
     dbapi.update_node(node["id"], {"fault": "power failure"})
     freed = nodes.unset_maintenance(CTX, dbapi.get_node_by_id(node["id"]))
-    assert (freed["maintenance"], freed["maintenance_reason"], freed["fault"]) == (False, None, None)
+    assert not freed["maintenance"]
+    assert freed["maintenance_reason"] is None and freed["fault"] is None
 
 
 def test_delete_refuses_a_protected_node_or_a_parent_before_any_rpc(node):
