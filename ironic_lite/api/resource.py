@@ -27,7 +27,8 @@ class Resource:
     path: str  # under /v1: "chassis", "ports", "volume/connectors"
     kind: str  # what messages call one: "Chassis", "port", "volume connector"
     fields: Mapping[str, int]  # each selectable field -> the minor version that added it
-    list_default: Sequence[str] = ()  # the fields of a list without ?fields or ?detail
+    # The fields of a list without ?fields or ?detail (None: every field).
+    list_default: Sequence[str] | None = None
     sortable: Mapping[str, int] = dataclasses.field(default_factory=dict)
     refused_sort: tuple[str, ...] = ()  # fields Ironic refuses to sort by (400)
     patchable: Sequence[str] = ()

@@ -151,7 +151,7 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     args = spec.arguments()
     filters = _filters(args)
     filters.update(base_filters or {})
-    # The one policy check wired into the views before the service layer exists (issue 13):
+    # A policy check still in a view (issue 16 moves the checks into api/services):
     # a caller who may not list every node sees those its project owns or leases.
     filters["project"] = policy.list_project("node", g.context, filters.get("project"))
     fields = None if detail_route else _fields(args)
