@@ -1,5 +1,6 @@
 """Node actions carried out by the owning conductor: provisioning, power, management,
-vendor passthru and VIFs. Each view checks the request, then makes one RPC call."""
+vendor passthru and VIFs. Each view parses the request and makes one RPC call; provisioning
+and power requests go through their rules in ``api/services/provisioning.py`` first."""
 
 from flask import Blueprint, g, request
 
