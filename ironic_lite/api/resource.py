@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from flask import Response
 
 from ironic_lite.api import links, params, patch
+from ironic_lite.api.collection import collection
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.collection import collection
 from ironic_lite.common import exceptions
 
 Renderer = Callable[[dict], dict]

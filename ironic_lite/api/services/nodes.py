@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 
 from ironic_lite.api import body, hardware, patch
+from ironic_lite.api.identifiers import is_valid_name
 from ironic_lite.api.microversions import Version, require, supports
 from ironic_lite.api.schemas import nodes as schemas
-from ironic_lite.api.v1.collection import is_valid_name
 from ironic_lite.api.views import nodes as views
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import RequestContext

@@ -7,10 +7,10 @@ from flask import Blueprint, g, request
 from ironic_lite.api import body, links, params, spec
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import actions as schemas
 from ironic_lite.api.services import nodes as node_service
 from ironic_lite.api.services import provisioning
-from ironic_lite.api.v1.collection import rpcapi
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.api.v1.runbooks import find_runbook

@@ -3,12 +3,15 @@
 from flask import Blueprint, g
 
 from ironic_lite.api import links, params, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.identifiers import check_ident
 from ironic_lite.api.microversions import supports
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.services import nodes as node_service
-from ironic_lite.api.v1.collection import check_ident, collection, minor, rpcapi
 from ironic_lite.api.views import nodes as views
 from ironic_lite.common import exceptions, policy, states
 from ironic_lite.db import api as dbapi

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from flask import g
 
 from ironic_lite.api import body, links, microversions, params, spec
+from ironic_lite.api.identifiers import check_ident
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
-from ironic_lite.api.v1.collection import check_ident, rpcapi
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.views import step_lists as views
 from ironic_lite.common import exceptions, step_rules
 

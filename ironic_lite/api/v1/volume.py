@@ -15,11 +15,11 @@ from collections.abc import Callable
 from flask import Blueprint
 
 from ironic_lite.api import body, links, spec
+from ironic_lite.api.identifiers import is_valid_name
 from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import volumes as schemas
-from ironic_lite.api.v1.collection import is_valid_name
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import volumes as views
 from ironic_lite.common import exceptions, states
