@@ -9,15 +9,6 @@ from ironic_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
 
-# API targets of PUT /states/power and the microversion each needs.
-TARGETS = {
-    states.POWER_ON: 1,
-    states.POWER_OFF: 1,
-    states.REBOOT: 1,
-    states.SOFT_REBOOT: 27,
-    states.SOFT_POWER_OFF: 27,
-}
-
 
 def refuse_power_off(task: Task, target: str) -> None:
     """409 for a power off of a node with disable_power_off (1.95): such a machine is only

@@ -3,8 +3,10 @@
 manageable / adopt failed --adopt--> adopting -> active; failure -> adopt failed
 """
 
+from ironic_lite.common import states
 from ironic_lite.conductor import transitions
 from ironic_lite.conductor.flows import runner
+from ironic_lite.conductor.flows.declaration import Flow
 from ironic_lite.conductor.task import Task
 
 
@@ -23,3 +25,18 @@ def run(task: Task, stopping=None) -> None:
 
 
 resume = run
+
+
+def begin(task: Task, event: str, **params) -> bool:
+    start(task)
+    return True
+
+
+FLOW = Flow(
+    name="adopt",
+    events=("adopt",),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.ADOPTING,),
+)

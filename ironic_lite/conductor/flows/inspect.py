@@ -6,10 +6,12 @@ failure -> inspect failed with last_error
 """
 
 from ironic_lite.common import states
-from ironic_lite.conductor import steps, transitions
+from ironic_lite.conductor import transitions
 from ironic_lite.conductor.flows import runner
+from ironic_lite.conductor.flows.declaration import Flow
 from ironic_lite.conductor.task import Task
 from ironic_lite.db.models import utcnow
+from ironic_lite.drivers.base import Outcome
 
 
 def start(task: Task) -> None:
@@ -30,7 +32,7 @@ def run(task: Task, stopping=None) -> None:
 
     if not runner.guarded(task, "Inspection", inspect):
         return
-    if outcome[0] is steps.Outcome.WAIT:
+    if outcome[0] is Outcome.WAIT:
         transitions.advance(task, "wait", note="waiting for the ramdisk's inventory")
         return
     finish(task)
@@ -44,3 +46,21 @@ def finish(task: Task) -> None:
 def resume(task: Task, stopping=None) -> None:
     if task.node["provision_state"] == states.INSPECTING:
         run(task, stopping)
+
+
+def begin(task: Task, event: str, **params) -> bool:
+    start(task)
+    return True
+
+
+FLOW = Flow(
+    name="inspect",
+    events=("inspect",),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.INSPECTING,),
+    wait=states.INSPECTWAIT,
+    wait_timeout="inspect_wait_timeout",
+    agent_lookup=True,
+)

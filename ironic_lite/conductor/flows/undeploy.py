@@ -8,8 +8,9 @@ failure while tearing down -> error with last_error
 """
 
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor import power
+from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.flows import clean, runner
+from ironic_lite.conductor.flows.declaration import Flow
 from ironic_lite.conductor.task import Task
 from ironic_lite.db import api as dbapi
 
@@ -17,8 +18,6 @@ from ironic_lite.db import api as dbapi
 def start(task: Task) -> None:
     if task.node["protected"]:
         raise exceptions.NodeProtected(node=task.node["uuid"])
-    from ironic_lite.conductor import transitions
-
     transitions.advance(task, "delete", last_error=None)
 
 
@@ -62,3 +61,18 @@ def detach_vifs(task: Task) -> None:
 
 def resume(task: Task, stopping=None) -> None:
     run(task, stopping)
+
+
+def begin(task: Task, event: str, **params) -> bool:
+    start(task)
+    return True
+
+
+FLOW = Flow(
+    name="undeploy",
+    events=("delete",),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.DELETING,),
+)
