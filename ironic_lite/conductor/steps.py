@@ -32,7 +32,6 @@ INTERFACE_PRIORITY = {
     "deploy": 1,
 }
 FLOW_CONTROL = step_rules.FLOW_CONTROL
-__all__ = ["Outcome"]  # what steps report is declared with the driver interfaces
 # The node column holding the current step of each kind (verify has none).
 STEP_FIELD = {"deploy": "deploy_step", "clean": "clean_step", "service": "service_step"}
 

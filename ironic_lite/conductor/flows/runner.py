@@ -6,11 +6,12 @@ import threading
 from ironic_lite.common import exceptions
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.task import Task
+from ironic_lite.drivers.base import Outcome
 
 LOG = logging.getLogger(__name__)
 
 # The event that parks a flow of each kind for a wait or a hold step, by Outcome.
-_PARK = {steps.Outcome.WAIT: "wait", steps.Outcome.HOLD: "hold"}
+_PARK = {Outcome.WAIT: "wait", Outcome.HOLD: "hold"}
 
 
 def run_steps(
@@ -41,7 +42,7 @@ def run_steps(
             fault=fault,
         )
         return False
-    if outcome is steps.Outcome.DONE:
+    if outcome is Outcome.DONE:
         return True
     transitions.advance(
         task,
