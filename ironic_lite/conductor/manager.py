@@ -108,12 +108,10 @@ class ConductorManager:
         event = states.VERBS[target].event
         with self._work(context, node_id, f"provisioning action {target}") as work:
             task = work.task
-            state = task.node["provision_state"]
             transitions.check(task, event, action=target)
             body = self._start_flow(
                 task,
                 event,
-                state,
                 configdrive=configdrive,
                 clean_steps=clean_steps,
                 deploy_steps=deploy_steps,
@@ -124,8 +122,9 @@ class ConductorManager:
             if body is not None:
                 work.hand_off(body)
 
-    def _start_flow(self, task: Task, event: str, state: str, **params):
-        """Fire the first event of the flow; return its worker body (None: nothing to run)."""
+    def _start_flow(self, task: Task, event: str, **params):
+        """Fire the first event of the flow declared for ``event`` (or steer the flow under
+        way: abort, unhold); return the worker's body (None: nothing to run)."""
         flow = registry.BY_EVENT.get(event)
         if flow is not None:
             return flow.run if flow.begin(task, event, **params) else None

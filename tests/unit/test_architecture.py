@@ -90,3 +90,22 @@ def test_client_refuses_arguments_the_contract_does_not_name():
         spec.check_kwargs({"device": "pxe", "bogus": 1})
     with pytest.raises(TypeError, match="device"):
         spec.check_kwargs({"persistent": True})
+
+
+def test_every_declared_flow_is_registered_and_owns_its_states():
+    import importlib
+    import pkgutil
+
+    from ironic_lite.common import states
+    from ironic_lite.conductor import flows
+    from ironic_lite.conductor.flows import registry
+    from ironic_lite.conductor.flows.declaration import Flow
+
+    declared = []
+    for info in pkgutil.iter_modules(flows.__path__):
+        module = importlib.import_module(f"ironic_lite.conductor.flows.{info.name}")
+        declared += [v for v in vars(module).values() if isinstance(v, Flow)]
+    assert sorted(f.name for f in declared) == sorted(f.name for f in registry.FLOWS)
+    # Every transient state of the state machine belongs to exactly one flow.
+    assert set(registry.BY_STATE) == set(states.TARGETS)
+    assert set(registry.WAIT_TIMEOUTS) == states.WAIT_STATES

@@ -3,7 +3,7 @@
 Adding a flow: its module (ending in a ``FLOW = Flow(...)`` declaration), one line in
 ``FLOWS`` below, and its states and events in ``common.states``. The checks at the end fail
 the import when the declarations and the state machine disagree (a wait state with no flow or
-timeout, a state claimed twice).
+timeout, a transient state no flow owns, a state claimed twice).
 """
 
 from ironic_lite.common import states
@@ -66,6 +66,8 @@ def _check() -> None:
     events = [event for flow in FLOWS for event in flow.events]
     if len(events) != len(set(events)):
         raise RuntimeError(f"an event starts two flows: {sorted(events)}")
+    if set(claimed) != set(states.TARGETS):
+        raise RuntimeError("every transient state of the state machine needs exactly one flow")
     waits = {flow.wait for flow in FLOWS if flow.wait}
     if waits != states.WAIT_STATES or not all(WAIT_TIMEOUTS.values()):
         raise RuntimeError("every wait state needs exactly one flow with a wait timeout")
