@@ -18,6 +18,7 @@ from ironic_lite.conductor.flows import (
     verify,
 )
 from ironic_lite.conductor.flows.declaration import Flow
+from ironic_lite.drivers.base import STEP_KINDS
 
 FLOWS: tuple[Flow, ...] = (
     verify.FLOW,
@@ -71,6 +72,8 @@ def _check() -> None:
     waits = {flow.wait for flow in FLOWS if flow.wait}
     if waits != states.WAIT_STATES or not all(WAIT_TIMEOUTS.values()):
         raise RuntimeError("every wait state needs exactly one flow with a wait timeout")
+    if not {flow.step_kind for flow in FLOWS if flow.step_kind} <= set(STEP_KINDS):
+        raise RuntimeError(f"a flow runs a kind of step @step does not know: {STEP_KINDS}")
     if {flow.hold for flow in FLOWS if flow.hold} != states.HOLD_STATES:
         raise RuntimeError("every hold state needs exactly one flow")
 
