@@ -25,8 +25,8 @@ import logging
 import time
 
 from ironic_lite.common import exceptions, states
+from ironic_lite.common.timestamps import utcnow
 from ironic_lite.conf import CONF
-from ironic_lite.db.models import utcnow
 from ironic_lite.drivers.agent import client as agent_client
 from ironic_lite.drivers.agent import logs
 from ironic_lite.drivers.base import Task
