@@ -1,11 +1,17 @@
 """Power actions on a locked node: what the BMC is asked, what the node records."""
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import transitions
-from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 

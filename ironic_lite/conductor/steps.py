@@ -10,13 +10,19 @@ Flow-control steps can appear in any list: ``hold`` parks the node in its hold s
 ``power_on``/``power_off``/``reboot`` act on the node's power.
 """
 
+from __future__ import annotations
+
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states, step_rules
-from ironic_lite.conductor.task import Task
 from ironic_lite.drivers import loader
 from ironic_lite.drivers.base import Outcome, StepSpec
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 

@@ -2,7 +2,9 @@
 
 The task is what drivers see of the conductor: it implements the task protocol of
 ``drivers.base.Task`` (power actions, history, failing the flow, recording an inventory), so
-that drivers never import the conductor.
+that drivers never import the conductor. The conductor's modules below it (transitions,
+power, inventory, steps, the flows) name ``Task`` in annotations only, so that this module
+can build those services on them without an import circle.
 
 The one contract::
 
@@ -30,6 +32,9 @@ import tenacity
 
 from ironic_lite.common import exceptions, fencing
 from ironic_lite.common.context import RequestContext
+from ironic_lite.conductor import inventory as inventories
+from ironic_lite.conductor import power, transitions
+from ironic_lite.conductor.flows import registry
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 from ironic_lite.drivers.loader import Driver
@@ -59,37 +64,26 @@ class Task:
         return self._driver
 
     # --- the task protocol's services (``drivers.base.Task``) ---------------------------------
-    # Imported here: these modules take a Task themselves, and the flows' registry imports
-    # the flows, which import this module.
     @property
     def step_kind(self) -> str | None:
         """The kind of steps the flow owning the node's state runs (None: no such flow)."""
-        from ironic_lite.conductor.flows import registry
-
         return registry.step_kind(self.node["provision_state"])
 
     def power(self, target: str, timeout: int | None = None) -> str:
-        from ironic_lite.conductor import power
-
         return power.apply(self, target, timeout)
 
     def history(self, event: str, severity: str = "INFO", event_type: str = "provisioning") -> None:
-        from ironic_lite.conductor import transitions
-
         transitions.history(self, event, severity=severity, event_type=event_type)
 
     def fail(self, reason: str) -> str:
         """Fail the flow under way; its declaration says which fault the failure leaves."""
         from ironic_lite.conductor import transitions
-        from ironic_lite.conductor.flows import registry
 
         return transitions.fail(self, reason, fault=registry.fault(self.node["provision_state"]))
 
     def record_inventory(
         self, inventory: dict, plugin_data: dict | None = None, source: str = ""
     ) -> dict:
-        from ironic_lite.conductor import inventory as inventories
-
         return inventories.record(self, inventory, plugin_data, source=source)
 
     # --- writing the node while holding its lock ---------------------------------------------

@@ -9,12 +9,19 @@ prepares the ramdisk boot first and removes its boot files once the steps are do
 any failure -> clean failed, in maintenance with fault "clean failure"
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import hardware_cache, steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.flows.declaration import Flow
-from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 FAULT = "clean failure"
 

@@ -5,11 +5,18 @@ resuming a node in it (after a wait, an unhold, or a dead conductor) continues t
 the step saved on the node.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import registry
 from ironic_lite.conductor.flows.declaration import Body
-from ironic_lite.conductor.task import Task
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def abort(task: Task) -> str:

@@ -10,13 +10,20 @@ Steps: the interfaces' automated deploy steps, the steps of deploy templates mat
 instance's traits, and the operator's deploy_steps, merged by priority.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.flows.declaration import Flow
-from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def _instance_traits(task: Task) -> list[str]:

@@ -5,12 +5,19 @@ rescue / rescue failed / unrescue failed --unrescue--> unrescuing -> active
 failures -> rescue failed / unrescue failed
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.flows.declaration import Flow
-from ironic_lite.conductor.task import Task
 from ironic_lite.drivers.base import Outcome
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def start(task: Task, rescue_password: str) -> None:

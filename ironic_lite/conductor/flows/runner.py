@@ -1,12 +1,18 @@
 """What every flow's worker body shares: running steps and parking or failing the node."""
 
+from __future__ import annotations
+
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions
 from ironic_lite.conductor import steps, transitions
-from ironic_lite.conductor.task import Task
 from ironic_lite.drivers.base import Outcome
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 

@@ -5,11 +5,18 @@ servicing -> service wait / service hold -> servicing ...
 failure -> service failed with last_error (and the "service failure" fault)
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.flows.declaration import Flow
-from ironic_lite.conductor.task import Task
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 FAULT = "service failure"
 

@@ -7,12 +7,19 @@ and its allocation)
 failure while tearing down -> error with last_error
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.flows import clean, runner
 from ironic_lite.conductor.flows.declaration import Flow
-from ironic_lite.conductor.task import Task
 from ironic_lite.db import api as dbapi
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def start(task: Task) -> None:

@@ -4,11 +4,18 @@ enroll -> verifying -> manageable, or back to enroll with last_error.
 ``manage`` from any other state just moves the node to manageable.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import states
 from ironic_lite.conductor import hardware_cache, steps, transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.flows.declaration import Flow
-from ironic_lite.conductor.task import Task
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def start(task: Task) -> None:
