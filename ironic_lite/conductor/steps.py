@@ -10,14 +10,20 @@ Flow-control steps can appear in any list: ``hold`` parks the node in its hold s
 ``power_on``/``power_off``/``reboot`` act on the node's power.
 """
 
-import enum
+from __future__ import annotations
+
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states, step_rules
-from ironic_lite.conductor.task import Task
+from ironic_lite.conf import CONF
 from ironic_lite.drivers import loader
-from ironic_lite.drivers.base import StepSpec
+from ironic_lite.drivers.base import Outcome, StepSpec
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 
@@ -35,12 +41,6 @@ INTERFACE_PRIORITY = {
 FLOW_CONTROL = step_rules.FLOW_CONTROL
 # The node column holding the current step of each kind (verify has none).
 STEP_FIELD = {"deploy": "deploy_step", "clean": "clean_step", "service": "service_step"}
-
-
-class Outcome(enum.Enum):
-    DONE = "done"  # every step ran
-    WAIT = "wait"  # parked in the wait state; something will resume it
-    HOLD = "hold"  # parked in the hold state until unhold
 
 
 class HandBack(Exception):
@@ -196,6 +196,44 @@ def requested(task: Task, kind: str, user_steps: list[dict]) -> list[dict]:
     return result
 
 
+# --- steps only the agent offers ----------------------------------------------------------------
+_OVERRIDE_OPTIONS = {
+    "clean": "clean_step_priority_override",
+    "deploy": "deploy_step_priority_override",
+}
+
+
+def settle_agent_steps(task: Task, kind: str, step_list: list[dict], start: int) -> list[dict]:
+    """The step list once the agent has told its steps (the deploy interface cached them):
+    each step requested before (``provisional``) takes the agent's attributes, or the flow
+    fails naming what the agent offers; an automated flow gains the agent's steps of positive
+    priority it does not run yet, by priority. Steps before ``start`` stay as they were."""
+    offers = {(s["interface"], s["step"]): s for s in offered(task, kind) if s.get("agent")}
+    remaining = []
+    for step in step_list[start:]:
+        if step.get("provisional"):
+            found = offers.get((step["interface"], step["step"]))
+            if found is None:
+                names = ", ".join(f"{i}.{n}" for i, n in sorted(offers)) or "none"
+                raise StepFailed(
+                    step,
+                    f"the agent of node {task.node['uuid']} does not offer it (it offers: {names})",
+                )
+            step = dict(found, args=step.get("args") or {}, priority=step["priority"])
+        remaining.append(step)
+    info = task.node["driver_internal_info"] or {}
+    if kind == "deploy" or (kind == "clean" and not info.get("clean_manual")):
+        present = {(s["interface"], s["step"]) for s in step_list}
+        overrides = getattr(CONF.conductor, _OVERRIDE_OPTIONS[kind], None) or {}
+        remaining += [
+            s
+            for s in automated(task, kind, overrides)
+            if s.get("agent") and (s["interface"], s["step"]) not in present
+        ]
+        remaining.sort(key=sort_key)
+    return step_list[:start] + remaining
+
+
 # --- running ---------------------------------------------------------------------------------
 def _save_progress(task: Task, kind: str, steps: list[dict], index: int | None) -> None:
     info = dict(task.node["driver_internal_info"] or {})
@@ -228,8 +266,6 @@ def clear_progress(task: Task, kind: str) -> None:
 
 
 def _run_flow_control(task: Task, step: dict) -> Outcome | None:
-    from ironic_lite.conductor import power
-
     name = step["step"]
     if name == "hold":
         return Outcome.HOLD
@@ -241,7 +277,7 @@ def _run_flow_control(task: Task, step: dict) -> Outcome | None:
     target = {"power_on": states.POWER_ON, "power_off": states.POWER_OFF, "reboot": states.REBOOT}[
         name
     ]
-    power.apply(task, target)
+    task.power(target)
     return None
 
 
@@ -251,6 +287,10 @@ def run(task: Task, kind: str, steps: list[dict], start: int = 0, stopping=None)
     A step that returns ``Outcome.WAIT`` has started something asynchronous (e.g. on the
     agent); the flow parks and is resumed later at the next step.
     """
+    if (task.node["driver_internal_info"] or {}).get("agent_steps_fresh") == kind:
+        # The agent just told its steps: settle the rest of the list first.
+        task.remember(agent_steps_fresh=None)
+        steps = settle_agent_steps(task, kind, steps, start)
     for index in range(start, len(steps)):
         if stopping is not None and stopping.is_set():
             raise HandBack()

@@ -87,9 +87,8 @@ def test_a_step_no_interface_declares_is_accepted_then_settled_by_the_agent(conf
         with pytest.raises(exceptions.InvalidParameterValue, match="bios.nope"):
             steps.requested(task, "clean", [{"interface": "bios", "step": "nope"}])
 
-        task.remember(clean_steps=requested, clean_step_index=0)
-        agent_steps.refresh(task, "clean")
-        settled = task.node["driver_internal_info"]["clean_steps"]
+        agent_steps.fetch(task, "clean")
+        settled = steps.settle_agent_steps(task, "clean", requested, 0)
         # Manual cleaning: the agent's attributes, and nothing added.
         assert [(s["step"], s["reboot_requested"], "provisional" in s) for s in settled] == [
             ("vendor_flash", True, False)
@@ -103,9 +102,8 @@ def test_a_step_no_interface_declares_is_accepted_then_settled_by_the_agent(conf
 def test_automated_cleaning_gains_the_agents_steps_of_positive_priority(conf, agent):
     with _task(agent, clean_manual=False) as task:
         declared = steps.automated(task, "clean")
-        task.remember(clean_steps=declared, clean_step_index=0)
-        agent_steps.refresh(task, "clean")
-        names = [s["step"] for s in task.node["driver_internal_info"]["clean_steps"]]
+        agent_steps.fetch(task, "clean")
+        names = [s["step"] for s in steps.settle_agent_steps(task, "clean", declared, 0)]
         # 99 (declared), 50 (the agent's), 10 (declared, once): by priority.
         assert names == ["erase_devices_metadata", "vendor_burn", "erase_devices"]
 
@@ -113,9 +111,9 @@ def test_automated_cleaning_gains_the_agents_steps_of_positive_priority(conf, ag
 def test_a_step_the_agent_does_not_offer_fails_naming_what_it_offers(conf, agent):
     with _task(agent, clean_manual=True) as task:
         wanted = steps.requested(task, "clean", [{"interface": "deploy", "step": "vendor_typo"}])
-        task.remember(clean_steps=wanted, clean_step_index=0)
-        with pytest.raises(agent_steps.StepNotOffered, match="deploy.vendor_typo.*vendor_flash"):
-            agent_steps.refresh(task, "clean")
+        agent_steps.fetch(task, "clean")
+        with pytest.raises(steps.StepFailed, match="vendor_typo failed: .*offers: .*vendor_flash"):
+            steps.run(task, "clean", wanted)
 
 
 def test_reboot_requested_reboots_into_the_ramdisk_and_waits(conf, agent):

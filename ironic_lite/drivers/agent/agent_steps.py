@@ -8,10 +8,11 @@ node (``driver_internal_info.agent_cached_<kind>_steps``) and treats those steps
 - they are listed with the node's steps (``conductor.steps.offered``), with the agent's
   priority, ``abortable`` and ``reboot_requested``;
 - a manual clean, service or deploy may request one by name before any agent is up (the
-  cache may be empty or old): it is accepted provisionally and checked once the agent
-  heart-beats; a step the agent does not offer then fails the flow, naming what it offers;
-- an automated flow (automated cleaning, deploy) adds the agent's steps of priority above 0
-  (after ``[conductor] <kind>_step_priority_override``) when the agent first heart-beats;
+  cache may be empty or old): it is accepted provisionally; when the agent first
+  heart-beats its steps are fetched (``fetch``) and the conductor settles the rest of the
+  list (``conductor.steps.settle_agent_steps``): a step the agent does not offer fails the
+  flow, naming what it offers, and an automated flow (automated cleaning, deploy) gains
+  the agent's steps of priority above 0 (after ``[conductor] <kind>_step_priority_override``);
 - a step whose ``reboot_requested`` is true reboots the machine into the ramdisk once it
   succeeded, and the flow goes on at the next step when the agent is back.
 
@@ -21,17 +22,10 @@ node's RAID interface is ``agent`` (the interfaces through which Ironic asks its
 
 import logging
 
-from ironic_lite.common import exceptions
-from ironic_lite.conductor import steps as conductor_steps
-from ironic_lite.conf import CONF
 from ironic_lite.drivers.agent import client as agent_client
 from ironic_lite.drivers.agent import node_document
 
 LOG = logging.getLogger(__name__)
-_OVERRIDES = {
-    "clean": "clean_step_priority_override",
-    "deploy": "deploy_step_priority_override",
-}
 
 
 def interfaces(task) -> set[str]:
@@ -94,53 +88,7 @@ def fetch(task, kind: str) -> list[dict]:
             ):
                 by_key[key] = s
     offered = sorted(by_key.values(), key=lambda s: (s["interface"], s["step"]))
-    task.remember(**{f"agent_cached_{kind}_steps": offered})
+    # The conductor settles the flow's step list against them before it goes on
+    # (``conductor.steps.settle_agent_steps``).
+    task.remember(**{f"agent_cached_{kind}_steps": offered, "agent_steps_fresh": kind})
     return offered
-
-
-class StepNotOffered(exceptions.InvalidParameterValue):
-    """A requested step the agent turned out not to offer."""
-
-
-def refresh(task, kind: str) -> None:
-    """The agent is up: learn its steps and settle the rest of the node's saved step list.
-
-    Provisional steps get the agent's attributes, or StepNotOffered; an automated flow gains
-    the agent's steps of positive priority that it does not run yet.
-    """
-    info = task.node["driver_internal_info"] or {}
-    saved, index = conductor_steps.saved_progress(task.node, kind)
-    if index is None:
-        return
-    offered = {(s["interface"], s["step"]): s for s in fetch(task, kind)}
-    wanted = interfaces(task)
-    remaining = []
-    for step in saved[index:]:
-        if step.get("agent"):
-            found = offered.get((step["interface"], step["step"]))
-            if found is None:
-                names = ", ".join(f"{i}.{n}" for i, n in sorted(offered)) or "none"
-                raise StepNotOffered(
-                    err=f"The {kind} step {step['interface']}.{step['step']} is not offered "
-                    f"by the agent of node {task.node['uuid']} (it offers: {names})"
-                )
-            step = as_step(found, args=step.get("args"), priority=step.get("priority"))
-        remaining.append(step)
-    automated = kind == "deploy" or (kind == "clean" and not info.get("clean_manual"))
-    if automated:
-        present = {(s["interface"], s["step"]) for s in saved}
-        declared = {
-            (s["interface"], s["step"])
-            for s in conductor_steps.offered(task, kind)
-            if not s.get("agent")
-        }
-        overrides = getattr(CONF.conductor, _OVERRIDES.get(kind, ""), None) or {}
-        for key, found in offered.items():
-            if key in present or key in declared or key[0] not in wanted:
-                continue
-            priority = int(overrides.get(f"{key[0]}.{key[1]}", found.get("priority") or 0))
-            if priority > 0:
-                remaining.append(as_step(found, priority=priority))
-        remaining.sort(key=conductor_steps.sort_key)
-    steps = saved[:index] + remaining
-    task.remember(**{f"{kind}_steps": steps})

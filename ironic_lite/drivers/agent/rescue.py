@@ -16,8 +16,6 @@ Unrescue: power off, the same clean-up, the instance's boot prepared again, powe
 """
 
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor import power
-from ironic_lite.conductor.steps import Outcome
 from ironic_lite.drivers import base
 from ironic_lite.drivers.agent import client as agent_client
 from ironic_lite.drivers.agent import session
@@ -60,15 +58,34 @@ class AgentRescue(base.RescueInterface):
             return None
         self.validate(task)
         network = task.driver.network
-        power.apply(task, states.POWER_OFF)
+        task.power(states.POWER_OFF)
         task.driver.boot.clean_up_instance(task)
         network.unconfigure_tenant_networks(task)
         network.add_rescuing_network(task)
         task.driver.boot.prepare_ramdisk(task, {}, purpose="rescue")
         session.forget(task)
         task.remember(agent_flow="rescue", agent_wait={"reason": "boot"})
-        power.apply(task, states.POWER_ON)
-        return Outcome.WAIT
+        task.power(states.POWER_ON)
+        return base.Outcome.WAIT
+
+    # --- the rescue ramdisk's heart-beats (the conductor dispatches them here) ------------
+    def heartbeat(
+        self,
+        task,
+        callback_url: str,
+        agent_version: str | None = None,
+        agent_verify_ca: str | None = None,
+    ) -> bool:
+        """Remember the agent (as the deploy interface does); True when the rescue waits
+        for it."""
+        base.DeployInterface.heartbeat(self, task, callback_url, agent_version, agent_verify_ca)
+        info = task.node["driver_internal_info"] or {}
+        return task.node["provision_state"] == states.RESCUEWAIT and bool(info.get("agent_wait"))
+
+    def continue_after_heartbeat(self, task) -> bool:
+        """The rescue ramdisk is up: the flow resumes and ``rescue`` finalizes."""
+        task.remember(agent_wait=None)
+        return True
 
     def _finalize(self, task) -> None:
         hashed = (task.node["instance_info"] or {}).get("hashed_rescue_password")
@@ -98,9 +115,9 @@ class AgentRescue(base.RescueInterface):
 
     def unrescue(self, task) -> None:
         """Back to the deployed instance: power off, clean up, boot it again."""
-        power.apply(task, states.POWER_OFF)
+        task.power(states.POWER_OFF)
         session.forget(task)
         self.clean_up(task)
         task.driver.network.configure_tenant_networks(task)
         task.driver.boot.prepare_instance(task)
-        power.apply(task, states.POWER_ON)
+        task.power(states.POWER_ON)
