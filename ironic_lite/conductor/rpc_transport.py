@@ -10,12 +10,17 @@ import logging
 import threading
 import time
 
+import kombu.exceptions
 import oslo_messaging as messaging
 
 from ironic_lite.common import exceptions, logs
 from ironic_lite.common.context import RequestContext
 from ironic_lite.conductor.rpc_contract import METHODS
 from ironic_lite.conf import CONF
+
+# A broker that refuses connections surfaces as oslo.messaging's errors, or as kombu's
+# OperationalError when the connection pool opens a new connection: both mean retry later.
+_BUS_DOWN = (messaging.MessagingException, kombu.exceptions.OperationalError)
 
 LOG = logging.getLogger(__name__)
 
@@ -118,7 +123,7 @@ class OsloTransport:
             raise exceptions.IronicLiteError(
                 f"Conductor {host} failed to run {method}; its log has the details."
             ) from None
-        except messaging.MessagingException as exc:
+        except _BUS_DOWN as exc:
             raise exceptions.ServiceUnavailable(
                 reason=f"the message bus is unavailable ({type(exc).__name__})"
             ) from None
@@ -126,7 +131,7 @@ class OsloTransport:
     def cast(self, host: str, method: str, context: RequestContext, **kwargs) -> None:
         try:
             self._prepare(host).cast(context, method, **kwargs)
-        except messaging.MessagingException as exc:
+        except _BUS_DOWN as exc:
             raise exceptions.ServiceUnavailable(
                 reason=f"the message bus is unavailable ({type(exc).__name__})"
             ) from None

@@ -92,6 +92,10 @@ def _act(cluster, nodes, target):
             if resp.status_code not in (409, 503):
                 break
             time.sleep(0.2)
+        if resp.status_code == 500:  # show why, from the processes' own logs
+            request_id = resp.headers.get("openstack-request-id", "")
+            lines = [ln for ln in cluster.logs().splitlines() if request_id and request_id in ln]
+            raise AssertionError(resp.text + "\n" + "\n".join(lines[-20:]))
         assert resp.status_code == 202, resp.text
 
     with ThreadPoolExecutor(8) as pool:
