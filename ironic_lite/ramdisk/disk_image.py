@@ -39,13 +39,11 @@ def _dynamic(path: str) -> bool:
         header = f.read(64)
         if header[:4] != b"\x7fELF" or header[4] != 2:
             return True
-        phoff, = struct.unpack_from("<Q", header, 0x20)
+        (phoff,) = struct.unpack_from("<Q", header, 0x20)
         phentsize, phnum = struct.unpack_from("<HH", header, 0x36)
         f.seek(phoff)
         table = f.read(phentsize * phnum)
-    return any(
-        struct.unpack_from("<I", table, i * phentsize)[0] == 3 for i in range(phnum)
-    )
+    return any(struct.unpack_from("<I", table, i * phentsize)[0] == 3 for i in range(phnum))
 
 
 def _init_script(marker: str) -> str:
@@ -61,7 +59,16 @@ def _init_script(marker: str) -> str:
     )
 
 
-def _initramfs(workdir: str, marker: str, output: str) -> None:
+def marker_initramfs(marker: str, output: str) -> str:
+    """A zstd cpio initramfs whose ``/init`` (static busybox) prints ``marker`` on the
+    console and idles: an instance that shows it booted (in a disk image or an ISO)."""
+    with tempfile.TemporaryDirectory(prefix="ironic-lite-initramfs-") as workdir:
+        _initramfs_tree(workdir, marker)
+        rootfs.pack(os.path.join(workdir, "initramfs"), output, level=3)
+    return output
+
+
+def _initramfs_tree(workdir: str, marker: str) -> None:
     root = os.path.join(workdir, "initramfs")
     os.makedirs(os.path.join(root, "bin"))
     shutil.copy(static_busybox(), os.path.join(root, "bin", "busybox"))
@@ -70,7 +77,6 @@ def _initramfs(workdir: str, marker: str, output: str) -> None:
     with open(init, "w") as f:
         f.write(_init_script(marker))
     os.chmod(init, 0o755)
-    rootfs.pack(root, output, level=3)
 
 
 def _grub(workdir: str, output: str, tag: str) -> None:
@@ -126,7 +132,7 @@ def make_disk_image(kernel: str, output: str, marker: str, size_mib: int = 32) -
     total = size_mib * 2**20 // SECTOR
     with tempfile.TemporaryDirectory(prefix="ironic-lite-disk-") as workdir:
         initramfs = os.path.join(workdir, "initramfs.zst")
-        _initramfs(workdir, marker, initramfs)
+        marker_initramfs(marker, initramfs)
         grub = os.path.join(workdir, "BOOTX64.EFI")
         _grub(workdir, grub, tag)
         esp = os.path.join(workdir, "esp.img")
