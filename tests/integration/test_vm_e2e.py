@@ -54,7 +54,7 @@ def e2e(tmp_path_factory):
         conn = flow.connect(lab)
         ramdisks = {agent: flow.publish_ramdisk(lab, m) for agent, m in manifests.items()}
         for uuid in lab.state["nodes"].values():
-            conn.baremetal.update_node(uuid, inspect_interface="agent")
+            assert conn.baremetal.get_node(uuid).inspect_interface == "agent"
         yield lab, conn, ramdisks, manifests["lite"]["kernel"]
     finally:
         lab.down(remove=False)
@@ -130,11 +130,8 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo):
 
     _to_manageable(lab, conn, nodes)
     for name, uuid in nodes.items():
-        conn.baremetal.update_node(
-            uuid, automated_clean=True, driver_info={
-                **conn.baremetal.get_node(uuid).driver_info, **ramdisks[agents[name]]
-            },
-        )  # fmt: skip
+        conn.baremetal.update_node(uuid, automated_clean=True)
+        flow.set_ramdisk(conn, uuid, ramdisks[agents[name]])
     _power_off(lab, conn, nodes)
     for name in nodes:
         flow.fill_disk(vms[name], DISK_SIZE)

@@ -209,3 +209,9 @@ def _link(source: str, target: str) -> None:
     except OSError:  # another filesystem
         shutil.copy(source, target + ".tmp")
         os.replace(target + ".tmp", target)
+
+
+def set_ramdisk(conn, uuid: str, ramdisk: dict[str, str]) -> None:
+    """Point a node at an agent's ramdisk (a patch: driver_info's secrets read back masked)."""
+    patch = [{"op": "add", "path": f"/driver_info/{k}", "value": v} for k, v in ramdisk.items()]
+    conn.baremetal.patch_node(uuid, patch)
