@@ -55,6 +55,7 @@ def _deploy_once(lab, conn, name: str, uuid: str, ramdisk: dict, kernel: str, ma
     node = conn.baremetal.get_node(uuid)
     conn.baremetal.update_node(uuid, automated_clean=False)
     flow.set_ramdisk(conn, uuid, ramdisk)
+    flow.set_root_device(conn, uuid)
     if node.provision_state != "available":
         if node.provision_state != "manageable":
             conn.baremetal.set_node_provision_state(uuid, "manage")

@@ -25,7 +25,9 @@ from tests.lab import vm as vmlab
 from tests.lab import vm_flow as flow
 
 pytestmark = pytest.mark.xdist_group("vm-lab")
-DISK_SIZE = 2**30  # the VMs' disks: small, so erasing them (shred) stays short under TCG
+# The VMs' disks: small, so erasing them (shred) stays short under TCG. Both agents pick a
+# root disk of at least 4 GiB unless told: the nodes get a root device hint (/dev/vda).
+DISK_SIZE = 2**30
 MEMORY_MB = 1536
 REDFISH_VM, IPMI_VM = "lab-vm-0", "lab-vm-1"  # the lab makes the first VMs the Redfish ones
 COMBOS = {
@@ -132,6 +134,7 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo):
     for name, uuid in nodes.items():
         conn.baremetal.update_node(uuid, automated_clean=True)
         flow.set_ramdisk(conn, uuid, ramdisks[agents[name]])
+        flow.set_root_device(conn, uuid)
     _power_off(lab, conn, nodes)
     for name in nodes:
         flow.fill_disk(vms[name], DISK_SIZE)

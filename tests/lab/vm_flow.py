@@ -215,3 +215,11 @@ def set_ramdisk(conn, uuid: str, ramdisk: dict[str, str]) -> None:
     """Point a node at an agent's ramdisk (a patch: driver_info's secrets read back masked)."""
     patch = [{"op": "add", "path": f"/driver_info/{k}", "value": v} for k, v in ramdisk.items()]
     conn.baremetal.patch_node(uuid, patch)
+
+
+def set_root_device(conn, uuid: str, name: str = "/dev/vda") -> None:
+    """A root device hint: without one both agents want a disk of at least 4 GiB, and the
+    lab's small disks (quick to erase under TCG) are smaller."""
+    conn.baremetal.patch_node(
+        uuid, [{"op": "add", "path": "/properties/root_device", "value": {"name": name}}]
+    )
