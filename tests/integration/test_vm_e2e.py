@@ -11,7 +11,7 @@ bootable ISO with the ``ramdisk`` deploy interface over virtual media.
 
 Agents: every boot path runs with both the stock ironic-python-agent and ironic-lite-agent,
 split across two lifecycles so each runs both agents. Under TCG (no usable KVM) one lifecycle
-takes ~15-20 min on two cores, so CI runs ``lite-pxe+ipa-vmedia`` only; the swapped one runs
+takes ~14 min on two cores, so CI runs ``lite-pxe+ipa-vmedia`` only; the swapped one runs
 with ``IRONIC_LITE_VM_FULL=1`` and its deploys are measured by ``benchmarks/vm_deploy.py``.
 With KVM both run. The VM tests share one xdist worker; the lab starts once per session.
 """
@@ -120,7 +120,7 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo):
     full = os.environ.get("IRONIC_LITE_VM_FULL") or vmlab.accelerator().name == "kvm"
     if combo != IN_CI_BY_DEFAULT and not full:
         pytest.skip(
-            f"{combo}: the second lifecycle takes another ~15-20 min under TCG, over CI's "
+            f"{combo}: the second lifecycle takes another ~14 min under TCG, over CI's "
             f"time; CI runs {IN_CI_BY_DEFAULT} (each boot path with the other agent), this "
             "one runs with IRONIC_LITE_VM_FULL=1 and its deploys in benchmarks/vm_deploy.py"
         )
