@@ -13,7 +13,7 @@ import logging
 from flask import Blueprint, g
 
 from ironic_lite.api import spec
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import no_content
 from ironic_lite.api.schemas import UUID
 from ironic_lite.common import exceptions
@@ -75,7 +75,7 @@ def _describe(event: dict, port: dict) -> str:
     status=204,
 )
 def post_events():
-    if minor() < 54:
+    if not supports("events"):
         raise exceptions.NotFound("Events need API version 1.54 or later")
     if not g.context.is_admin:
         raise exceptions.Forbidden(resource="events")  # the network service posts as admin
