@@ -468,7 +468,7 @@ class VmLab:
     # --- enrolling -------------------------------------------------------------------------
     def node_body(self, vm: dict) -> dict:
         """The POST /v1/nodes body of a VM: its BMC as the conductor in the namespace sees
-        it, the lab's deploy ramdisk, and the VM's boot mode."""
+        it, the lab's deploy ramdisk, agent inspection, and the VM's boot mode."""
         files = f"{self.state['http_url']}/ramdisk"
         body = {
             "name": vm["name"],
@@ -481,6 +481,8 @@ class VmLab:
                 "deploy_kernel": f"{files}/vmlinuz",
                 "deploy_ramdisk": f"{files}/initramfs",
             },
+            # The agent reports what the VM really has; the emulator's BMC knows little.
+            "inspect_interface": "agent",
         }
         if vm["kind"] == "redfish":
             redfish = self.state["redfish"]

@@ -4,6 +4,8 @@
     ironic-lite-ramdisk iso --kernel K --initramfs I --output F.iso [--params "..."]
                             [--network-data network_data.json]
     ironic-lite-ramdisk path --agent ipa|lite     # the cached build's directory, if built
+    ironic-lite-ramdisk disk-image --output F.raw [--marker TEXT] [--kernel K]
+                                                  # a tiny UEFI instance that says it booted
 
 Building needs root (debootstrap, chroot), debootstrap, xorriso, mtools, isolinux and GRUB's
 x86_64-efi modules; see docs/ramdisk.md.
@@ -15,7 +17,7 @@ import logging
 import os
 import sys
 
-from ironic_lite.ramdisk import build, iso
+from ironic_lite.ramdisk import build, disk_image, iso
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     image.add_argument(
         "--network-data", help="a network_data.json put at openstack/latest/ for DHCP-less boots"
     )
+    disk = sub.add_parser(
+        "disk-image",
+        help="a small UEFI whole-disk image printing a marker on the serial console (a test "
+        "instance)",
+    )
+    disk.add_argument("--output", required=True)
+    disk.add_argument("--marker", default="ironic-lite test instance booted")
+    disk.add_argument("--kernel", help="kernel to boot (default: the lite ramdisk's, built)")
     return parser
 
 
@@ -101,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                 with open(args.network_data, "rb") as f:
                     extra["openstack/latest/network_data.json"] = f.read()
             print(iso.make_iso(args.kernel, args.initramfs, args.output, args.params, extra))
+        elif args.command == "disk-image":
+            kernel = args.kernel or build.build(build.Recipe(agent="lite"))["kernel"]
+            print(disk_image.make_disk_image(kernel, args.output, args.marker))
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"ironic-lite-ramdisk {args.command}: {exc}", file=sys.stderr)
         return 1

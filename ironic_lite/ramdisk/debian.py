@@ -43,6 +43,7 @@ PACKAGES = (
     "ipmitool",
     "kexec-tools",
     "procps",
+    "psmisc",  # fuser: IPA checks that nothing holds a disk before erasing its metadata
     "ca-certificates",
     "python3",
     "python3-venv",

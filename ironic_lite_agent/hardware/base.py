@@ -117,9 +117,10 @@ class BlockTarget:
 def match_root_disk(disks: list[Disk], hints: dict | None, min_size: int) -> Disk:
     """The disk an image goes to: the one matching every root device hint (name, serial, wwn,
     model, vendor, size in GiB, rotational), or without hints the smallest disk of at least
-    ``min_size`` bytes, as Ironic picks it."""
+    ``min_size`` bytes, as Ironic picks it. Hints are the operator's word: as in IPA, the
+    minimum size applies only without them."""
     hints = dict(hints or {})
-    candidates = [d for d in disks if d.size >= min_size]
+    candidates = list(disks) if hints else [d for d in disks if d.size >= min_size]
     for key, wanted in hints.items():
         if key == "size":
             candidates = [d for d in candidates if d.size // (1 << 30) == int(wanted)]
@@ -133,8 +134,11 @@ def match_root_disk(disks: list[Disk], hints: dict | None, min_size: int) -> Dis
         else:
             raise errors.NotSupported(err=f"root device hint {key!r} is not supported")
     if not candidates:
+        wanted = (
+            f"matches the root device hints {hints}" if hints else f"of at least {min_size} bytes"
+        )
         raise errors.DeviceNotFound(
-            err=f"no disk of at least {min_size} bytes matches the root device hints {hints}; "
+            err=f"no disk {wanted}; "
             f"disks: {', '.join(f'{d.name} ({d.size} bytes)' for d in disks) or 'none'}"
         )
     return min(candidates, key=lambda d: (d.size, d.name))

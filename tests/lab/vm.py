@@ -17,7 +17,16 @@ from ironic_lite.lab import accel, vmstack
 from ironic_lite.ramdisk import build, iso
 from tests.lab.services import in_ci
 
-TOOLS = ("qemu-system-x86_64", "qemu-img", "dnsmasq", "debootstrap", "ip", "zstd", "cpio")
+TOOLS = (
+    "qemu-system-x86_64",
+    "qemu-img",
+    "qemu-io",
+    "dnsmasq",
+    "debootstrap",
+    "ip",
+    "zstd",
+    "cpio",
+)
 
 
 def _unavailable(message: str) -> None:

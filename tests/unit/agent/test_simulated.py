@@ -9,6 +9,7 @@ import pytest
 
 from ironic_lite_agent import errors, lldp, raid
 from ironic_lite_agent.hardware import load_backend
+from ironic_lite_agent.hardware.base import Disk, match_root_disk
 from ironic_lite_agent.hardware.simulated import SimulatedBackend, make_machine, parse_size
 from ironic_lite_agent.steps import Steps
 
@@ -81,6 +82,14 @@ def test_root_disk_hints(machine):
         machine.root_disk({"name": "sdz"})
     with pytest.raises(errors.NotSupported, match="hint 'colour'"):
         machine.root_disk({"colour": "blue"})
+
+
+def test_a_hint_names_a_disk_below_the_default_minimum():
+    """As IPA: the 4 GiB minimum picks a disk when nothing is said; a hint overrides it."""
+    small = Disk(name="vda", path="/dev/vda", size=1 << 30)
+    assert match_root_disk([small], {"name": "/dev/vda"}, 4 << 30) is small
+    with pytest.raises(errors.DeviceNotFound, match="no disk of at least 4294967296 bytes"):
+        match_root_disk([small], None, 4 << 30)
 
 
 def test_step_lists_per_kind(machine):

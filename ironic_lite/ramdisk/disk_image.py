@@ -1,0 +1,172 @@
+"""A small bootable whole-disk image whose only job is to say it booted.
+
+What the VM tests and the deploy benchmark deploy as an instance, and what an operator can
+deploy to try a new machine: an MBR disk with one EFI system partition holding a standalone
+GRUB (``/EFI/BOOT/BOOTX64.EFI``, the removable-media path UEFI firmware boots without a boot
+entry), the ramdisk builder's Debian kernel and a busybox initramfs whose ``/init`` prints
+``MARKER`` (and the kernel command line) on the serial console, then idles. Built from what
+the ramdisk builder already needs (the kernel of its cached base, mtools, GRUB's x86_64-efi
+modules, cpio, zstd) plus a static busybox (``busybox-static``), without loop devices or root;
+cached next to the ramdisks, keyed by kernel, marker and this file.
+
+UEFI only: legacy BIOS would need GRUB's i386-pc boot code, which the builder does not carry.
+"""
+
+import hashlib
+import os
+import shutil
+import struct
+import tempfile
+
+from ironic_lite.ramdisk import build, iso, rootfs
+
+PARTITION_START = 2048  # sectors: 1 MiB, as partitioning tools align
+SECTOR = 512
+ESP_TYPE = 0xEF
+
+
+def static_busybox() -> str:
+    """A statically linked busybox on this host (it runs without the host's libraries)."""
+    for path in (shutil.which("busybox"), "/bin/busybox", "/usr/bin/busybox"):
+        if path and os.path.exists(path) and not _dynamic(path):
+            return path
+    raise RuntimeError("a static busybox is needed (Debian: apt-get install busybox-static)")
+
+
+def _dynamic(path: str) -> bool:
+    """Whether the ELF executable asks for a program interpreter (PT_INTERP)."""
+    with open(path, "rb") as f:
+        header = f.read(64)
+        if header[:4] != b"\x7fELF" or header[4] != 2:
+            return True
+        (phoff,) = struct.unpack_from("<Q", header, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", header, 0x36)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+    return any(struct.unpack_from("<I", table, i * phentsize)[0] == 3 for i in range(phnum))
+
+
+def _init_script(marker: str) -> str:
+    return (
+        "#!/bin/busybox sh\n"
+        "/bin/busybox mkdir -p /proc /sys /dev\n"
+        "/bin/busybox mount -t proc proc /proc\n"
+        "/bin/busybox mount -t devtmpfs devtmpfs /dev\n"
+        "exec </dev/console >/dev/console 2>&1\n"
+        f'echo "{marker}"\n'
+        'echo "instance cmdline: $(/bin/busybox cat /proc/cmdline)"\n'
+        "while true; do /bin/busybox sleep 3600; done\n"
+    )
+
+
+def marker_initramfs(marker: str, output: str) -> str:
+    """A zstd cpio initramfs whose ``/init`` (static busybox) prints ``marker`` on the
+    console and idles: an instance that shows it booted (in a disk image or an ISO)."""
+    with tempfile.TemporaryDirectory(prefix="ironic-lite-initramfs-") as workdir:
+        _initramfs_tree(workdir, marker)
+        rootfs.pack(os.path.join(workdir, "initramfs"), output, level=3)
+    return output
+
+
+def _initramfs_tree(workdir: str, marker: str) -> None:
+    root = os.path.join(workdir, "initramfs")
+    os.makedirs(os.path.join(root, "bin"))
+    shutil.copy(static_busybox(), os.path.join(root, "bin", "busybox"))
+    os.symlink("busybox", os.path.join(root, "bin", "sh"))
+    init = os.path.join(root, "init")
+    with open(init, "w") as f:
+        f.write(_init_script(marker))
+    os.chmod(init, 0o755)
+
+
+def _grub(workdir: str, output: str, tag: str) -> None:
+    """A standalone GRUB that finds this disk's partition by a file named for the image (not
+    the deploy ISO that may still sit in the CD drive) and boots its kernel."""
+    embedded = os.path.join(workdir, "grub.cfg")
+    with open(embedded, "w") as f:
+        f.write(
+            "serial --unit=0 --speed=115200\n"
+            "terminal_input serial console\nterminal_output serial console\n"
+            f"search --no-floppy --file --set=root /instance/{tag}\n"
+            "linux ($root)/instance/vmlinuz console=tty0 console=ttyS0,115200n8 panic=30\n"
+            "initrd ($root)/instance/initramfs\n"
+            "boot\n"
+        )
+    iso._run(
+        [
+            "grub-mkstandalone",
+            "--format=x86_64-efi",
+            f"--output={output}",
+            f"--install-modules={iso.GRUB_MODULES}",
+            f"--modules={iso.GRUB_MODULES}",
+            "--locales=",
+            "--fonts=",
+            "--themes=",
+            f"boot/grub/grub.cfg={embedded}",
+        ]
+    )
+
+
+def _mbr(total_sectors: int) -> bytes:
+    """A master boot record with one bootable EFI system partition from 1 MiB to the end."""
+    entry = struct.pack(
+        "<B3sB3sII",
+        0x80,
+        b"\xfe\xff\xff",  # CHS fields: "use the LBA ones"
+        ESP_TYPE,
+        b"\xfe\xff\xff",
+        PARTITION_START,
+        total_sectors - PARTITION_START,
+    )
+    signature = hashlib.sha256(entry).digest()[:4]
+    return bytes(440) + signature + bytes(2) + entry + bytes(48) + b"\x55\xaa"
+
+
+def make_disk_image(kernel: str, output: str, marker: str, size_mib: int = 32) -> str:
+    """Write ``output``: a raw whole-disk image that boots ``kernel`` (UEFI) and prints
+    ``marker`` on the serial console."""
+    missing = [t for t in ("mformat", "mcopy", "mmd", "grub-mkstandalone") if not shutil.which(t)]
+    if missing:
+        raise RuntimeError(f"cannot build a disk image, missing: {', '.join(missing)}")
+    tag = hashlib.sha256(marker.encode()).hexdigest()[:12]
+    total = size_mib * 2**20 // SECTOR
+    with tempfile.TemporaryDirectory(prefix="ironic-lite-disk-") as workdir:
+        initramfs = os.path.join(workdir, "initramfs.zst")
+        marker_initramfs(marker, initramfs)
+        grub = os.path.join(workdir, "BOOTX64.EFI")
+        _grub(workdir, grub, tag)
+        esp = os.path.join(workdir, "esp.img")
+        with open(esp, "wb") as f:
+            f.truncate((total - PARTITION_START) * SECTOR)
+        iso._run(["mformat", "-i", esp, "-v", "INSTANCE", "-h", "64", "-s", "32", "::"])
+        iso._run(["mmd", "-i", esp, "::/EFI", "::/EFI/BOOT", "::/instance"])
+        iso._run(["mcopy", "-i", esp, grub, "::/EFI/BOOT/BOOTX64.EFI"])
+        iso._run(["mcopy", "-i", esp, kernel, "::/instance/vmlinuz"])
+        iso._run(["mcopy", "-i", esp, initramfs, "::/instance/initramfs"])
+        tag_file = os.path.join(workdir, tag)
+        with open(tag_file, "w") as f:
+            f.write(marker + "\n")
+        iso._run(["mcopy", "-i", esp, tag_file, f"::/instance/{tag}"])
+        with open(output + ".tmp", "wb") as out:
+            out.write(_mbr(total))
+            out.write(bytes(PARTITION_START * SECTOR - SECTOR))
+            with open(esp, "rb") as f:
+                shutil.copyfileobj(f, out, 2**20)
+    os.replace(output + ".tmp", output)
+    return output
+
+
+def cached_disk_image(marker: str, kernel: str | None = None) -> str:
+    """The image for ``marker`` (built the first time) with the lite ramdisk's kernel by
+    default; under the ramdisk cache, keyed by kernel, marker and this builder."""
+    kernel = kernel or build.build(build.Recipe(agent="lite"))["kernel"]
+    digest = hashlib.sha256(marker.encode())
+    for path in (kernel, __file__):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    directory = os.path.join(build.cache_root(), "instances")
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"disk-{digest.hexdigest()[:16]}.raw")
+    if not os.path.exists(path):
+        make_disk_image(kernel, path, marker)
+    return path
