@@ -2,10 +2,11 @@
 
 import datetime
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import links, params, spec
 from ironic_lite.api.responses import json_response
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.collection import collection, minor
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
@@ -56,6 +57,7 @@ def _wanted(fields):
     "List conductors (1.49)", query=("limit", "marker", "sort_key", "sort_dir", "fields", "detail")
 )
 def list_conductors():
+    access.system(g.context, "baremetal:conductor:get")
     _require()
     args = spec.arguments()
     fields = _selection(args)
@@ -88,6 +90,7 @@ def list_conductors():
 @bp.get("/<hostname>")
 @spec.operation("Show a conductor", query=("fields",))
 def show_conductor(hostname):
+    access.system(g.context, "baremetal:conductor:get")
     _require()
     args = spec.arguments()
     fields = _selection(args)

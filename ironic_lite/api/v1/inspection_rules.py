@@ -9,6 +9,7 @@ from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.collection import collection
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
@@ -103,6 +104,7 @@ def _values(doc: dict) -> dict:
     query=("limit", "marker", "sort_key", "sort_dir", "detail", "fields", "phase"),
 )
 def list_rules():
+    access.system(g.context, "baremetal:inspection_rule:get")
     _require_version()
     args = spec.arguments()
     fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
@@ -121,6 +123,7 @@ def list_rules():
 @bp.get("/<ident>")
 @spec.operation("Show an inspection rule", query=("fields",))
 def show_rule(ident):
+    access.system(g.context, "baremetal:inspection_rule:get")
     _require_version()
     args = spec.arguments()
     fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
@@ -132,6 +135,7 @@ def show_rule(ident):
     "Create an inspection rule", body=rules.RULE_SCHEMA, body_name="inspection rule", status=201
 )
 def create_rule():
+    access.system(g.context, "baremetal:inspection_rule:create")
     _require_version(write=True)
     row = dbapi.create_inspection_rule(_values(_checked(spec.body())))
     location = f"{links.base_url()}/v1/inspection_rules/{row['uuid']}"
@@ -141,6 +145,7 @@ def create_rule():
 @bp.patch("/<ident>")
 @spec.operation("Update an inspection rule (JSON-Patch)", patch=PATCHABLE)
 def update_rule(ident):
+    access.system(g.context, "baremetal:inspection_rule:update")
     _require_version(write=True)
     row = find_rule(ident)
     ops = spec.body()
@@ -168,6 +173,7 @@ def update_rule(ident):
 @bp.delete("/<ident>")
 @spec.operation("Delete an inspection rule", status=204)
 def delete_rule(ident):
+    access.system(g.context, "baremetal:inspection_rule:delete")
     _require_version(write=True)
     dbapi.destroy_inspection_rule(find_rule(ident)["id"])
     return no_content()

@@ -6,8 +6,9 @@ from flask import Blueprint, g, request
 from ironic_lite.api import body, links, params, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import actions as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.collection import minor, rpcapi
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.api.v1.runbooks import find_runbook
 from ironic_lite.common import exceptions, states
@@ -110,6 +111,7 @@ def _runbook_steps(ident: str, target: str, node: dict) -> dict:
     meet its own; an owned runbook only on nodes its owner owns or leases.
     """
     runbook = find_runbook(ident)
+    access.runbook(g.context, "baremetal:runbook:use", runbook)
     node_traits = set(node.get("traits") or [])
     if runbook["name"] not in node_traits and not node_traits & set(runbook["traits"]):
         raise exceptions.InvalidParameterValue(
@@ -128,6 +130,16 @@ def _runbook_steps(ident: str, target: str, node: dict) -> dict:
     }
 
 
+def _provision_rules(doc: dict) -> list[str]:
+    """``set_provision_state``, plus the rule for explicit clean or service steps."""
+    rules = ["baremetal:node:set_provision_state"]
+    if "runbook" not in doc:
+        for key in ("clean_steps", "service_steps"):
+            if doc.get(key):
+                rules.append(f"baremetal:node:set_provision_state:{key}")
+    return rules
+
+
 @bp.put("/states/provision")
 @spec.operation(
     "Move a node through the provision state machine",
@@ -138,7 +150,7 @@ def _runbook_steps(ident: str, target: str, node: dict) -> dict:
 )
 def set_provision_state(ident):
     doc = spec.body()
-    node = find_node(ident)
+    node = node_for(ident, _provision_rules(doc))
     _check_provision_request(doc, node)
     kwargs = {
         k: doc[k]
@@ -167,7 +179,7 @@ def set_provision_state(ident):
 @spec.operation("Change a node's power state", body=schemas.POWER, body_name="power", status=202)
 def set_power_state(ident):
     doc = spec.body()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:set_power_state")
     target = doc["target"]
     if target not in _POWER_TARGETS:
         raise exceptions.InvalidStateRequested(
@@ -192,7 +204,9 @@ def set_boot_mode(ident):
     if minor() < 76:
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
     doc = spec.body()
-    rpcapi().set_boot_mode(g.context, find_node(ident), mode=doc["target"])
+    rpcapi().set_boot_mode(
+        g.context, node_for(ident, "baremetal:node:set_boot_mode"), mode=doc["target"]
+    )
     return _accepted(ident)
 
 
@@ -207,7 +221,9 @@ def set_secure_boot(ident):
     if minor() < 76:
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
     doc = spec.body()
-    rpcapi().set_secure_boot_state(g.context, find_node(ident), enabled=doc["target"])
+    rpcapi().set_secure_boot_state(
+        g.context, node_for(ident, "baremetal:node:set_secure_boot"), enabled=doc["target"]
+    )
     return _accepted(ident)
 
 
@@ -223,7 +239,7 @@ def set_target_raid_config(ident):
     doc = spec.body()
     from ironic_lite.api.v1.nodes import write_node
 
-    write_node(find_node(ident), {"target_raid_config": doc})
+    write_node(node_for(ident, "baremetal:node:set_raid_state"), {"target_raid_config": doc})
     return no_content()
 
 
@@ -231,7 +247,9 @@ def set_target_raid_config(ident):
 @bp.get("/management/boot_device")
 @spec.operation("A node's boot device")
 def get_boot_device(ident):
-    return json_response(rpcapi().get_boot_device(g.context, find_node(ident)))
+    return json_response(
+        rpcapi().get_boot_device(g.context, node_for(ident, "baremetal:node:get_boot_device"))
+    )
 
 
 @bp.put("/management/boot_device")
@@ -242,7 +260,7 @@ def set_boot_device(ident):
     doc = spec.body()
     rpcapi().set_boot_device(
         g.context,
-        find_node(ident),
+        node_for(ident, "baremetal:node:set_boot_device"),
         device=doc["boot_device"],
         persistent=doc.get("persistent", False),
     )
@@ -252,7 +270,9 @@ def set_boot_device(ident):
 @bp.get("/management/boot_device/supported")
 @spec.operation("The boot devices a node supports")
 def supported_boot_devices(ident):
-    devices = rpcapi().get_supported_boot_devices(g.context, find_node(ident))
+    devices = rpcapi().get_supported_boot_devices(
+        g.context, node_for(ident, "baremetal:node:get_boot_device")
+    )
     return json_response({"supported_boot_devices": devices})
 
 
@@ -261,7 +281,7 @@ def supported_boot_devices(ident):
 def inject_nmi(ident):
     if minor() < 29:
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.29")
-    rpcapi().inject_nmi(g.context, find_node(ident))
+    rpcapi().inject_nmi(g.context, node_for(ident, "baremetal:node:inject_nmi"))
     return no_content()
 
 
@@ -269,7 +289,11 @@ def inject_nmi(ident):
 @bp.get("/vendor_passthru/methods")
 @spec.operation("The vendor passthru methods of a node's vendor interface")
 def vendor_methods(ident):
-    return json_response(rpcapi().get_vendor_passthru_methods(g.context, find_node(ident)))
+    return json_response(
+        rpcapi().get_vendor_passthru_methods(
+            g.context, node_for(ident, "baremetal:node:vendor_passthru")
+        )
+    )
 
 
 # ``?method=name`` (openstacksdk) or ``/vendor_passthru/name`` (python-ironicclient).
@@ -288,7 +312,11 @@ def vendor_passthru(ident, method=None):
         raise exceptions.MissingParameterValue(err="Method not specified")
     info = spec.body() or {}
     result = rpcapi().vendor_passthru(
-        g.context, find_node(ident), method_name=method, http_method=request.method, info=info
+        g.context,
+        node_for(ident, "baremetal:node:vendor_passthru"),
+        method_name=method,
+        http_method=request.method,
+        info=info,
     )
     return passthru_response(result)
 
@@ -303,7 +331,9 @@ def _vif_version():
 @spec.operation("The VIFs attached to a node (1.28)")
 def vif_list(ident):
     _vif_version()
-    return json_response({"vifs": rpcapi().vif_list(g.context, find_node(ident))})
+    return json_response(
+        {"vifs": rpcapi().vif_list(g.context, node_for(ident, "baremetal:node:vif:list"))}
+    )
 
 
 @bp.post("/vifs")
@@ -317,7 +347,7 @@ def vif_attach(ident):
             raise exceptions.InvalidParameterValue(
                 err="Cannot specify both port_uuid and portgroup_uuid"
             )
-    rpcapi().vif_attach(g.context, find_node(ident), vif_info=doc)
+    rpcapi().vif_attach(g.context, node_for(ident, "baremetal:node:vif:attach"), vif_info=doc)
     return no_content()
 
 
@@ -325,5 +355,5 @@ def vif_attach(ident):
 @spec.operation("Detach a VIF from a node (1.28)", status=204)
 def vif_detach(ident, vif_id):
     _vif_version()
-    rpcapi().vif_detach(g.context, find_node(ident), vif_id=vif_id)
+    rpcapi().vif_detach(g.context, node_for(ident, "baremetal:node:vif:detach"), vif_id=vif_id)
     return no_content()

@@ -6,7 +6,7 @@ from ironic_lite.api import spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.v1.collection import minor, rpcapi
-from ironic_lite.api.v1.nodes import find_node, write_node
+from ironic_lite.api.v1.nodes import node_for, write_node
 from ironic_lite.api.views import nodes as views
 from ironic_lite.common import exceptions
 
@@ -16,7 +16,9 @@ bp = Blueprint("node_states", __name__, url_prefix="/v1/nodes")
 @bp.get("/<ident>/states")
 @spec.operation("A node's power, provision, boot and RAID states")
 def get_states(ident):
-    return json_response(views.states_document(find_node(ident), minor()))
+    return json_response(
+        views.states_document(node_for(ident, "baremetal:node:get_states"), minor())
+    )
 
 
 @bp.put("/<ident>/maintenance")
@@ -32,7 +34,7 @@ def set_maintenance(ident):
     reason_arg = spec.arguments().get("reason")
     doc = spec.body()
     reason = (doc or {}).get("reason") or reason_arg
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:set_maintenance")
     write_node(node, {"maintenance": True, "maintenance_reason": reason})
     return no_content(202)
 
@@ -40,13 +42,13 @@ def set_maintenance(ident):
 @bp.delete("/<ident>/maintenance")
 @spec.operation("Take a node out of maintenance", status=202)
 def unset_maintenance(ident):
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:clear_maintenance")
     write_node(node, {"maintenance": False, "maintenance_reason": None, "fault": None})
     return no_content(202)
 
 
 def _validate(ident: str):
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:validate")
     return json_response(rpcapi().validate_driver_interfaces(g.context, node))
 
 

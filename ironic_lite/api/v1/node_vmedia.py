@@ -14,7 +14,7 @@ from flask import Blueprint, g
 from ironic_lite.api import spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.v1.collection import minor, rpcapi
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.common import exceptions
 
 bp = Blueprint("node_vmedia", __name__, url_prefix="/v1/nodes/<ident>")
@@ -65,7 +65,10 @@ def attach(ident):
             "ironic-lite has no image server; the BMC downloads image_url itself (http)"
         )
     rpcapi().attach_virtual_media(
-        g.context, find_node(ident), device_type=doc["device_type"], image_url=doc["image_url"]
+        g.context,
+        node_for(ident, "baremetal:node:vmedia:attach"),
+        device_type=doc["device_type"],
+        image_url=doc["image_url"],
     )
     return no_content()
 
@@ -99,7 +102,9 @@ def _device_types() -> list[str] | None:
 )
 def detach(ident):
     _require(ATTACH_MIN_MINOR)
-    rpcapi().detach_virtual_media(g.context, find_node(ident), device_types=_device_types())
+    rpcapi().detach_virtual_media(
+        g.context, node_for(ident, "baremetal:node:vmedia:detach"), device_types=_device_types()
+    )
     return no_content()
 
 
@@ -107,4 +112,6 @@ def detach(ident):
 @spec.operation("The virtual media attached to a node (1.93)")
 def list_vmedia(ident):
     _require(GET_MIN_MINOR)
-    return json_response(rpcapi().get_virtual_media(g.context, find_node(ident)))
+    return json_response(
+        rpcapi().get_virtual_media(g.context, node_for(ident, "baremetal:node:vmedia:get"))
+    )

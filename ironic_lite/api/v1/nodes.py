@@ -7,9 +7,10 @@ from flask import Blueprint, g
 from ironic_lite.api import body, hardware, links, params, patch, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
 from ironic_lite.api.views import nodes as views
-from ironic_lite.common import exceptions, policy, states
+from ironic_lite.common import exceptions, states
 from ironic_lite.common.interfaces import INTERFACE_FIELDS
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
@@ -105,6 +106,14 @@ def find_node(ident: str) -> dict:
     return dbapi.get_node_by_name(ident)
 
 
+def node_for(ident: str, rules: str | list[str]) -> dict:
+    """The node ``ident`` names, if the caller may apply ``rules`` to it: a node it may not
+    see is a 404, a rule it fails a 403."""
+    node = find_node(ident)
+    access.on_node(g.context, rules, node, ident)
+    return node
+
+
 def conductor_for(node: dict) -> str | None:
     """The owning conductor (one lookup: use ``rpcapi().conductor_for`` in loops)."""
     return rpcapi().conductor_for(node)
@@ -112,7 +121,9 @@ def conductor_for(node: dict) -> str | None:
 
 def render_node(node: dict, fields: list[str] | None = None) -> dict:
     wanted = views.visible_fields(minor(), fields)
-    return views.renderer(minor(), wanted, links.base_url(), rpcapi().conductor_for)(node)
+    doc = views.renderer(minor(), wanted, links.base_url(), rpcapi().conductor_for)(node)
+    redact = access.node_redactor(g.context)
+    return redact(node, doc) if redact else doc
 
 
 def write_node(node: dict, changes: dict, expected: dict | None = None) -> dict:
@@ -195,9 +206,8 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     args = spec.arguments()
     filters = _filters(args)
     filters.update(base_filters or {})
-    # The one policy check wired into the views before the service layer exists (issue 13):
-    # a caller who may not list every node sees those its project owns or leases.
-    filters["project"] = policy.list_project("node", g.context, filters.get("project"))
+    # A caller who may not list every node sees those its project owns or leases.
+    filters["project"] = access.list_filter("node", g.context, filters.get("project"))
     fields = None if detail_route else _fields(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
     paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_node_by_uuid)
@@ -223,7 +233,9 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     if conductor is not None:
         rows = [r for r in rows if owner_of(r) == conductor]
     render = views.renderer(current, wanted, links.base_url(), owner_of)
-    return json_response(collection("nodes", [render(r) for r in rows], rows, more, paging, path))
+    redact = access.node_redactor(g.context)
+    docs = [redact(r, render(r)) if redact else render(r) for r in rows]
+    return json_response(collection("nodes", docs, rows, more, paging, path))
 
 
 @bp.get("")
@@ -245,7 +257,8 @@ def list_children(ident):
     if minor() < 83:
         raise exceptions.NotFound("Child nodes need API version 1.83 or later")
     spec.arguments()
-    parent = find_node(ident)
+    parent = node_for(ident, "baremetal:node:get")
+    # Ironic lists every child of a parent the caller may see, whoever owns the children.
     rows, _ = dbapi.list_nodes({"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False)
     # Ironic gives this document a single link object, not a list of them.
     link = {
@@ -260,11 +273,7 @@ def list_children(ident):
 def show_node(ident):
     args = spec.arguments()
     fields = _fields(args)
-    node = find_node(ident)
-    policy.authorize_node(
-        "baremetal:node:get", g.context, node, exceptions.NodeNotFound(node=ident)
-    )
-    return json_response(render_node(node, fields))
+    return json_response(render_node(node_for(ident, "baremetal:node:get"), fields))
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -288,8 +297,9 @@ def _check_name(name: str | None, verb: str) -> None:
         raise exceptions.InvalidParameterValue(err=f"{verb} invalid name '{name}'")
 
 
-def _resolve_references(values: dict) -> None:
-    """Turn chassis_uuid into chassis_id and a parent node name into its UUID (400 if gone)."""
+def _resolve_references(values: dict, owner: str | None) -> None:
+    """Turn chassis_uuid into chassis_id and a parent node name into its UUID (400 if gone,
+    or if the caller may not see it or it has another owner than ``owner``)."""
     if "chassis_uuid" in values:
         chassis_uuid = values.pop("chassis_uuid")
         if chassis_uuid is None:
@@ -301,18 +311,20 @@ def _resolve_references(values: dict) -> None:
                 raise exceptions.InvalidParameterValue(err=str(exc)) from None
     if values.get("parent_node"):
         try:
-            values["parent_node"] = dbapi.get_node(values["parent_node"])["uuid"]
+            parent = dbapi.get_node(values["parent_node"])
         except exceptions.NodeNotFound:
-            raise exceptions.InvalidParameterValue(
-                err=f"Unable to apply the requested parent_node '{values['parent_node']}'. "
-                "Requested value was invalid."
-            ) from None
+            parent = None
+        access.node_link(g.context, owner, parent, "parent_node", values["parent_node"])
+        values["parent_node"] = parent["uuid"]
 
 
 @bp.post("")
 @spec.operation("Create a node", body=schemas.CREATE, body_name="node", status=201)
 def create_node():
     doc = spec.body()
+    owner = access.node_create_owner(g.context, doc.get("owner"))
+    if owner is not None:
+        doc["owner"] = owner
     if doc.get("uuid") == "":
         # Ironic generates a UUID for an empty one, and Bifrost sends `uuid: ""` for nodes
         # its inventory gives none.
@@ -337,7 +349,7 @@ def create_node():
         )
         for k, v in doc.items()
     }
-    _resolve_references(values)
+    _resolve_references(values, values.get("owner"))
     values["conductor_group"] = (
         values.get("conductor_group") or CONF.default_conductor_group or ""
     ).lower()
@@ -403,6 +415,16 @@ def _check_patch_rules(node: dict, ops: list[dict], changed: dict, reset: bool |
                     f"allowed ({', '.join(sorted(_INTERFACE_CHANGE_STATES))}) states or in "
                     f"maintenance mode. Current state is '{state}'."
                 )
+    if "owner" in changed and node["allocation_id"]:
+        try:
+            allocated = dbapi.get_allocation_by_id(node["allocation_id"])
+        except exceptions.NotFound:
+            allocated = {}
+        if allocated.get("owner"):
+            raise exceptions.Conflict(
+                f'Cannot update owner of node "{ident}" while it is allocated to an '
+                "allocation with an owner."
+            )
     if changed.get("instance_uuid") and node["instance_uuid"]:
         raise exceptions.NodeAssociated(node=ident, instance=node["instance_uuid"])
     if "driver" in changed and node["console_enabled"]:
@@ -455,7 +477,7 @@ def _normalise_changes(node: dict, patched: dict, changed: dict, reset: bool | N
         display = (changed["instance_info"] or {}).get("display_name")
         if display:
             changed["instance_name"] = display
-    _resolve_references(changed)
+    _resolve_references(changed, node["owner"])
     if changed.get("parent_node") == node["uuid"]:
         raise exceptions.InvalidParameterValue(
             err=f"Node {node['uuid']} can not be its own parent_node"
@@ -493,6 +515,7 @@ def update_node(ident):
     ops = spec.body()
     for _attempt in range(3):
         node = find_node(ident)
+        access.node_patch(g.context, node, ops, ident)
         doc = _patch_document(node)
         patched = patch.apply_patch(doc, ops)
         body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "node")
@@ -522,6 +545,7 @@ def update_node(ident):
 @spec.operation("Delete a node", status=204)
 def delete_node(ident):
     node = find_node(ident)
+    access.node_delete(g.context, node, ident)
     if node["instance_uuid"] and not node["maintenance"]:
         raise exceptions.NodeAssociated(node=node["uuid"], instance=node["instance_uuid"])
     if node["protected"]:

@@ -21,7 +21,7 @@ from ironic_lite.api import links, params, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ramdisk as schemas
 from ironic_lite.api.v1.collection import minor, rpcapi
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import find_node, node_for
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
 from ironic_lite.common.masking import MASK, mask, mask_instance_info
@@ -214,7 +214,7 @@ def _inspected_node(node_uuid: str | None, inventory: dict, boot_interface) -> d
 @spec.operation("The last inventory and plugin data inspection recorded (1.81)")
 def node_inventory(ident):
     _require(81)
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:inventory:get")
     data = dbapi.get_inventory(node["id"])
     if data is None:
         raise exceptions.NotFound(f"Node inventory for node {node['uuid']} could not be found.")

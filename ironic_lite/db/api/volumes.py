@@ -8,7 +8,7 @@ A connector is one of the node's initiator identities (an IQN, a WWPN, an IP ...
 import dataclasses
 from collections.abc import Callable
 
-from sqlalchemy import Table, delete, exc, insert, select, update
+from sqlalchemy import Table, delete, exc, insert, or_, select, update
 
 from ironic_lite.common import exceptions
 from ironic_lite.db import models, session
@@ -69,7 +69,9 @@ class _Volumes:
         marker: str | None = None,
         sort_key: str = "id",
         sort_dir: str = "asc",
+        project: str | None = None,
     ) -> tuple[list[dict], bool]:
+        """A page of rows, of one node's or of the nodes ``project`` owns or leases."""
         t = self.table
         with session.reader() as conn:
             marker_row = None
@@ -82,6 +84,8 @@ class _Volumes:
             stmt = self._select()
             if node_id is not None:
                 stmt = stmt.where(t.c.node_id == node_id)
+            if project is not None:
+                stmt = stmt.where(or_(N.c.owner == project, N.c.lessee == project))
             stmt = paginate(stmt, t, sort_key, sort_dir, marker_row, limit)
             return split_page(rows_to_dicts(conn.execute(stmt)), limit)
 
