@@ -18,7 +18,7 @@ import openstack.exceptions
 import pytest
 import requests
 
-from tests.lab.keystone import PERSONAS, REGION, TokenAuth
+from tests.lab.keystone import PERSONAS, REGION, TokenAuth, connect, ironic_conf
 from tests.lab.server import Service
 
 pytestmark = pytest.mark.xdist_group("keystone")
@@ -26,47 +26,17 @@ pytestmark = pytest.mark.xdist_group("keystone")
 H = {"X-OpenStack-Ironic-API-Version": "latest"}
 
 
-def _conf(keystone, extra: str = "") -> str:
-    return f"""
-        [DEFAULT]
-        auth_strategy = keystone
-        {extra}
-        [keystone_authtoken]
-        www_authenticate_uri = {keystone.url}
-        auth_url = {keystone.url}
-        auth_type = password
-        username = ironic
-        password = {PERSONAS["ironic"].password}
-        user_domain_id = default
-        project_name = service
-        project_domain_id = default
-        service_token_roles_required = true
-        """
-
-
 @pytest.fixture(scope="module")
 def ks_service(keystone, tmp_path_factory):
     svc = Service(
         state_dir=str(tmp_path_factory.mktemp("keystone-service")),
-        extra_conf=_conf(keystone),
+        extra_conf=ironic_conf(keystone),
         auth=TokenAuth(keystone),
     )
     svc.start()
     keystone.register_endpoint("baremetal", svc.url)
     yield svc
     svc.stop()
-
-
-def connect(keystone, persona: str):
-    return openstack.connect(
-        auth_type="password",
-        auth=PERSONAS[persona].auth(keystone.url),
-        region_name=REGION,
-        interface="public",
-        identity_api_version="3",
-        load_yaml_config=False,
-        load_envvars=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -245,24 +215,6 @@ def test_cli_with_real_tokens(keystone, ks_service, nodes):
     )
 
 
-def test_endpoints_without_their_own_rule_yet_admit_only_system_personas(keystone, nodes):
-    owner_admin = connect(keystone, "owner-admin")
-    reader = connect(keystone, "system-reader")
-    admin = connect(keystone, "system-admin")
-    try:
-        with pytest.raises(openstack.exceptions.ForbiddenException):
-            owner_admin.baremetal.create_node(driver="fake-hardware", name="ks-refused")
-        with pytest.raises(openstack.exceptions.ForbiddenException):
-            list(owner_admin.baremetal.drivers())
-        assert list(reader.baremetal.drivers())
-        with pytest.raises(openstack.exceptions.ForbiddenException):
-            reader.baremetal.set_node_provision_state(nodes["free"], "manage")
-        admin.baremetal.set_node_provision_state(nodes["free"], "manage", wait=True, timeout=60)
-    finally:
-        for conn in (owner_admin, reader, admin):
-            conn.close()
-
-
 def test_the_callers_keystone_identity_reaches_the_conductor(keystone, nodes):
     """Node history records the Keystone user who asked (the context crossed the RPC)."""
     admin = connect(keystone, "system-admin")
@@ -281,7 +233,7 @@ def test_the_callers_keystone_identity_reaches_the_conductor(keystone, nodes):
 def test_nova_with_elevated_access_sees_every_node(keystone, tmp_path):
     svc = Service(
         state_dir=str(tmp_path),
-        extra_conf=_conf(keystone, "rbac_service_role_elevated_access = true"),
+        extra_conf=ironic_conf(keystone, "rbac_service_role_elevated_access = true"),
         auth=TokenAuth(keystone),
     )
     svc.start()
