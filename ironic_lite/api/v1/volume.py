@@ -318,6 +318,7 @@ for _api in (CONNECTORS, TARGETS):
 def volume_root():
     _require_version()
     spec.arguments()
+    access.system(g.context, "baremetal:volume:get")
     return json_response(views.root(links.base_url(), "volume"))
 
 
