@@ -21,6 +21,7 @@ LOG = logging.getLogger(__name__)
 # before it validates the token.
 _UNSTRIPPED = ("HTTP_OPENSTACK_SYSTEM_SCOPE",)
 
+
 class Unauthorized(exceptions.NotAuthorized):
     message = "The request you have made requires authentication."
     # keystonemiddleware adds its own challenge (Keystone uri="...") to every 401 it passes.
