@@ -20,6 +20,7 @@ def _config():
     policy.reset()
     yield
     CONF.clear_override("project_admin_can_manage_own_nodes", "api")
+    CONF.clear_override("policy_file", "oslo_policy")
     policy.reset()
 
 
@@ -135,3 +136,18 @@ def test_ports_follow_their_node_and_a_link_to_a_foreign_node_is_refused():
         with pytest.raises(exceptions.InvalidParameterValue, match="Requested value was invalid"):
             access.node_link(PERSONAS["SA"], OWNER, linked, "node_uuid", "n-2")
     access.node_link(PERSONAS["OA"], OWNER, NODE, "node_uuid", "n-1")
+
+
+def test_a_step_rule_an_operator_writes_restricts_that_step_only(tmp_path):
+    steps = [{"interface": "deploy", "step": "erase_devices"}, {"interface": "bios", "step": "x"}]
+    access.steps(PERSONAS["OM"], steps, NODE)  # no such rules: unrestricted, as Ironic
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"baremetal:step:execute:deploy.erase_devices": "role:admin"\n')
+    CONF.set_override("policy_file", str(policy_file), "oslo_policy")
+    policy.reset()
+    with pytest.raises(
+        exceptions.Forbidden, match="execute step erase_devices on interface deploy"
+    ):
+        access.steps(PERSONAS["OM"], steps, NODE)
+    access.steps(PERSONAS["OA"], steps, NODE)
+    access.steps(PERSONAS["OM"], steps[1:], NODE)

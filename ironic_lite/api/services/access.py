@@ -126,6 +126,23 @@ def node_patch(context: RequestContext, node: Mapping, ops: list[Mapping], ident
         )
 
 
+def steps(context: RequestContext, steps: Iterable[Mapping], node: Mapping | None = None) -> None:
+    """Step-level rules an operator may write, ``baremetal:step:execute:<interface>.<step>``,
+    for explicit steps and runbooks (with the node's owner and lessee when there is a node);
+    a step without such a rule is unrestricted, as in Ironic."""
+    target = policy.node_target(node) if node is not None else {}
+    refused = []
+    for step in steps:
+        rule = f"baremetal:step:execute:{step.get('interface')}.{step.get('step')}"
+        if policy.defined(rule) and not policy.check(rule, context, target):
+            refused.append(
+                f"insufficient privileges to execute step {step.get('step')} on interface "
+                f"{step.get('interface')}"
+            )
+    if refused:
+        raise exceptions.Forbidden("; ".join(refused))
+
+
 def node_create_owner(context: RequestContext, requested: str | None) -> str | None:
     """The owner a new node gets: what was asked for, or the creating project (Ironic 1.80).
 

@@ -121,6 +121,7 @@ def _runbook_steps(ident: str, target: str, node: dict) -> dict:
         )
     if runbook["owner"] and runbook["owner"] not in (node["owner"], node["lessee"]):
         raise exceptions.Forbidden(resource=f"runbook {runbook['name']} on node {node['uuid']}")
+    access.steps(g.context, runbook["steps"], node)
     ordered = sorted(runbook["steps"], key=lambda s: s["order"])
     return {
         f"{target}_steps": [
@@ -166,6 +167,9 @@ def set_provision_state(ident):
     }
     if "runbook" in doc:
         kwargs.update(_runbook_steps(doc["runbook"], doc["target"], node))
+    else:
+        explicit = [s for key in _STEP_ARGS for s in doc.get(key) or ()]
+        access.steps(g.context, explicit, node)
     for key in ("clean_steps", "deploy_steps", "service_steps"):
         for step in kwargs.get(key, []):
             if isinstance(step.get("priority"), str):

@@ -85,7 +85,9 @@ def show_runbook(ident):
 @spec.operation("Create a runbook", body=schemas.RUNBOOK_CREATE, body_name="runbook", status=201)
 def create_runbook():
     doc = body.json_body()
-    owner = access.runbook_create_owner(g.context, doc if isinstance(doc, dict) else {})
+    doc = doc if isinstance(doc, dict) else {}
+    owner = access.runbook_create_owner(g.context, doc)
+    access.steps(g.context, [s for s in doc.get("steps") or () if isinstance(s, dict)])
     return API.create(owner_default=owner)
 
 
@@ -93,8 +95,20 @@ def create_runbook():
 @spec.operation("Update a runbook (JSON-Patch)", patch=schemas.RUNBOOK_PATCHABLE)
 def update_runbook(ident):
     ops = body.json_body()
-    runbook_for(ident, access.runbook_patch_rules(ops if isinstance(ops, list) else []))
+    ops = [op for op in ops if isinstance(op, dict)] if isinstance(ops, list) else []
+    runbook_for(ident, access.runbook_patch_rules(ops))
+    access.steps(g.context, _patched_steps(ops))
     return API.update(ident)
+
+
+def _patched_steps(ops: list[dict]) -> list[dict]:
+    """The steps a runbook PATCH adds or replaces (the step-level rules apply to them)."""
+    found: list[dict] = []
+    for op in ops:
+        if str(op.get("path", "")).startswith("/steps") and op.get("op") in ("add", "replace"):
+            value = op.get("value")
+            found += [value] if isinstance(value, dict) else list(value or ())
+    return [s for s in found if isinstance(s, dict)]
 
 
 @bp.delete("/<ident>")
