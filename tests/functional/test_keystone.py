@@ -1,9 +1,8 @@
 """auth_strategy = keystone against a real Keystone: tokens, public routes, node visibility.
 
 Every client here authenticates with a password against the Keystone the ``keystone`` fixture
-runs and finds ironic-lite in Keystone's catalog, as a cloud's users and Nova do. Node list and
-show apply Ironic's policy; the other endpoints are held to system personas until each checks
-its own rule (see docs/keystone.md).
+runs and finds ironic-lite in Keystone's catalog, as a cloud's users and Nova do. What each
+persona may change and provision is tested in test_keystone_policy.py.
 """
 
 import json
@@ -228,31 +227,6 @@ def test_the_callers_keystone_identity_reaches_the_conductor(keystone, nodes):
         assert admin_id in users
     finally:
         admin.close()
-
-
-def test_nova_with_elevated_access_sees_every_node(keystone, tmp_path):
-    svc = Service(
-        state_dir=str(tmp_path),
-        extra_conf=ironic_conf(keystone, "rbac_service_role_elevated_access = true"),
-        auth=TokenAuth(keystone),
-    )
-    svc.start()
-    try:
-        admin = {**H, "X-Auth-Token": keystone.token("system-admin")}
-        made = set()
-        for owner in (keystone.project_ids["owner"], None):
-            body = {"driver": "fake-hardware", "owner": owner}
-            resp = requests.post(svc.url + "/v1/nodes", json=body, headers=admin, timeout=10)
-            assert resp.status_code == 201, resp.text
-            made.add(resp.json()["uuid"])
-        nova = {**H, "X-Auth-Token": keystone.token("nova")}
-        resp = requests.get(svc.url + "/v1/nodes?associated=false", headers=nova, timeout=10)
-        assert resp.status_code == 200
-        assert {n["uuid"] for n in resp.json()["nodes"]} == made
-        for ident in made:
-            assert requests.get(svc.url + f"/v1/nodes/{ident}", headers=nova, timeout=10).ok
-    finally:
-        svc.stop()
 
 
 def test_service_catalog_options_authenticate_and_find_the_endpoint(keystone, ks_service, tmp_path):

@@ -318,13 +318,16 @@ def test_nova_does_its_whole_job_with_elevated_access(keystone, admins, elevated
     """What Nova's ironic driver does for one instance, as Nova's service user."""
     admin = admins["elevated"]
     node = _available_node(admin, keystone)
+    unowned = admin.baremetal.create_node(driver="fake-hardware").id
     instance = str(uuid.uuid4())
     vif = str(uuid.uuid4())
     nova = connect(keystone, "nova", elevated.url + "/v1")
     try:
         bm = nova.baremetal
+        # every project's nodes, and nodes of none
+        assert {node, unowned} <= {n.id for n in bm.nodes(associated=False)}
         free = {n.id for n in bm.nodes(associated=False, provision_state="available")}
-        assert node in free
+        assert node in free and unowned not in free
         assert bm.validate_node(node, required=("power",))
         bm.patch_node(
             node,

@@ -258,8 +258,11 @@ def list_children(ident):
         raise exceptions.NotFound("Child nodes need API version 1.83 or later")
     spec.arguments()
     parent = node_for(ident, "baremetal:node:get")
-    # Ironic lists every child of a parent the caller may see, whoever owns the children.
-    rows, _ = dbapi.list_nodes({"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False)
+    # only the children the caller's project owns or leases, unless it may list every node
+    project = access.list_filter("node", g.context)
+    rows, _ = dbapi.list_nodes(
+        {"parent_node": parent["uuid"], "project": project}, columns=["uuid"], with_traits=False
+    )
     # Ironic gives this document a single link object, not a list of them.
     link = {
         "href": f"{links.base_url()}/v1/nodes?parent_node={parent['uuid']}",
