@@ -12,21 +12,13 @@ from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
 from ironic_lite.api import auth, microversions, request_log, versionless
+from ironic_lite.api.public_paths import is_public
 from ironic_lite.api.request_text import refuse_unstorable
 from ironic_lite.api.responses import error_body, http_error_body, json_response
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
-
-# Paths open without credentials: discovery (with the OpenAPI document), and the agent's
-# callbacks (token-checked).
-_PUBLIC_PREFIXES = ("/v1/lookup", "/v1/heartbeat", "/v1/continue_inspection")
-_PUBLIC_PATHS = {"/", "/v1", "/v1/", "/v1/openapi.json"}
-
-
-def _is_public(path: str) -> bool:
-    return path in _PUBLIC_PATHS or path.startswith(_PUBLIC_PREFIXES)
 
 
 def create_app(rpcapi=None) -> Flask:
@@ -53,7 +45,7 @@ def create_app(rpcapi=None) -> Flask:
         g.generic_version_header = microversions.GENERIC_HEADER in request.headers
         g.version = microversions.negotiate(request.headers)
         g.context = None
-        if not _is_public(versionless.client_path(request.environ, request.path)):
+        if not is_public(versionless.client_path(request.environ, request.path)):
             g.context = authenticate(request.headers, g.request_id)
 
     app.before_request(refuse_unstorable)  # after _begin: a refusal still has its request id

@@ -7,19 +7,16 @@ credentials comes from the same rule the auth hook applies. Nothing here is writ
 per operation, so the document follows the code.
 
 The API serves it at ``GET /v1/openapi.json``; docs/openapi.json is the same document,
-regenerated with ``python -m ironic_lite.api.openapi > docs/openapi.json`` (a test compares).
+regenerated with ``python -m ironic_lite.cmd.openapi > docs/openapi.json`` (a test compares).
 """
 
 import json
 import re
-import sys
 
 from flask import Flask
 
 from ironic_lite.api import microversions, spec
-
-# The rule the auth hook applies: the document marks the same operations as open.
-from ironic_lite.api.app import _is_public as is_public
+from ironic_lite.api.public_paths import is_public
 from ironic_lite.api.schemas.query import QUERY
 
 _PATH_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -200,14 +197,3 @@ def document(app: Flask) -> dict:
 def dumps(doc: dict) -> str:
     """The document as docs/openapi.json holds it (stable key order, one trailing newline)."""
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def main() -> None:
-    """Print the document (regenerates docs/openapi.json)."""
-    from ironic_lite.api.app import create_app
-
-    sys.stdout.write(dumps(document(create_app())))
-
-
-if __name__ == "__main__":
-    main()

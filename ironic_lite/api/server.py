@@ -1,7 +1,7 @@
 """Serving the WSGI application with cheroot, a small threaded HTTP/1.1 server.
 
 Used by the all-in-one service and by ``ironic-lite-api``; production deployments may put the
-same application (``ironic_lite.api.wsgi:application``) behind gunicorn instead.
+same application (``ironic_lite.cmd.wsgi:application``) behind gunicorn instead.
 """
 
 import logging

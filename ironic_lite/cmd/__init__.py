@@ -1,1 +1,1 @@
-"""Console-script entry points: parse configuration, build the pieces, run."""
+"""Console-script and WSGI entry points: parse configuration, build the pieces, run."""

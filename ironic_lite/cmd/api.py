@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
     common.tune_malloc()
 
     from ironic_lite.api.server import serve
-    from ironic_lite.api.wsgi import build_application
+    from ironic_lite.cmd.wsgi import build_application
 
     serve(build_application())
     return 0

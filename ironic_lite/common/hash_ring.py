@@ -4,6 +4,10 @@ One ring per (conductor group, hardware type), so that a node is only ever hande
 conductor of its group that runs its driver. Rings are rebuilt from the conductors table when
 they are older than ``[conductor] hash_ring_reset_interval`` or when asked to.
 
+The rings do not read the database themselves: the conductor package hands them the function
+that loads the live conductors (``db.api.list_alive_conductors``), so ``common`` stays below
+``db`` and a test can build rings from a plain list.
+
 The ring itself is a few lines here rather than tooz's: importing tooz.hashring pulls in
 futurist, eventlet and dnspython (about 15 MB and 0.2 s per process) for 30 lines of hashing.
 """
@@ -12,10 +16,13 @@ import bisect
 import hashlib
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ironic_lite.conf import CONF
-from ironic_lite.db import api as dbapi
+
+# Loads the live conductors: called with ``[conductor] heartbeat_timeout``, returns rows with
+# ``hostname``, ``conductor_group``, ``drivers`` and ``updated_at``.
+LiveConductors = Callable[[int], list[dict]]
 
 # Points per host on the ring: enough that 2-50 hosts get shares within a few percent.
 _REPLICAS = 128
@@ -44,7 +51,10 @@ class Ring:
 
 
 class HashRings:
-    def __init__(self):
+    """The rings of every (conductor group, hardware type), rebuilt from ``load_conductors``."""
+
+    def __init__(self, load_conductors: LiveConductors):
+        self._load_conductors = load_conductors
         self._lock = threading.Lock()
         self._rings: dict[tuple[str, str], Ring] = {}
         self._built_at = 0.0
@@ -52,7 +62,7 @@ class HashRings:
         self.members: frozenset[str] = frozenset()
 
     def _build(self) -> None:
-        conductors = dbapi.list_alive_conductors(CONF.conductor.heartbeat_timeout)
+        conductors = self._load_conductors(CONF.conductor.heartbeat_timeout)
         hosts: dict[tuple[str, str], set[str]] = {}
         for c in conductors:
             for driver in c["drivers"] or ():
@@ -74,7 +84,7 @@ class HashRings:
     def last_heartbeat(self, host: str):
         """When ``host`` last heart-beat (read again if the cached value is over 1 s old)."""
         if time.monotonic() - getattr(self, "_beats_at", 0.0) > 1.0:
-            conductors = dbapi.list_alive_conductors(CONF.conductor.heartbeat_timeout)
+            conductors = self._load_conductors(CONF.conductor.heartbeat_timeout)
             self._beats = {c["hostname"]: c["updated_at"] for c in conductors}
             self._beats_at = time.monotonic()
         return self._beats.get(host)

@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
+from ironic_lite.conf.database import database_url
 
 # Never read, even when an allowed path contains them (Ironic's list).
 SYSTEM_PATHS = ("/etc", "/proc", "/sys", "/dev", "/boot", "/run")
@@ -63,12 +64,10 @@ def _expand(path: str) -> str:
 
 
 def _database_files() -> list[str]:
-    from ironic_lite.db import session  # the URL's one source; no query is built here
-
     try:
         from sqlalchemy.engine import make_url
 
-        url = make_url(session.database_url())
+        url = make_url(database_url(CONF))
     except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot parse has no file to protect
         return []
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):

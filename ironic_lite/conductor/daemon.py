@@ -27,7 +27,7 @@ class Conductor:
     def __init__(self, host: str | None = None):
         self.service = ConductorService(host)
         self.host = self.service.host
-        self.rings = HashRings()
+        self.rings = HashRings(dbapi.list_alive_conductors)
         self.manager = ConductorManager(self.host)
         self.periodics: Periodics | None = None
         self._stopped = threading.Event()

@@ -15,6 +15,7 @@ from ironic_lite.common.context import RequestContext
 from ironic_lite.common.hash_ring import HashRings
 from ironic_lite.conductor.manager import RPC_METHODS, RPCSpec
 from ironic_lite.conf import CONF
+from ironic_lite.db import api as dbapi
 from ironic_lite.db.models import utcnow
 
 
@@ -40,7 +41,7 @@ class LocalTransport:
 class ConductorAPI:
     def __init__(self, transport: Transport, rings: HashRings | None = None):
         self.transport = transport
-        self.rings = rings or HashRings()
+        self.rings = rings or HashRings(dbapi.list_alive_conductors)
         # A conductor in this process is alive by definition; remote ones prove it by
         # heart-beating.
         self.check_heartbeats = not isinstance(transport, LocalTransport)

@@ -1,5 +1,7 @@
 """[database] options: which SQL database holds the inventory and how to talk to it."""
 
+import os
+
 from oslo_config import cfg
 
 group = cfg.OptGroup("database", title="Database options")
@@ -41,3 +43,16 @@ def register(conf: cfg.ConfigOpts) -> None:
 
 def list_opts() -> list:
     return [(group, opts)]
+
+
+def database_url(conf: cfg.ConfigOpts) -> str:
+    """The configured database URL, SQLite under the state dir when none is set.
+
+    Here rather than in ``db`` because it is a fact of configuration: ``db.session`` connects
+    to it and ``common.local_files`` refuses to publish the SQLite file, without the second
+    importing the first.
+    """
+    if conf.database.connection:
+        return conf.database.connection
+    state = os.path.expanduser(os.path.expandvars(conf.state_path))
+    return "sqlite:///" + os.path.join(state, "ironic-lite.sqlite")

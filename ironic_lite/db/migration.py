@@ -1,5 +1,9 @@
 """Schema management with alembic: upgrade, current revision, create from scratch.
 
+The migration chain lives beside this module in ``migrations/`` and ships as package data:
+alembic finds it by path, so nothing here imports it (and its ``env.py`` imports ``models``
+without a circle).
+
 alembic (with mako and pygments) costs a long-running process about 12 MB of memory, so it
 is imported only by the functions that need it, and the all-in-one service upgrades its
 schema in a short-lived child process (``upgrade_in_child``).
@@ -11,14 +15,14 @@ import sys
 
 from ironic_lite.db import models, session
 
+SCRIPT_LOCATION = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
+
 
 def _config(connection=None):
     from alembic.config import Config
 
-    import migrations
-
     cfg = Config()
-    cfg.set_main_option("script_location", os.path.dirname(migrations.__file__))
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg

@@ -23,11 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
-def utcnow() -> datetime.datetime:
-    """Naive UTC timestamp, the form every table stores."""
-    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-
+from ironic_lite.common.timestamps import utcnow
 
 # Timestamps keep microseconds everywhere (MySQL's DATETIME would drop them), so that an
 # entity reads back exactly as written and keyset pages on created_at never tie needlessly.

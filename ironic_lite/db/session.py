@@ -18,6 +18,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.pool import StaticPool
 
 from ironic_lite.conf import CONF
+from ironic_lite.conf import database as conf_database
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
@@ -27,10 +28,7 @@ _sqlite_writers = threading.Lock()
 
 def database_url() -> str:
     """The configured database URL, SQLite under the state dir when none is set."""
-    if CONF.database.connection:
-        return CONF.database.connection
-    state = os.path.expanduser(os.path.expandvars(CONF.state_path))
-    return "sqlite:///" + os.path.join(state, "ironic-lite.sqlite")
+    return conf_database.database_url(CONF)
 
 
 def database_url_safe() -> str:

@@ -9,5 +9,7 @@
 - ``files``: ramdisk placeholders and a small image to deploy.
 - ``stack`` and ``cli``: all of it as processes recorded by PID (``ironic-lite-lab``).
 
-It needs the ``lab`` extra (sushy-tools): ``pip install 'ironic-lite[lab]'``.
+It needs the ``lab`` extra (sushy-tools): ``pip install 'ironic-lite[lab]'``. Nothing in the
+service imports it (an import contract in pyproject.toml checks it); it starts the service as
+processes, like an operator would.
 """

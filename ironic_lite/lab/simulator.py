@@ -6,11 +6,11 @@ A BMC emulator only keeps a power state and a boot device. The simulator watches
 plays the machine: when a machine powers on (or restarts) and boots from the network (PXE)
 or from an inserted virtual CD, it runs the deploy ramdisk, that is ``ironic-lite-agent``
 (or, per machine, the stock ironic-python-agent in its sandbox: ``ironic_lite.lab.ipa``)
-with a simulated hardware root of its own (``agent.hardware.simulated``: the NICs carry the
-machine's MACs, the disk is a file), pointed at the ironic-lite API; when the machine powers
-off or restarts, that agent is stopped by its PID. A boot from disk is only recorded, with
-the image the disk holds. And the other way round: an agent that exits after an in-band
-``standby.power_off`` or ``reboot`` has the simulator power the machine off (or reset it)
+with a simulated hardware root of its own (``ironic_lite_agent.hardware.simulated``: the
+NICs carry the machine's MACs, the disk is a file), pointed at the ironic-lite API; when the
+machine powers off or restarts, that agent is stopped by its PID. A boot from disk is only
+recorded, with the image the disk holds. And the other way round: an agent that exits after
+an in-band ``standby.power_off`` or ``reboot`` has the simulator power the machine off (or reset it)
 through its BMC, so the BMC shows what the machine did. An agent that exits after
 ``standby.kexec`` leaves the machine on and booted from its disk: the BMC is not touched,
 as a kexec never passes through the firmware.
@@ -222,7 +222,7 @@ class Simulator:
         self._hook_server: http.server.ThreadingHTTPServer | None = None
 
     def _machine(self, spec: dict) -> Machine:
-        from agent.hardware.simulated import make_machine
+        from ironic_lite_agent.hardware.simulated import make_machine
 
         directory = os.path.join(self.state_dir, "machines", spec["name"])
         if not os.path.exists(os.path.join(directory, "hardware.json")):
@@ -436,7 +436,7 @@ class Simulator:
         argv = [
             sys.executable,
             "-m",
-            "agent",
+            "ironic_lite_agent",
             "--api-url",
             params.get("ipa-api-url", self.api_url),
             "--hardware",

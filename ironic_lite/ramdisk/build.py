@@ -76,10 +76,10 @@ def _files(directory: str) -> list[str]:
 
 
 def agent_source() -> str:
-    """The ``agent`` package that ``lite`` ramdisks carry: this installation's."""
-    import agent
+    """The ``ironic_lite_agent`` package that ``lite`` ramdisks carry: this installation's."""
+    import ironic_lite_agent
 
-    return os.path.dirname(agent.__file__)
+    return os.path.dirname(ironic_lite_agent.__file__)
 
 
 def cache_root() -> str:

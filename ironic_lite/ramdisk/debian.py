@@ -16,9 +16,9 @@ LOG = logging.getLogger(__name__)
 
 SUITE = "bookworm"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-# What either agent calls (IPA's hardware.py and agent/hardware/real.py), and what the init
-# needs: udev for device names and IPA's pyudev, busybox for udhcpc, python3-venv to install
-# the agent (removed again when the image is trimmed).
+# What either agent calls (IPA's hardware.py and ironic_lite_agent/hardware/real.py), and what
+# the init needs: udev for device names and IPA's pyudev, busybox for udhcpc, python3-venv to
+# install the agent (removed again when the image is trimmed).
 PACKAGES = (
     "udev",
     "kmod",

@@ -83,7 +83,7 @@ def site_packages(root: str) -> str:
 
 
 def install_agent(root: str, agent: str, agent_source: str | None = None) -> None:
-    """``/opt/agent`` with the agent (IPA from PyPI, or the repo's ``agent`` package)."""
+    """``/opt/agent`` with the agent: IPA from PyPI, or the ``ironic_lite_agent`` package."""
     spec = AGENTS[agent]
     wheels = os.path.join(root, "tmp", "wheels")
     os.makedirs(wheels, exist_ok=True)
@@ -101,11 +101,13 @@ def install_agent(root: str, agent: str, agent_source: str | None = None) -> Non
     )
     shutil.rmtree(wheels)
     if agent == "lite":
-        target = os.path.join(site_packages(root), "agent")
+        target = os.path.join(site_packages(root), "ironic_lite_agent")
         shutil.copytree(agent_source, target, ignore=shutil.ignore_patterns("__pycache__"))
         script = os.path.join(root, "opt", "agent", "bin", "ironic-lite-agent")
         with open(script, "w") as f:
-            f.write("#!/opt/agent/bin/python3\nimport sys\n\nfrom agent.cli import main\n\n")
+            f.write(
+                "#!/opt/agent/bin/python3\nimport sys\n\nfrom ironic_lite_agent.cli import main\n\n"
+            )
             f.write("sys.exit(main())\n")
         os.chmod(script, 0o755)
     for name in ("pip", "setuptools", "_distutils_hack", "pkg_resources"):

@@ -12,7 +12,7 @@ import pytest
 import requests
 from openstack import exceptions as sdk_exc
 
-from agent import lldp
+from ironic_lite_agent import lldp
 
 H = {"X-OpenStack-Ironic-API-Version": "latest"}
 LOG = {"op": "log", "args": {"msg": "seen {inventory[cpu][count]} CPUs"}}

@@ -1,10 +1,10 @@
 """The conductor and the real agent together: deploy, inspect and clean a simulated machine.
 
 One ironic-lite service (all-in-one, short wait timeouts) and, per test, a simulated machine
-(``agent.hardware.simulated``: disks are files) whose NIC MACs are the ports of a fake-hardware
-node using the ``direct`` deploy interface. The test starts ``python -m agent`` against the
-service once the node waits for it, as a machine booting the ramdisk would, and checks the
-bytes on the simulated disk.
+(``ironic_lite_agent.hardware.simulated``: disks are files) whose NIC MACs are the ports of a
+fake-hardware node using the ``direct`` deploy interface. The test starts
+``python -m ironic_lite_agent`` against the service once the node waits for it, as a machine
+booting the ramdisk would, and checks the bytes on the simulated disk.
 """
 
 import base64
@@ -23,7 +23,7 @@ import openstack
 import pytest
 import requests
 
-from agent.hardware.simulated import make_machine
+from ironic_lite_agent.hardware.simulated import make_machine
 from tests.lab.server import Service
 from tests.unit.agent.fakes import ImageServer
 
@@ -64,13 +64,13 @@ def lab(tmp_path_factory):
 
 
 class Agent:
-    """``python -m agent`` for one simulated machine, stopped by its PID."""
+    """``python -m ironic_lite_agent`` for one simulated machine, stopped by its PID."""
 
     def __init__(self, api_url: str, machine: str, *extra: str):
         self.machine = machine
         self.log = os.path.join(machine, "agent-process.log")
         args = [
-            sys.executable, "-m", "agent", "--api-url", api_url,
+            sys.executable, "-m", "ironic_lite_agent", "--api-url", api_url,
             "--hardware", f"simulated:{machine}", "--listen", "127.0.0.1:0",
             "--heartbeat-interval", "1", "--lookup-timeout", "60", *extra,
         ]  # fmt: skip

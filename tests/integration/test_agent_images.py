@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from agent.hardware.simulated import SimulatedBackend, make_machine
-from agent.partitions import MiB
+from ironic_lite_agent.hardware.simulated import SimulatedBackend, make_machine
+from ironic_lite_agent.partitions import MiB
 from tests.unit.agent.fakes import AgentProcess, FakeIronicAPI, ImageServer
 
 MACS = ["52:54:00:ab:cd:01"]

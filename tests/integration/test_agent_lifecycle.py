@@ -1,7 +1,7 @@
 """The agent as a process: lookup, heartbeats, its API's refusals, inventory, erase, power off.
 
-Each test starts ``python -m agent`` against a simulated machine (disks are files) and a fake
-API in the test that records what the agent sent."""
+Each test starts ``python -m ironic_lite_agent`` against a simulated machine (disks are files)
+and a fake API in the test that records what the agent sent."""
 
 import os
 import shutil
@@ -11,8 +11,8 @@ import subprocess
 import pytest
 import requests
 
-from agent import lldp
-from agent.hardware.simulated import SimulatedBackend, make_machine
+from ironic_lite_agent import lldp
+from ironic_lite_agent.hardware.simulated import SimulatedBackend, make_machine
 from tests.unit.agent.fakes import TOKEN, AgentProcess, FakeIronicAPI, ImageServer, wait_for
 
 MACS = ["52:54:00:12:34:01", "52:54:00:12:34:02"]

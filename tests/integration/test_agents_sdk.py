@@ -1,6 +1,6 @@
 """Both agents, driven by the conductor through openstacksdk: ironic-lite-agent and stock IPA 13.
 
-Every test runs once per agent (``lite``: ``python -m agent`` on a simulated machine;
+Every test runs once per agent (``lite``: ``python -m ironic_lite_agent`` on a simulated machine;
 ``ipa``: the real ironic-python-agent package in the lab's sandbox with the lab's hardware
 manager, ``tests.lab.ipa``). The node is a fake-hardware node with the ``direct`` deploy;
 the test boots "the ramdisk" (starts the agent) once the node waits for it, as a machine
@@ -21,8 +21,8 @@ import openstack
 import pytest
 import requests
 
-from agent.hardware.simulated import make_machine
 from ironic_lite.lab.ipa import gpt
+from ironic_lite_agent.hardware.simulated import make_machine
 from tests.integration.test_agent_deploy import Agent
 from tests.lab.ipa import IPA, require_ipa
 from tests.lab.server import Service

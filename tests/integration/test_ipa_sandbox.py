@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
-from agent.hardware.simulated import make_machine
 from ironic_lite.lab.ipa import launch, tools
+from ironic_lite_agent.hardware.simulated import make_machine
 from tests.lab.ipa import require_ipa
 
 pytestmark = pytest.mark.xdist_group("ipa-sandbox")

@@ -6,11 +6,11 @@ end-to-end cases record an inventory on a real node (SQLite) and run the inspect
 
 import pytest
 
-from agent import lldp
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import inventory, wiring
 from ironic_lite.conductor.flows import inspect
 from ironic_lite.db import api as dbapi
+from ironic_lite_agent import lldp
 from tests.lab.harness import node_task
 
 SWITCH = "52:54:00:ff:00:01"

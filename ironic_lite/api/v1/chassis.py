@@ -3,10 +3,10 @@
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.collection import collection
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import chassis as schemas
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import collection
 from ironic_lite.api.v1.nodes import DETAIL_QUERY, LIST_QUERY, list_nodes_view
 from ironic_lite.api.views import chassis as views
 from ironic_lite.common import exceptions

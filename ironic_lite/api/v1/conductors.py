@@ -5,9 +5,10 @@ import datetime
 from flask import Blueprint, g
 
 from ironic_lite.api import links, params, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import collection, minor
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF

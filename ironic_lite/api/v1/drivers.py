@@ -4,10 +4,11 @@ and the RAID logical disk properties they read."""
 from flask import Blueprint, g, request
 
 from ironic_lite.api import hardware, links, params, spec
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas.actions import VENDOR_PASSTHRU
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.common import exceptions
 

@@ -13,10 +13,10 @@ import logging
 from flask import Blueprint, g
 
 from ironic_lite.api import spec
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import no_content
 from ironic_lite.api.schemas import UUID
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import minor
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
 

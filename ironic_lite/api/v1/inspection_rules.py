@@ -8,9 +8,9 @@ credentials it writes into driver_info); it cannot be made non-sensitive again.
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.collection import collection
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import collection
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
 from ironic_lite.common import inspection_rules as rules

@@ -4,10 +4,11 @@ vendor passthru and VIFs. Each view checks the request, then makes one RPC call.
 from flask import Blueprint, g, request
 
 from ironic_lite.api import body, links, params, spec
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import actions as schemas
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import minor, rpcapi
 from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.api.v1.runbooks import find_runbook

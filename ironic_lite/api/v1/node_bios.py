@@ -11,8 +11,8 @@ import werkzeug.exceptions
 from flask import Blueprint
 
 from ironic_lite.api import links, params, spec
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.collection import minor
 from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import bios as views
 from ironic_lite.common import exceptions

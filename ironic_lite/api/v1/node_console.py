@@ -9,8 +9,8 @@ from flask import Blueprint, g
 
 from ironic_lite.api import links, spec
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import BOOL
-from ironic_lite.api.v1.collection import rpcapi
 from ironic_lite.api.v1.nodes import as_bool, node_for
 
 bp = Blueprint("node_console", __name__, url_prefix="/v1/nodes/<ident>/states/console")

@@ -3,8 +3,9 @@
 from flask import Blueprint
 
 from ironic_lite.api import links, params, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.collection import collection, minor
 from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions

@@ -4,9 +4,9 @@ import werkzeug.exceptions
 from flask import Blueprint, request
 
 from ironic_lite.api import body, links, spec
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
-from ironic_lite.api.v1.collection import minor
 from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi

@@ -12,8 +12,9 @@ import werkzeug.exceptions
 from flask import Blueprint, g
 
 from ironic_lite.api import spec
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
-from ironic_lite.api.v1.collection import minor, rpcapi
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.common import exceptions
 

@@ -5,10 +5,13 @@ import time
 from flask import Blueprint, g
 
 from ironic_lite.api import body, hardware, links, params, patch, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.identifiers import check_ident, is_valid_name
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor, rpcapi
 from ironic_lite.api.views import nodes as views
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.interfaces import INTERFACE_FIELDS

@@ -3,10 +3,12 @@
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.identifiers import find_portgroup, is_valid_name
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import check_ident, collection, is_valid_name, minor
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.v1.ports import PAGING, list_ports_view, normalise_mac
 from ironic_lite.api.views import ports as views
@@ -42,13 +44,6 @@ _FILTERS = ("node", "address", "shard", "conductor_groups")
 def _require():
     if minor() < 23:
         raise exceptions.NotFound("The API is not supported for this version")
-
-
-def find_portgroup(ident: str) -> dict:
-    if dbapi.is_uuid(ident):
-        return dbapi.get_portgroup(ident)
-    check_ident(ident, "portgroup")
-    return dbapi.get_portgroup(name=ident)
 
 
 def portgroup_for(ident: str, rule: str) -> dict:

@@ -5,10 +5,13 @@ import re
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.identifiers import find_portgroup, is_valid_name
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import ports as schemas
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import collection, is_valid_name, minor, rpcapi
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import ports as views
 from ironic_lite.common import exceptions, states
@@ -113,8 +116,6 @@ def list_ports_view(
             ) from None
     portgroup = params.text(args, "portgroup", 24)
     if portgroup:
-        from ironic_lite.api.v1.portgroups import find_portgroup
-
         filters["portgroup_id"] = find_portgroup(portgroup)["id"]
     filters["shard"] = params.comma_list(args, "shard", 82)
     filters["conductor_group"] = params.comma_list(args, "conductor_groups")

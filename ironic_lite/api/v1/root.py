@@ -4,8 +4,8 @@ from flask import Blueprint, current_app
 
 from ironic_lite.api import links, openapi, spec
 from ironic_lite.api.microversions import MAX_VERSION, MIN_VERSION
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.collection import minor
 
 bp = Blueprint("root", __name__)
 

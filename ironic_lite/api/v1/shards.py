@@ -8,9 +8,9 @@ the counts always add up to the number of nodes.
 from flask import Blueprint, g
 
 from ironic_lite.api import spec
+from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import minor
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
 

@@ -10,8 +10,10 @@ from collections.abc import Callable
 from flask import g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.identifiers import check_ident
 from ironic_lite.api.responses import json_response, no_content
-from ironic_lite.api.v1.collection import check_ident, collection, rpcapi
+from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.views import step_lists as views
 from ironic_lite.common import exceptions, step_rules
 

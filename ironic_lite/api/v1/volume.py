@@ -14,10 +14,11 @@ from collections.abc import Callable
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
+from ironic_lite.api.collection import collection
+from ironic_lite.api.identifiers import is_valid_name
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import volumes as schemas
 from ironic_lite.api.services import access
-from ironic_lite.api.v1.collection import collection, is_valid_name
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import volumes as views
 from ironic_lite.common import exceptions, states

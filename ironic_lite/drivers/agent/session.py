@@ -23,10 +23,10 @@ import secrets
 import time
 
 from ironic_lite.common import exceptions, states
+from ironic_lite.common.timestamps import utcnow
 from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
-from ironic_lite.db.models import utcnow
 from ironic_lite.drivers.agent import client as agent_client
 from ironic_lite.drivers.agent import logs
 

@@ -45,7 +45,7 @@ class DeviceRefused(errors.RESTError):
 
 
 def _backend():
-    from agent.hardware.simulated import SimulatedBackend
+    from ironic_lite_agent.hardware.simulated import SimulatedBackend
 
     return SimulatedBackend(_MACHINE)
 

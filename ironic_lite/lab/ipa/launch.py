@@ -17,7 +17,7 @@ import shutil
 import socket
 import sys
 
-import agent as lite_agent
+import ironic_lite_agent as lite_agent
 from ironic_lite.lab.ipa import tools, venv
 
 IPA_UNAVAILABLE_EXIT = 70
@@ -40,10 +40,10 @@ def free_port() -> int:
 
 
 def _agent_path(machine: str) -> str:
-    """A directory holding only ``agent`` (ironic-lite-agent's package) for the plugin."""
+    """A directory holding only ``ironic_lite_agent`` (the agent's package) for the plugin."""
     path = os.path.join(machine, "ipa", "lib")
     os.makedirs(path, exist_ok=True)
-    link = os.path.join(path, "agent")
+    link = os.path.join(path, "ironic_lite_agent")
     target = os.path.dirname(os.path.abspath(lite_agent.__file__))
     if os.path.islink(link) and os.readlink(link) != target:
         os.unlink(link)

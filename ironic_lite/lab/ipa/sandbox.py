@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--machine", required=True, help="the simulated machine's directory")
     parser.add_argument("--cmdline", required=True, help="file with the kernel command line")
     parser.add_argument("--bin", required=True, help="directory of the lab's tools")
-    parser.add_argument("--agent-path", required=True, help="directory holding agent/")
+    parser.add_argument("--agent-path", required=True, help="directory holding ironic_lite_agent/")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command

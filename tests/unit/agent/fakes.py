@@ -4,8 +4,8 @@
   continue_inspection), recording every request; the real ones are the API's business.
 - :class:`ImageServer`: serves bytes over HTTP with Range support, and can break a transfer
   once after N bytes, ignore Range, or trickle slowly.
-- :class:`AgentProcess`: ``python -m agent`` as a subprocess against a simulated machine,
-  stopped by its PID.
+- :class:`AgentProcess`: ``python -m ironic_lite_agent`` as a subprocess against a simulated
+  machine, stopped by its PID.
 """
 
 import http.server
@@ -215,7 +215,8 @@ class ImageServer:
 
 
 class AgentProcess:
-    """``python -m agent`` for a simulated machine; its URL comes from its first heartbeat."""
+    """``python -m ironic_lite_agent`` for a simulated machine; its URL comes from its first
+    heartbeat."""
 
     def __init__(self, machine_dir: str, api: FakeIronicAPI, *extra: str):
         self.machine_dir = machine_dir
@@ -224,7 +225,7 @@ class AgentProcess:
         self.args = [
             sys.executable,
             "-m",
-            "agent",
+            "ironic_lite_agent",
             "--api-url",
             api.url,
             "--hardware",

@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from agent import checksums, errors
+from ironic_lite_agent import checksums, errors
 
 DATA = b"ironic-lite image bytes"
 

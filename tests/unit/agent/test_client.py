@@ -2,9 +2,9 @@
 
 import pytest
 
-from agent import __version__, errors
-from agent.client import IronicClient
-from agent.retry import RetryPolicy
+from ironic_lite_agent import __version__, errors
+from ironic_lite_agent.client import IronicClient
+from ironic_lite_agent.retry import RetryPolicy
 from tests.unit.agent.fakes import FakeIronicAPI
 
 FAST = RetryPolicy(attempts=3, initial=0.01, maximum=0.02, deadline=10)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent import cli, cmdline
+from ironic_lite_agent import cli, cmdline
 
 LINE = (
     "console=ttyS0 BOOTIF=01-52-54-00-12-34-56 ipa-api-url=http://192.0.2.1:6385,http://x:1 "

@@ -4,11 +4,11 @@ import threading
 
 import pytest
 
-from agent import errors
-from agent.commands import FAILED, RUNNING, SUCCEEDED, Dispatcher, Extension, command
-from agent.hardware.simulated import SimulatedBackend, make_machine
-from agent.server import create_app
-from agent.service import Agent, AgentConfig
+from ironic_lite_agent import errors
+from ironic_lite_agent.commands import FAILED, RUNNING, SUCCEEDED, Dispatcher, Extension, command
+from ironic_lite_agent.hardware.simulated import SimulatedBackend, make_machine
+from ironic_lite_agent.server import create_app
+from ironic_lite_agent.service import Agent, AgentConfig
 
 
 class Gate(Extension):

@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from agent import errors, images
-from agent.retry import RetryPolicy
+from ironic_lite_agent import errors, images
+from ironic_lite_agent.retry import RetryPolicy
 from tests.unit.agent.fakes import ImageServer
 
 FAST = images.DownloadOptions(

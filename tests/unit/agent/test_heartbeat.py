@@ -1,8 +1,8 @@
 import random
 import threading
 
-from agent import errors
-from agent.heartbeat import Heartbeater
+from ironic_lite_agent import errors
+from ironic_lite_agent.heartbeat import Heartbeater
 
 
 def test_interval_is_a_jittered_fraction_of_the_timeout():

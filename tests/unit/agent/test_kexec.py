@@ -8,11 +8,11 @@ import os
 
 import pytest
 
-from agent import errors
-from agent.extensions.standby import StandbyExtension
-from agent.hardware.base import Completed
-from agent.hardware.real import RealBackend
-from agent.hardware.simulated import SimulatedBackend, make_machine
+from ironic_lite_agent import errors
+from ironic_lite_agent.extensions.standby import StandbyExtension
+from ironic_lite_agent.hardware.base import Completed
+from ironic_lite_agent.hardware.real import RealBackend
+from ironic_lite_agent.hardware.simulated import SimulatedBackend, make_machine
 from tests.unit.agent.test_real_backend import SFDISK_JSON, FakeRunner
 
 
@@ -66,7 +66,7 @@ def test_simulated_kexec_answers_then_records_the_boot(sim):
 
 
 def test_simulated_kexec_uses_the_root_partition_of_a_partition_image(sim):
-    from agent.partitions import Layout
+    from ironic_lite_agent.partitions import Layout
 
     disk = sim.root_disk()
     layout = Layout.from_dict(

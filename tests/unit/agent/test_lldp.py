@@ -1,4 +1,4 @@
-from agent import lldp
+from ironic_lite_agent import lldp
 
 NEIGHBOUR = {
     "chassis_id": "52:54:00:ff:00:01",

@@ -2,8 +2,8 @@ import itertools
 
 import pytest
 
-from agent import errors, partitions
-from agent.partitions import MiB
+from ironic_lite_agent import errors, partitions
+from ironic_lite_agent.partitions import MiB
 
 
 def _uuids():

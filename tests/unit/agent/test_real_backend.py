@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from agent import errors, partitions
-from agent.hardware.base import Completed, Disk
-from agent.hardware.real import RealBackend
-from agent.partitions import MiB
+from ironic_lite_agent import errors, partitions
+from ironic_lite_agent.hardware.base import Completed, Disk
+from ironic_lite_agent.hardware.real import RealBackend
+from ironic_lite_agent.partitions import MiB
 
 LSBLK = {
     "blockdevices": [

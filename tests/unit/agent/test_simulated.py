@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from agent import errors, lldp, raid
-from agent.hardware import load_backend
-from agent.hardware.simulated import SimulatedBackend, make_machine, parse_size
-from agent.steps import Steps
+from ironic_lite_agent import errors, lldp, raid
+from ironic_lite_agent.hardware import load_backend
+from ironic_lite_agent.hardware.simulated import SimulatedBackend, make_machine, parse_size
+from ironic_lite_agent.steps import Steps
 
 
 class _AgentStub:
@@ -218,7 +218,7 @@ def test_make_machine_cli(tmp_path):
         [
             sys.executable,
             "-m",
-            "agent",
+            "ironic_lite_agent",
             "make-machine",
             str(tmp_path / "cli"),
             "--disks",

@@ -1,6 +1,6 @@
 """Hardware backends: ``real`` and ``simulated:<dir>`` (see base.py for the contract)."""
 
-from agent.hardware.base import Backend, BlockTarget, Completed, Disk, subprocess_runner
+from ironic_lite_agent.hardware.base import Backend, BlockTarget, Completed, Disk, subprocess_runner
 
 __all__ = ["Backend", "BlockTarget", "Completed", "Disk", "load_backend", "subprocess_runner"]
 
@@ -9,13 +9,13 @@ def load_backend(spec: str, **options) -> Backend:
     """The backend named by ``spec``: ``real`` or ``simulated:/path/to/machine``."""
     kind, _, arg = spec.partition(":")
     if kind == "simulated":
-        from agent.hardware.simulated import SimulatedBackend
+        from ironic_lite_agent.hardware.simulated import SimulatedBackend
 
         if not arg:
             raise ValueError("simulated hardware needs a directory: simulated:/path/to/machine")
         return SimulatedBackend(arg)
     if kind == "real":
-        from agent.hardware.real import RealBackend
+        from ironic_lite_agent.hardware.real import RealBackend
 
         return RealBackend(**options)
     raise ValueError(f"unknown hardware {spec!r}: use 'real' or 'simulated:/path/to/dir'")

@@ -20,9 +20,9 @@ import os
 import socket
 import uuid
 
-from agent import errors, lldp
-from agent.hardware.base import Backend, BlockTarget, Disk
-from agent.partitions import Layout, MiB
+from ironic_lite_agent import errors, lldp
+from ironic_lite_agent.hardware.base import Backend, BlockTarget, Disk
+from ironic_lite_agent.partitions import Layout, MiB
 
 HARDWARE_FILE = "hardware.json"
 ACTIONS_FILE = "actions.jsonl"

@@ -23,10 +23,10 @@ from collections.abc import Callable
 
 import requests
 
-from agent import checksums, errors, partitions
-from agent.hardware.base import Backend, BlockTarget, Disk
-from agent.partitions import MiB
-from agent.retry import RetryPolicy
+from ironic_lite_agent import checksums, errors, partitions
+from ironic_lite_agent.hardware.base import Backend, BlockTarget, Disk
+from ironic_lite_agent.partitions import MiB
+from ironic_lite_agent.retry import RetryPolicy
 
 LOG = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """``standby.*``: write an image, make it bootable, power off, reboot or kexec in-band."""
 
-from agent import images
-from agent.commands import Extension, command
+from ironic_lite_agent import images
+from ironic_lite_agent.commands import Extension, command
 
 
 class StandbyExtension(Extension):

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from agent import errors
+from ironic_lite_agent import errors
 
 LOG = logging.getLogger(__name__)
 

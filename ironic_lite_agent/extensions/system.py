@@ -5,7 +5,7 @@ import io
 import tarfile
 import time
 
-from agent.commands import Extension, command
+from ironic_lite_agent.commands import Extension, command
 
 
 class SystemExtension(Extension):

@@ -20,7 +20,7 @@ from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 from werkzeug.exceptions import HTTPException
 
-from agent import __version__, errors
+from ironic_lite_agent import __version__, errors
 
 LOG = logging.getLogger(__name__)
 

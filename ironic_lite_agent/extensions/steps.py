@@ -1,6 +1,6 @@
 """``deploy.*``, ``clean.*`` and ``service.*``: list and run the agent's in-band steps."""
 
-from agent.commands import Extension, command
+from ironic_lite_agent.commands import Extension, command
 
 
 class DeployExtension(Extension):

@@ -1,4 +1,9 @@
-"""The API as a WSGI application for external servers (``gunicorn ironic_lite.api.wsgi``)."""
+"""The API as a WSGI application, for ``ironic-lite-api`` and for external servers
+(``gunicorn ironic_lite.cmd.wsgi:application``).
+
+It lives with the other entry points because it wires the API to the conductors' transport
+and reads configuration: ``ironic_lite.api`` itself knows only the RPC client.
+"""
 
 from ironic_lite.conf import CONF
 

@@ -14,9 +14,17 @@ import re
 import socket
 import tempfile
 
-from agent import errors
-from agent.hardware.base import Backend, BlockTarget, Completed, Disk
-from agent.partitions import GPT_TYPES, MBR_TYPES, SECTOR, Layout, MiB, Partition, partition_device
+from ironic_lite_agent import errors
+from ironic_lite_agent.hardware.base import Backend, BlockTarget, Completed, Disk
+from ironic_lite_agent.partitions import (
+    GPT_TYPES,
+    MBR_TYPES,
+    SECTOR,
+    Layout,
+    MiB,
+    Partition,
+    partition_device,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -260,7 +268,7 @@ class RealBackend(Backend):
         return BlockTarget(disk.path, 0, disk.size, disk.path)
 
     def apply_layout(self, disk: Disk, layout: Layout) -> None:
-        from agent.partitions import sfdisk_script
+        from ironic_lite_agent.partitions import sfdisk_script
 
         self.run(
             "sfdisk",

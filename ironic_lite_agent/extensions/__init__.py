@@ -1,8 +1,8 @@
 """The command extensions the agent serves (``<extension>.<command>``)."""
 
-from agent.extensions.standby import ImageExtension, StandbyExtension
-from agent.extensions.steps import CleanExtension, DeployExtension, ServiceExtension
-from agent.extensions.system import LogExtension, SystemExtension
+from ironic_lite_agent.extensions.standby import ImageExtension, StandbyExtension
+from ironic_lite_agent.extensions.steps import CleanExtension, DeployExtension, ServiceExtension
+from ironic_lite_agent.extensions.system import LogExtension, SystemExtension
 
 EXTENSIONS = (
     StandbyExtension,

@@ -10,7 +10,7 @@ MiB of the disk stays free for the backup table.
 import dataclasses
 import uuid
 
-from agent import errors
+from ironic_lite_agent import errors
 
 MiB = 1 << 20
 SECTOR = 512

@@ -5,8 +5,8 @@ each logical disk becomes one md array over whole disks: the ones it names in
 ``physical_disks``, or else every disk no earlier array took.
 """
 
-from agent import errors
-from agent.hardware.base import Disk
+from ironic_lite_agent import errors
+from ironic_lite_agent.hardware.base import Disk
 
 MIN_DEVICES = {"0": 2, "1": 2, "5": 3, "6": 4, "10": 4}
 

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from agent import errors
+from ironic_lite_agent import errors
 
 LOG = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import re
 import urllib.parse
 from collections.abc import Callable
 
-from agent import errors
+from ironic_lite_agent import errors
 
 SECURE_ALGORITHMS = ("sha256", "sha384", "sha512")
 _HEX_LENGTHS = {32: "md5", 64: "sha256", 96: "sha384", 128: "sha512"}

@@ -16,8 +16,8 @@ import os
 import subprocess
 from collections.abc import Callable
 
-from agent import errors
-from agent.partitions import Layout, MiB
+from ironic_lite_agent import errors
+from ironic_lite_agent.partitions import Layout, MiB
 
 LOG = logging.getLogger(__name__)
 

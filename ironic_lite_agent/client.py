@@ -11,8 +11,8 @@ import logging
 
 import requests
 
-from agent import __version__, errors
-from agent.retry import RetryPolicy
+from ironic_lite_agent import __version__, errors
+from ironic_lite_agent.retry import RetryPolicy
 
 LOG = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@
 The agent runs in a ramdisk where there is no config file to speak of, so its options are
 plain command-line flags (argparse), each with a default that fits a ramdisk. Without
 ``--api-url`` they start from the kernel command line, IPA's ``ipa-*`` parameters
-(``agent.cmdline``); flags given here win over them.
+(``ironic_lite_agent.cmdline``); flags given here win over them.
 """
 
 import argparse
@@ -17,10 +17,10 @@ import os
 import signal
 import sys
 
-from agent import __version__, cmdline
-from agent.hardware import load_backend
-from agent.retry import RetryPolicy
-from agent.service import Agent, AgentConfig
+from ironic_lite_agent import __version__, cmdline
+from ironic_lite_agent.hardware import load_backend
+from ironic_lite_agent.retry import RetryPolicy
+from ironic_lite_agent.service import Agent, AgentConfig
 
 
 def parse_listen(value: str) -> tuple[str, int]:
@@ -153,7 +153,7 @@ def machine_parser() -> argparse.ArgumentParser:
 
 
 def make_machine_main(argv: list[str]) -> int:
-    from agent.hardware.simulated import make_machine
+    from ironic_lite_agent.hardware.simulated import make_machine
 
     args = machine_parser().parse_args(argv)
     macs = [m for value in args.macs or [] for m in value.split(",") if m]
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(log_file, args.debug)
     options = {"work_dir": args.work_dir, "log_file": log_file} if kind == "real" else {}
     if kind == "real" and os.environ.get("IRONIC_LITE_AGENT_LLDP", "1") != "0":
-        from agent import lldp
+        from ironic_lite_agent import lldp
 
         options["lldp_reader"] = lambda names: lldp.listen(names, timeout=30.0)
     backend = load_backend(args.hardware, **options)

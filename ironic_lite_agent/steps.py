@@ -11,7 +11,7 @@ import inspect
 import logging
 from collections.abc import Mapping
 
-from agent import errors, raid
+from ironic_lite_agent import errors, raid
 
 LOG = logging.getLogger(__name__)
 KINDS = ("clean", "deploy", "service")

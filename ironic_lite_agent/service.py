@@ -13,15 +13,15 @@ import threading
 import time
 import urllib.parse
 
-from agent import errors, images
-from agent.client import IronicClient
-from agent.commands import Dispatcher
-from agent.extensions import build as build_extensions
-from agent.hardware.base import Backend
-from agent.heartbeat import Heartbeater
-from agent.retry import RetryPolicy
-from agent.server import Server, create_app
-from agent.steps import Steps
+from ironic_lite_agent import errors, images
+from ironic_lite_agent.client import IronicClient
+from ironic_lite_agent.commands import Dispatcher
+from ironic_lite_agent.extensions import build as build_extensions
+from ironic_lite_agent.hardware.base import Backend
+from ironic_lite_agent.heartbeat import Heartbeater
+from ironic_lite_agent.retry import RetryPolicy
+from ironic_lite_agent.server import Server, create_app
+from ironic_lite_agent.steps import Steps
 
 LOG = logging.getLogger(__name__)
 

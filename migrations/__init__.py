@@ -1,1 +1,0 @@
-"""Alembic migration chain of the ironic-lite schema."""
