@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from flask import g, request
 
+from ironic_lite.api import microversions
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
 from ironic_lite.db.api import is_uuid
@@ -24,16 +25,10 @@ def minor() -> int:
 NOT_ACCEPTABLE = "Request not acceptable."
 
 
-def require_version(min_minor: int, message: str | None = None) -> None:
-    """406 unless the request runs at 1.<min_minor> or later.
-
-    Most gates name the version needed; gates that Ironic words otherwise pass ``message``.
-    """
-    if g.version.minor < min_minor:
-        raise exceptions.NotAcceptable(
-            message
-            or f"Request not acceptable. The minimal required API version should be 1.{min_minor}"
-        )
+def require_version(feature: str | None, message: str | None = None) -> None:
+    """406 unless the request's version has ``feature`` (``None``: every version has it)."""
+    if feature is not None:
+        microversions.require(feature, message)
 
 
 def parse_bool(name: str, value: str | bool | None) -> bool | None:
@@ -59,22 +54,22 @@ def check_arguments(allowed: Iterable[str]) -> Mapping[str, str]:
     return args
 
 
-def flag(args: Mapping[str, str], name: str, min_minor: int = 1) -> bool | None:
+def flag(args: Mapping[str, str], name: str, feature: str | None = None) -> bool | None:
     value = args.get(name)
     if value is None:
         return None
-    require_version(min_minor)
+    require_version(feature)
     return parse_bool(name, value)
 
 
 def text(
-    args: Mapping[str, str], name: str, min_minor: int = 1, refusal: str | None = None
+    args: Mapping[str, str], name: str, feature: str | None = None, refusal: str | None = None
 ) -> str | None:
     """A plain string argument; ``refusal`` is the 406 text when the version is too old."""
     value = args.get(name)
     if value is None:
         return None
-    require_version(min_minor, refusal)
+    require_version(feature, refusal)
     return value
 
 
@@ -86,12 +81,12 @@ def uuid_arg(args: Mapping[str, str], name: str) -> str | None:
 
 
 def comma_list(
-    args: Mapping[str, str], name: str, min_minor: int = 1, lower: bool = False
+    args: Mapping[str, str], name: str, feature: str | None = None, lower: bool = False
 ) -> list[str] | None:
     value = args.get(name)
     if value is None:
         return None
-    require_version(min_minor)
+    require_version(feature)
     items = [v.strip() for v in value.split(",") if v.strip()]
     return [v.lower() for v in items] if lower else items
 
@@ -128,7 +123,7 @@ class Paging:
             raise exceptions.InvalidParameterValue(
                 err=f'The sort_key value "{self.sort_key}" is an invalid field for sorting'
             )
-        require_version(sortable[self.sort_key], NOT_ACCEPTABLE)
+        microversions.require_minor(sortable[self.sort_key], NOT_ACCEPTABLE)
         if self.marker is not None and find_marker is not None:
             find_marker(self.marker)
 
@@ -175,7 +170,7 @@ def fields_arg(
     raw = args.get("fields")
     if raw is None:
         return None
-    require_version(8, NOT_ACCEPTABLE)
+    require_version("fields_param", NOT_ACCEPTABLE)
     wanted = list(dict.fromkeys(f.strip().lower() for f in raw.split(",") if f.strip()))
     unknown = [f for f in wanted if f not in available]
     if unknown:
@@ -187,13 +182,13 @@ def fields_arg(
 
 
 def detail_arg(
-    args: Mapping[str, str], fields: list[str] | None, min_minor: int = 43
+    args: Mapping[str, str], fields: list[str] | None, feature: str = "detail_param"
 ) -> bool | None:
     raw = args.get("detail")
     if raw is None:
         return None
     value = parse_bool("detail", raw)
-    if g.version.minor < min_minor:
+    if not microversions.supports(feature):
         raise exceptions.InvalidParameterValue(
             err=f"Invalid query parameter ?detail={value} received."
         )

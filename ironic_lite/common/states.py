@@ -195,9 +195,6 @@ VERBS: dict[str, Verb] = {
     "service": Verb("service", 87),
 }
 
-# Abort from these states needs a later version than abort in general.
-ABORT_MIN_MINOR: dict[str, int] = {INSPECTWAIT: 41, DEPLOYWAIT: 110}
-
 
 def next_state(state: str, event: str) -> str | None:
     """Where ``event`` takes a node in ``state``; None when the table has no such move."""

@@ -6,11 +6,17 @@ read never fails the flow (the API keeps showing the last good read): it is logg
 recorded in node history as a warning.
 """
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions
 from ironic_lite.conductor import transitions
-from ironic_lite.conductor.task import Task
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 

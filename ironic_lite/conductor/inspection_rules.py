@@ -12,17 +12,23 @@ evaluation). An argument that is exactly one reference takes the referenced valu
 number stays a number); a reference inside longer text is replaced by its text.
 """
 
+from __future__ import annotations
+
 import ipaddress
 import logging
 import operator
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions
 from ironic_lite.common import inspection_rules as catalogue
 from ironic_lite.conductor import transitions, wiring
-from ironic_lite.conductor.task import Task
 from ironic_lite.db import api as dbapi
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 

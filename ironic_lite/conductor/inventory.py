@@ -5,9 +5,16 @@ is written once, whichever interface found the hardware: ``record`` runs the ins
 (``conductor.inspection_rules``), which may change the node or fail the inspection.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.conductor import inspection_rules
-from ironic_lite.conductor.task import Task
 from ironic_lite.db import api as dbapi
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def record(task: Task, inventory: dict, plugin_data: dict | None = None, source: str = "") -> dict:

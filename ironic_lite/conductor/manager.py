@@ -1,56 +1,32 @@
 """The conductor's RPC endpoint: thin methods that acquire, check and hand off.
 
-Every method a client may call is declared here with ``@rpc``; the client side
-(``rpcapi.ConductorAPI``) and the oslo.messaging server are both derived from these
-declarations, so the two can never disagree.
+The methods a client may call, their arguments and routing are listed in ``rpc_contract``;
+the client (``rpcapi.ConductorAPI``) and the oslo.messaging server read that list, and this
+module is checked against it when imported, so the three can never disagree.
+
+Provisioning actions start the flow the flows' registry names for the event; agent
+heart-beats and inspection data go to the node's deploy and inspect interfaces. No driver
+package is named here: what a node's agent does is its interfaces' business.
 """
 
 import contextlib
 import dataclasses
-import inspect as pyinspect
 import logging
 import threading
 from collections.abc import Callable, Iterator
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import RequestContext
-from ironic_lite.conductor import power, steps, transitions
-from ironic_lite.conductor.flows import (
-    adopt,
-    allocation,
-    clean,
-    control,
-    deploy,
-    inspect,
-    rescue,
-    service,
-    undeploy,
-    verify,
-)
+from ironic_lite.conductor import agent_token as tokens
+from ironic_lite.conductor import power, rpc_contract, steps, transitions
+from ironic_lite.conductor.flows import allocation, control, inspect, registry
 from ironic_lite.conductor.task import Task, acquire
 from ironic_lite.conductor.workers import WorkerPool
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 from ironic_lite.drivers import dhcp, loader
-from ironic_lite.drivers.agent import inspect as agent_inspect
-from ironic_lite.drivers.agent import session as agent_session
 
 LOG = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class RPCSpec:
-    name: str
-    # "call" waits for the answer; "cast" returns at once.
-    kind: str
-    # How the client picks the conductor: "node" (the owner of the node passed first),
-    # "driver" (any live conductor serving the hardware type named first) or "any" (any live
-    # conductor).
-    route: str
-
-
-RPC_METHODS: dict[str, RPCSpec] = {}
-_RESERVED_ARGS = frozenset({"method", "ctxt", "host"})
 
 
 @dataclasses.dataclass
@@ -64,20 +40,6 @@ class Work:
     def hand_off(self, body: Callable[..., None]) -> None:
         """Run ``body(task, stopping)`` on the reserved worker, which inherits the lock."""
         self.task.spawn_after(self.spawn, body, self.task, self.stopping)
-
-
-def rpc(kind: str = "call", route: str = "node") -> Callable:
-    """Declare a manager method as callable over RPC."""
-
-    def decorate(fn):
-        clash = _RESERVED_ARGS & set(pyinspect.signature(fn).parameters)
-        if clash:
-            # The transports take these names themselves (oslo.messaging's call(ctxt, method)).
-            raise TypeError(f"RPC method {fn.__name__} may not take {sorted(clash)}")
-        RPC_METHODS[fn.__name__] = RPCSpec(fn.__name__, kind, route)
-        return fn
-
-    return decorate
 
 
 class ConductorManager:
@@ -99,18 +61,15 @@ class ConductorManager:
             yield Work(task, spawn, self.workers.stopping)
 
     # --- drivers -------------------------------------------------------------------------------
-    @rpc(route="driver")
     def get_driver_properties(self, context: RequestContext, driver_name: str) -> dict:
         return loader.driver_properties(driver_name)
 
-    @rpc(route="any")
     def list_offered_steps(self, context: RequestContext, kind: str) -> list[dict]:
         """Every ``kind`` step that some enabled interface implementation offers, for checking
         deploy templates and runbooks before any node runs them."""
         return steps.enabled_offers(kind)
 
     # --- node checks ---------------------------------------------------------------------------
-    @rpc()
     def validate_driver_interfaces(self, context: RequestContext, node_id: int) -> dict:
         """Each interface's verdict on whether the node is set up to use it."""
         result = {}
@@ -133,7 +92,6 @@ class ConductorManager:
         return result
 
     # --- provisioning --------------------------------------------------------------------------
-    @rpc()
     def do_provisioning_action(
         self,
         context: RequestContext,
@@ -150,12 +108,10 @@ class ConductorManager:
         event = states.VERBS[target].event
         with self._work(context, node_id, f"provisioning action {target}") as work:
             task = work.task
-            state = task.node["provision_state"]
             transitions.check(task, event, action=target)
             body = self._start_flow(
                 task,
                 event,
-                state,
                 configdrive=configdrive,
                 clean_steps=clean_steps,
                 deploy_steps=deploy_steps,
@@ -166,75 +122,25 @@ class ConductorManager:
             if body is not None:
                 work.hand_off(body)
 
-    def _start_flow(self, task: Task, event: str, state: str, **params):
-        """Fire the first event of the flow; return its worker body (None: nothing to run)."""
-        if event == "manage":
-            if state == states.ENROLL:
-                verify.start(task)
-                return verify.run
-            transitions.advance(task, "manage", target=None)
-            return None
-        if event == "provide":
-            if task.node["retired"]:
-                # A retired node goes back to manageable after cleaning; never to available.
-                raise exceptions.NodeIsRetired(op="providing", node=task.node["uuid"])
-            clean.start_automated(task)
-            return clean.run
-        if event == "clean":
-            if not params.get("clean_steps"):
-                raise exceptions.MissingParameterValue(
-                    err='"clean_steps" is required when setting target provision state to clean'
-                )
-            clean.start_manual(task, params["clean_steps"], params.get("disable_ramdisk"))
-            return clean.run
-        if event in ("deploy", "rebuild"):
-            deploy.start(task, event, params.get("configdrive"), params.get("deploy_steps"))
-            return deploy.run
-        if event == "delete":
-            undeploy.start(task)
-            return undeploy.run
-        if event == "inspect":
-            inspect.start(task)
-            return inspect.run
-        if event == "adopt":
-            adopt.start(task)
-            return adopt.run
-        if event == "rescue":
-            rescue.start(task, params.get("rescue_password"))
-            return rescue.run
-        if event == "unrescue":
-            rescue.start_unrescue(task)
-            return rescue.run_unrescue
-        if event == "service":
-            service.start(task, params.get("service_steps"), params.get("disable_ramdisk"))
-            return service.run
-        if event == "abort":
-            control.abort(task)
-            return None
-        if event == "unhold":
-            control.unhold(task)
-            return self._continue_body(task)
+    def _start_flow(self, task: Task, event: str, **params):
+        """Fire the first event of the flow declared for ``event`` (or steer the flow under
+        way: abort, unhold); return the worker's body (None: nothing to run)."""
+        flow = registry.BY_EVENT.get(event)
+        if flow is not None:
+            return flow.run if flow.begin(task, event, **params) else None
+        steer = control.STEERING.get(event)
+        if steer is not None:
+            return steer(task)
         raise exceptions.InvalidParameterValue(
             err=f'The requested action "{event}" could not be understood.'
         )
 
-    def _continue_body(self, task: Task):
-        """The body that takes a node out of its wait state and continues its flow."""
-        flow = control.FLOW_BY_STATE[task.node["provision_state"]]
-
-        def body(task: Task, stopping) -> None:
-            control.resume_waiting(task)
-            flow.resume(task, stopping)
-
-        return body
-
-    @rpc(kind="cast")
     def continue_node_flow(self, context: RequestContext, node_id: int) -> None:
         """Resume a node parked in a wait state (a wait step ran out, or its agent is back)."""
         with self._work(context, node_id, "continue flow") as work:
             if work.task.node["provision_state"] not in states.WAIT_STATES:
                 return
-            work.hand_off(self._continue_body(work.task))
+            work.hand_off(control.continue_body(work.task))
 
     def fail_waiting(self, context: RequestContext, node_id: int, timeout: int) -> None:
         """A node waited in a wait state longer than allowed: fail it (not an RPC method)."""
@@ -242,13 +148,12 @@ class ConductorManager:
             state = task.node["provision_state"]
             if state not in states.WAIT_STATES:
                 return
-            fault = {states.CLEANWAIT: clean.FAULT, states.SERVICEWAIT: service.FAULT}.get(state)
             transitions.fail(
                 task,
                 f"Timeout reached while waiting in '{state}' for {timeout} s"
                 " (nothing called back: check the ramdisk/agent, its network and "
                 "the BMC's console)",
-                fault=fault,
+                fault=registry.fault(state),
             )
 
     def resume_orphan(self, context: RequestContext, node_id: int, dead_host: str | None) -> bool:
@@ -262,7 +167,7 @@ class ConductorManager:
                     task,
                     f"conductor {dead_host or 'that ran it'} stopped; taken over by {self.host}",
                 )
-                flow = control.FLOW_BY_STATE.get(task.node["provision_state"])
+                flow = registry.BY_STATE.get(task.node["provision_state"])
                 if flow is None or task.node["provision_state"] in (
                     states.WAIT_STATES | states.HOLD_STATES
                 ):
@@ -289,17 +194,15 @@ class ConductorManager:
             pass
 
     # --- the agent in the ramdisk (its API calls: lookup, heartbeat, continue_inspection) ------
-    @rpc()
     def get_node_with_token(self, context: RequestContext, node_id: int) -> dict:
         """The node for an agent's lookup: ``{"node": ..., "new_token": bool}``; the first
         lookup of a ramdisk boot creates the agent token (shown to that caller only)."""
         with self._task(context, node_id, "agent lookup") as task:
-            if not agent_session.lookup_allowed(task.node):
+            if not tokens.lookup_allowed(task.node):
                 raise exceptions.NodeNotFound(node=task.node["uuid"])
-            node, new = agent_session.issue_token(task)
+            node, new = tokens.issue(task)
             return {"node": node, "new_token": new}
 
-    @rpc()
     def heartbeat(
         self,
         context: RequestContext,
@@ -310,22 +213,21 @@ class ConductorManager:
         agent_verify_ca: str | None = None,
         agent_status: str | None = None,
     ) -> None:
-        """An agent is alive at ``callback_url``: check its token, record it, and resume the
-        flow waiting for it (on a worker)."""
+        """An agent is alive at ``callback_url``: check its token, let the node's deploy
+        interface record it, and resume the flow waiting for it (on a worker)."""
         with self._work(context, node_id, "agent heartbeat") as work:
             task = work.task
-            agent_session.check_token(task.node, agent_token)
-            agent_session.record_heartbeat(task, callback_url, agent_version, agent_verify_ca)
-            if not agent_session.waits_for_agent(task.node):
+            tokens.check(task.node, agent_token)
+            deploy = task.driver.deploy
+            if not deploy.heartbeat(task, callback_url, agent_version, agent_verify_ca):
                 return
 
             def body(task: Task, stopping) -> None:
-                if agent_session.on_heartbeat(task):
-                    self._continue_body(task)(task, stopping)
+                if task.driver.deploy.continue_after_heartbeat(task):
+                    control.continue_body(task)(task, stopping)
 
             work.hand_off(body)
 
-    @rpc()
     def continue_inspection(
         self, context: RequestContext, node_id: int, inventory: dict, plugin_data: dict
     ) -> None:
@@ -340,7 +242,7 @@ class ConductorManager:
 
             def body(task: Task, stopping) -> None:
                 try:
-                    agent_inspect.finish(task, inventory, plugin_data)
+                    task.driver.inspect.continue_inspection(task, inventory, plugin_data)
                 except exceptions.IronicLiteError as exc:
                     transitions.fail(task, f"Processing the inspection data failed: {exc}")
                     return
@@ -349,7 +251,6 @@ class ConductorManager:
             work.hand_off(body)
 
     # --- power ---------------------------------------------------------------------------------
-    @rpc()
     def change_node_power_state(
         self, context: RequestContext, node_id: int, target: str, timeout: int | None = None
     ) -> None:
@@ -371,17 +272,14 @@ class ConductorManager:
             work.hand_off(body)
 
     # --- management ----------------------------------------------------------------------------
-    @rpc()
     def get_boot_device(self, context: RequestContext, node_id: int) -> dict:
         with self._task(context, node_id, "get boot device", shared=True) as task:
             return task.driver.management.get_boot_device(task)
 
-    @rpc()
     def get_supported_boot_devices(self, context: RequestContext, node_id: int) -> list:
         with self._task(context, node_id, "list boot devices", shared=True) as task:
             return task.driver.management.get_supported_boot_devices(task)
 
-    @rpc()
     def set_boot_device(
         self, context: RequestContext, node_id: int, device: str, persistent: bool = False
     ) -> None:
@@ -394,19 +292,16 @@ class ConductorManager:
                 )
             task.driver.management.set_boot_device(task, device, persistent)
 
-    @rpc()
     def inject_nmi(self, context: RequestContext, node_id: int) -> None:
         with self._task(context, node_id, "inject NMI") as task:
             task.driver.management.inject_nmi(task)
 
-    @rpc()
     def set_boot_mode(self, context: RequestContext, node_id: int, mode: str) -> None:
         with self._task(context, node_id, "set boot mode") as task:
             self._check_not_transient(task)
             task.driver.management.set_boot_mode(task, mode)
             task.save(boot_mode=mode)
 
-    @rpc()
     def set_secure_boot_state(self, context: RequestContext, node_id: int, enabled: bool) -> None:
         with self._task(context, node_id, "set secure boot") as task:
             self._check_not_transient(task)
@@ -414,19 +309,16 @@ class ConductorManager:
             task.save(secure_boot=enabled)
 
     # --- indicators (the management interface's) ----------------------------------------------
-    @rpc()
     def get_supported_indicators(self, context: RequestContext, node_id: int) -> dict:
         with self._task(context, node_id, "list indicators", shared=True) as task:
             return task.driver.management.get_supported_indicators(task)
 
-    @rpc()
     def get_indicator_state(
         self, context: RequestContext, node_id: int, component: str, indicator: str
     ) -> str:
         with self._task(context, node_id, "get indicator state", shared=True) as task:
             return task.driver.management.get_indicator_state(task, component, indicator)
 
-    @rpc()
     def set_indicator_state(
         self, context: RequestContext, node_id: int, component: str, indicator: str, state: str
     ) -> None:
@@ -459,7 +351,6 @@ class ConductorManager:
 
         work.hand_off(body)
 
-    @rpc()
     def attach_virtual_media(
         self, context: RequestContext, node_id: int, device_type: str, image_url: str
     ) -> None:
@@ -473,7 +364,6 @@ class ConductorManager:
                 image_url,
             )
 
-    @rpc()
     def detach_virtual_media(
         self, context: RequestContext, node_id: int, device_types: list[str] | None = None
     ) -> None:
@@ -485,7 +375,6 @@ class ConductorManager:
                 device_types,
             )
 
-    @rpc()
     def get_virtual_media(self, context: RequestContext, node_id: int) -> list[dict]:
         with self._task(context, node_id, "list virtual media", shared=True) as task:
             return self._virtual_media(task).get_virtual_media(task)
@@ -499,7 +388,6 @@ class ConductorManager:
             )
 
     # --- vendor passthru -----------------------------------------------------------------------
-    @rpc()
     def vendor_passthru(
         self,
         context: RequestContext,
@@ -511,12 +399,10 @@ class ConductorManager:
         with self._task(context, node_id, f"vendor passthru {method_name}") as task:
             return task.driver.vendor.call(task, method_name, http_method, info)
 
-    @rpc()
     def get_vendor_passthru_methods(self, context: RequestContext, node_id: int) -> dict:
         with self._task(context, node_id, "list vendor methods", shared=True) as task:
             return task.driver.vendor.methods()
 
-    @rpc(route="driver")
     def driver_vendor_passthru(
         self,
         context: RequestContext,
@@ -529,11 +415,9 @@ class ConductorManager:
         vendor = loader.default_interface(driver_name, "vendor")
         return vendor.call_driver(driver_name, method_name, http_method, info)
 
-    @rpc(route="driver")
     def get_driver_vendor_passthru_methods(self, context: RequestContext, driver_name: str) -> dict:
         return loader.default_interface(driver_name, "vendor").driver_methods()
 
-    @rpc(route="driver")
     def get_raid_logical_disk_properties(self, context: RequestContext, driver_name: str) -> dict:
         """The logical disk keys the hardware type's default RAID interface reads."""
         raid = loader.default_interface(driver_name, "raid")
@@ -542,23 +426,19 @@ class ConductorManager:
         return raid.get_logical_disk_properties()
 
     # --- VIFs ----------------------------------------------------------------------------------
-    @rpc()
     def vif_list(self, context: RequestContext, node_id: int) -> list:
         with self._task(context, node_id, "list VIFs", shared=True) as task:
             return task.driver.network.vif_list(task)
 
-    @rpc()
     def vif_attach(self, context: RequestContext, node_id: int, vif_info: dict) -> None:
         with self._task(context, node_id, "attach VIF") as task:
             task.driver.network.vif_attach(task, vif_info)
 
-    @rpc()
     def vif_detach(self, context: RequestContext, node_id: int, vif_id: str) -> None:
         with self._task(context, node_id, "detach VIF") as task:
             task.driver.network.vif_detach(task, vif_id)
 
     # --- console -------------------------------------------------------------------------------
-    @rpc()
     def get_console_information(self, context: RequestContext, node_id: int) -> dict | None:
         """How to reach the node's open console; None while it is not enabled."""
         with self._task(context, node_id, "get console information", shared=True) as task:
@@ -567,7 +447,6 @@ class ConductorManager:
             task.driver.console.validate(task)
             return task.driver.console.get_console(task)
 
-    @rpc()
     def set_console_mode(self, context: RequestContext, node_id: int, enabled: bool) -> None:
         """Check the console interface now (400 for ``no-console``), open or close it on a
         worker; ``console_enabled`` follows once that worked, last_error says why not."""
@@ -602,7 +481,6 @@ class ConductorManager:
             work.hand_off(body)
 
     # --- node lifetime -------------------------------------------------------------------------
-    @rpc()
     def destroy_port(self, context: RequestContext, node_id: int, port_id: int) -> None:
         """Delete a port of a node under the node's lock (as Ironic), and its DHCP host file."""
         with self._task(context, node_id, "port deletion") as task:
@@ -611,7 +489,6 @@ class ConductorManager:
             if port is not None:
                 dhcp.provider().forget(None, [port["address"]])
 
-    @rpc()
     def destroy_node(self, context: RequestContext, node_id: int) -> None:
         with self._task(context, node_id, "node deletion") as task:
             # Its DHCP host and option files go with it (they outlive a clean-up on purpose).
@@ -620,7 +497,6 @@ class ConductorManager:
             task._released = True
 
     # --- allocations ---------------------------------------------------------------------------
-    @rpc(route="any")
     def create_allocation(
         self, context: RequestContext, values: dict, backfill_node_id: int | None = None
     ) -> str:
@@ -631,3 +507,7 @@ class ConductorManager:
             return allocation.create_backfilled(self.host, values, backfill_node_id)
         with self.workers.reserve() as spawn:
             return allocation.create(self.host, values, spawn)
+
+
+# Fails the import when a method strays from the contract the API and transports read.
+rpc_contract.check(ConductorManager)

@@ -23,7 +23,7 @@ from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
 from ironic_lite.common.hash_ring import HashRings
 from ironic_lite.conductor import health, power
-from ironic_lite.conductor.flows import allocation
+from ironic_lite.conductor.flows import allocation, registry
 from ironic_lite.conductor.task import Task, acquire
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
@@ -32,27 +32,6 @@ LOG = logging.getLogger(__name__)
 
 POWER_FAILURE = "power failure"
 _BATCH = 200
-_WAIT_TIMEOUTS = {
-    states.DEPLOYWAIT: "deploy_callback_timeout",
-    states.CLEANWAIT: "clean_callback_timeout",
-    states.SERVICEWAIT: "service_callback_timeout",
-    states.INSPECTWAIT: "inspect_wait_timeout",
-    states.RESCUEWAIT: "rescue_callback_timeout",
-}
-# Transient states where a worker holds the node's lock while it runs.
-WORKING_STATES = frozenset(
-    {
-        states.VERIFYING,
-        states.DEPLOYING,
-        states.CLEANING,
-        states.SERVICING,
-        states.INSPECTING,
-        states.ADOPTING,
-        states.RESCUING,
-        states.UNRESCUING,
-        states.DELETING,
-    }
-)
 
 
 class Periodics:
@@ -255,7 +234,7 @@ class Periodics:
             if until is not None and until <= now:
                 self._quietly(self.manager.continue_node_flow, row)
                 continue
-            timeout = getattr(CONF.conductor, _WAIT_TIMEOUTS[row["provision_state"]])
+            timeout = getattr(CONF.conductor, registry.WAIT_TIMEOUTS[row["provision_state"]])
             updated = row["provision_updated_at"]
             if (
                 until is None
@@ -282,7 +261,7 @@ class Periodics:
         for row in self._mine(dbapi.list_locked_by(sorted(dead))):
             self.manager.resume_orphan(self.context, row["id"], row["reservation"])
         orphans = dbapi.list_in_states(
-            WORKING_STATES, unlocked_only=True, drivers=self.drivers, group=self.group
+            registry.WORKING_STATES, unlocked_only=True, drivers=self.drivers, group=self.group
         )
         for row in self._mine(orphans):
             self.manager.resume_orphan(self.context, row["id"], None)

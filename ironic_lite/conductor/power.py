@@ -1,22 +1,19 @@
 """Power actions on a locked node: what the BMC is asked, what the node records."""
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import transitions
-from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
 
-LOG = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
-# API targets of PUT /states/power and the microversion each needs.
-TARGETS = {
-    states.POWER_ON: 1,
-    states.POWER_OFF: 1,
-    states.REBOOT: 1,
-    states.SOFT_REBOOT: 27,
-    states.SOFT_POWER_OFF: 27,
-}
+LOG = logging.getLogger(__name__)
 
 
 def refuse_power_off(task: Task, target: str) -> None:

@@ -1,9 +1,9 @@
 """oslo.messaging over RabbitMQ: the transport between API processes and conductors.
 
-One topic, ``ironic-lite.conductor``, with one server per conductor host. The server's endpoint
-is derived from the manager's ``@rpc`` declarations (nothing else is callable), and the client
-translates every messaging failure into a 503 so that a broker or conductor outage never
-surfaces as a 500 or a hang longer than the call timeout.
+One topic, ``ironic-lite.conductor``, with one server per conductor host. The server's
+endpoint exposes exactly the methods of the RPC contract (``rpc_contract``; nothing else is
+callable), and the client translates every messaging failure into a 503 so that a broker or
+conductor outage never surfaces as a 500 or a hang longer than the call timeout.
 """
 
 import logging
@@ -14,7 +14,7 @@ import oslo_messaging as messaging
 
 from ironic_lite.common import exceptions, logs
 from ironic_lite.common.context import RequestContext
-from ironic_lite.conductor.manager import RPC_METHODS
+from ironic_lite.conductor.rpc_contract import METHODS
 from ironic_lite.conf import CONF
 
 LOG = logging.getLogger(__name__)
@@ -137,7 +137,8 @@ def client_transport() -> OsloTransport:
 
 
 def endpoint_for(manager) -> object:
-    """An object exposing exactly the manager's ``@rpc`` methods (what the server dispatches).
+    """An object exposing exactly the contract's methods of ``manager`` (what the server
+    dispatches).
 
     Each call logs with the request id of the API request that made it.
     """
@@ -150,7 +151,7 @@ def endpoint_for(manager) -> object:
         return dispatch
 
     namespace = {"target": messaging.Target(version=VERSION)}
-    for name in RPC_METHODS:
+    for name in METHODS:
         namespace[name] = method(name)
     return type("ConductorEndpoint", (), namespace)()
 

@@ -1,9 +1,12 @@
-"""The client side of conductor RPC, derived from the ``@rpc`` declarations of the manager.
+"""The client side of conductor RPC, derived from the RPC contract (``rpc_contract``).
 
 ``ConductorAPI(transport).<method>(context, node, **kwargs)`` finds the conductor that owns the
 node on the hash ring and calls it through the transport: in-process for the all-in-one
 service, oslo.messaging over RabbitMQ otherwise. When nobody serves the node's driver and
 group, the call fails at once with 503, never hangs.
+
+This is the API's only door to the conductors: it imports the contract, never the manager.
+The all-in-one entry point builds the manager itself and hands it to ``LocalTransport``.
 """
 
 import functools
@@ -13,7 +16,7 @@ from typing import Protocol
 from ironic_lite.common import exceptions
 from ironic_lite.common.context import RequestContext
 from ironic_lite.common.hash_ring import HashRings
-from ironic_lite.conductor.manager import RPC_METHODS, RPCSpec
+from ironic_lite.conductor.rpc_contract import METHODS, RPCSpec
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 from ironic_lite.db.models import utcnow
@@ -26,7 +29,7 @@ class Transport(Protocol):
 
 
 class LocalTransport:
-    """Calls the manager of this process directly (all-in-one)."""
+    """Calls the manager of this process directly (all-in-one; the entry point passes it)."""
 
     def __init__(self, manager):
         self.manager = manager
@@ -93,6 +96,7 @@ class ConductorAPI:
         return random.choice(ring_hosts)
 
     def _invoke(self, spec: RPCSpec, context: RequestContext, routed_by=None, /, **kwargs):
+        spec.check_kwargs(kwargs)
         if spec.route == "node":
             host = self.host_for_node(routed_by)
             kwargs["node_id"] = routed_by["id"]
@@ -105,7 +109,7 @@ class ConductorAPI:
         return send(host, spec.name, context, **kwargs)
 
     def __getattr__(self, name: str):
-        spec = RPC_METHODS.get(name)
+        spec = METHODS.get(name)
         if spec is None:
             raise AttributeError(name)
         return functools.partial(self._invoke, spec)

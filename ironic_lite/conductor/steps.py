@@ -10,14 +10,19 @@ Flow-control steps can appear in any list: ``hold`` parks the node in its hold s
 ``power_on``/``power_off``/``reboot`` act on the node's power.
 """
 
-import enum
+from __future__ import annotations
+
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states, step_rules
-from ironic_lite.conductor.task import Task
 from ironic_lite.drivers import loader
-from ironic_lite.drivers.base import StepSpec
+from ironic_lite.drivers.base import Outcome, StepSpec
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 
@@ -35,12 +40,6 @@ INTERFACE_PRIORITY = {
 FLOW_CONTROL = step_rules.FLOW_CONTROL
 # The node column holding the current step of each kind (verify has none).
 STEP_FIELD = {"deploy": "deploy_step", "clean": "clean_step", "service": "service_step"}
-
-
-class Outcome(enum.Enum):
-    DONE = "done"  # every step ran
-    WAIT = "wait"  # parked in the wait state; something will resume it
-    HOLD = "hold"  # parked in the hold state until unhold
 
 
 class HandBack(Exception):
@@ -187,8 +186,6 @@ def clear_progress(task: Task, kind: str) -> None:
 
 
 def _run_flow_control(task: Task, step: dict) -> Outcome | None:
-    from ironic_lite.conductor import power
-
     name = step["step"]
     if name == "hold":
         return Outcome.HOLD
@@ -200,7 +197,7 @@ def _run_flow_control(task: Task, step: dict) -> Outcome | None:
     target = {"power_on": states.POWER_ON, "power_off": states.POWER_OFF, "reboot": states.REBOOT}[
         name
     ]
-    power.apply(task, target)
+    task.power(target)
     return None
 
 

@@ -1,5 +1,11 @@
 """Node locks and the task that carries a locked node to the drivers.
 
+The task is what drivers see of the conductor: it implements the task protocol of
+``drivers.base.Task`` (power actions, history, failing the flow, recording an inventory), so
+that drivers never import the conductor. The conductor's modules below it (transitions,
+power, inventory, steps, the flows) name ``Task`` in annotations only, so that this module
+can build those services on them without an import circle.
+
 The one contract::
 
     with acquire(context, node_id, purpose="power on") as task:
@@ -26,6 +32,9 @@ import tenacity
 
 from ironic_lite.common import exceptions, fencing
 from ironic_lite.common.context import RequestContext
+from ironic_lite.conductor import inventory as inventories
+from ironic_lite.conductor import power, transitions
+from ironic_lite.conductor.flows import registry
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
 from ironic_lite.drivers.loader import Driver
@@ -53,6 +62,29 @@ class Task:
         if self._driver is None:
             self._driver = Driver(self.node)
         return self._driver
+
+    # --- the task protocol's services (``drivers.base.Task``) ---------------------------------
+    @property
+    def step_kind(self) -> str | None:
+        """The kind of steps the flow owning the node's state runs (None: no such flow)."""
+        return registry.step_kind(self.node["provision_state"])
+
+    def power(self, target: str, timeout: int | None = None) -> str:
+        return power.apply(self, target, timeout)
+
+    def history(self, event: str, severity: str = "INFO", event_type: str = "provisioning") -> None:
+        transitions.history(self, event, severity=severity, event_type=event_type)
+
+    def fail(self, reason: str) -> str:
+        """Fail the flow under way; its declaration says which fault the failure leaves."""
+        from ironic_lite.conductor import transitions
+
+        return transitions.fail(self, reason, fault=registry.fault(self.node["provision_state"]))
+
+    def record_inventory(
+        self, inventory: dict, plugin_data: dict | None = None, source: str = ""
+    ) -> dict:
+        return inventories.record(self, inventory, plugin_data, source=source)
 
     # --- writing the node while holding its lock ---------------------------------------------
     def save(self, history: dict | None = None, **changes) -> dict:

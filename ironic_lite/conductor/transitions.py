@@ -5,12 +5,18 @@ Flows never write provision states by hand: they fire an event, the table in
 and the user that asked.
 """
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 

@@ -10,16 +10,107 @@ function; ``conductor.steps`` collects them from a node's interfaces::
 
     @step(("clean", "deploy", "service"), priority=0, argsinfo={"settings": {...}})
     def apply_configuration(self, task, settings): ...
+
+Drivers see the conductor only through ``Task``, the protocol declared here (the conductor's
+task implements it): the node and its interfaces, writes to the locked node, and the few
+services a driver needs (power actions, history, failing the flow, recording an inventory).
+A driver reports (a step returns an ``Outcome``, or raises a typed error); the conductor
+decides which state the node moves to. Nothing under ``drivers/`` imports the conductor.
 """
 
 import abc
 import dataclasses
+import enum
+import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from ironic_lite.common import exceptions
 
 STEP_KINDS = ("deploy", "clean", "service", "verify")
+
+
+class Outcome(enum.Enum):
+    """What a step (or an inspect or rescue call) reports; None means it is done."""
+
+    DONE = "done"  # every step ran
+    WAIT = "wait"  # parked in the wait state; something (an agent, a timer) will resume it
+    HOLD = "hold"  # parked in the hold state until unhold
+
+
+class Task(Protocol):
+    """The locked node as a driver sees it (``conductor.task.Task`` implements it)."""
+
+    node: dict
+    context: Any
+
+    @property
+    def driver(self) -> Any:
+        """The node's interfaces: ``task.driver.power``, ``task.driver.boot`` ..."""
+
+    @property
+    def step_kind(self) -> str | None:
+        """The kind of steps the node's flow runs now ("deploy", "clean" ...), or None."""
+
+    # --- writing the locked node ---
+    def save(self, history: dict | None = None, **changes) -> dict: ...
+
+    def with_info(self, **info) -> dict: ...
+
+    def remember(self, **info) -> dict: ...
+
+    def remember_fields(self, **fields) -> dict: ...
+
+    def refresh(self) -> dict: ...
+
+    # --- the conductor's services ---
+    def power(self, target: str, timeout: int | None = None) -> str:
+        """Bring the machine to ``target`` and record it (raises with last_error set)."""
+
+    def history(self, event: str, severity: str = "INFO", event_type: str = "provisioning") -> None:
+        """Record ``event`` in the node's history."""
+
+    def fail(self, reason: str) -> str:
+        """Fail the flow under way with ``reason`` (the conductor picks the state and fault)."""
+
+    def record_inventory(
+        self, inventory: dict, plugin_data: dict | None = None, source: str = ""
+    ) -> dict:
+        """Store an inspected inventory; inspection rules run on it."""
+
+    # --- the node's ports, volumes, BIOS settings and firmware ---
+    @property
+    def ports(self) -> list[dict]: ...
+
+    @property
+    def portgroups(self) -> list[dict]: ...
+
+    def add_port(self, address: str, **fields) -> dict: ...
+
+    def save_port(self, port: dict, **changes) -> dict: ...
+
+    def save_portgroup(self, portgroup: dict, **changes) -> dict: ...
+
+    @property
+    def volume_connectors(self) -> list[dict]: ...
+
+    @property
+    def volume_targets(self) -> list[dict]: ...
+
+    @property
+    def boot_volume(self) -> dict | None: ...
+
+    @property
+    def bios_settings(self) -> list[dict]: ...
+
+    def store_bios_settings(self, settings: list[dict], replace: bool = True) -> list[dict]: ...
+
+    @property
+    def firmware_components(self) -> list[dict]: ...
+
+    def store_firmware_components(
+        self, components: list[dict], replace: bool = True
+    ) -> list[dict]: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,6 +303,30 @@ class DeployInterface(_Simple):
     # the instance itself in its steps (the ``ramdisk`` deploy).
     uses_deploy_ramdisk: ClassVar[bool] = True
 
+    def heartbeat(
+        self,
+        task: Task,
+        callback_url: str,
+        agent_version: str | None = None,
+        agent_verify_ca: str | None = None,
+    ) -> bool:
+        """An agent in the node's ramdisk is alive at ``callback_url`` (its token checked):
+        remember where, for fast track and the steps that call it. True when the node's flow
+        waits for this agent; the conductor then calls ``continue_after_heartbeat`` on a
+        worker. An interface that runs nothing on an agent only remembers it."""
+        task.remember(
+            agent_url=callback_url,
+            agent_last_heartbeat=time.time(),
+            agent_version=agent_version,
+            agent_verify_ca=agent_verify_ca,
+        )
+        return False
+
+    def continue_after_heartbeat(self, task: Task) -> bool:
+        """On a worker, for a flow that waits for the agent: True when it goes on now (the
+        conductor resumes it); False to keep waiting, or after failing it (``task.fail``)."""
+        return False
+
 
 class ConsoleInterface(_Simple):
     """A serial or graphical console the operator reaches through the conductor's host."""
@@ -231,6 +346,13 @@ class ConsoleInterface(_Simple):
 
 class InspectInterface(_Simple):
     interface_type = "inspect"
+
+    def continue_inspection(self, task: Task, inventory: dict, plugin_data: dict) -> None:
+        """The data an agent posted for a node in ``inspect wait``; an interface that never
+        waits for one refuses it (the conductor fails the inspection with the error)."""
+        raise exceptions.UnsupportedDriverExtension(
+            driver=task.node["driver"], extension="inspection data from an agent"
+        )
 
 
 class NetworkInterface(_Simple):
@@ -421,7 +543,7 @@ class BIOSInterface(BaseInterface):
       its registry does not allow raises InvalidParameterValue naming the setting, before
       anything changes. When they return, the stored settings show what the machine now
       has. An implementation whose BMC applies settings on the next boot reboots the node
-      (or returns ``conductor.steps.Outcome.WAIT`` and finishes in a later step).
+      (or returns ``Outcome.WAIT`` and finishes in a later step).
     """
 
     interface_type = "bios"

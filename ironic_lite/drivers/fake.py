@@ -12,7 +12,6 @@ import time
 import urllib.parse
 
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor import inventory as recorder
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base
 
@@ -167,7 +166,7 @@ class FakeInspect(base.InspectInterface):
                 raise exceptions.InvalidParameterValue(
                     err="driver_info fake_inventory must be an inventory object"
                 )
-            recorder.record(task, inventory, source="fake")
+            task.record_inventory(inventory, source="fake")
         return None
 
 

@@ -11,7 +11,6 @@ is no agent and no image checksum.
 """
 
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor import power
 from ironic_lite.drivers import base
 from ironic_lite.drivers.ramdisk_images import instance_boot
 
@@ -38,6 +37,6 @@ class RamdiskDeploy(base.DeployInterface):
         """Power off, make the instance's ramdisk (or ISO) the boot, power on."""
         self.validate(task)
         if not task.node["disable_power_off"]:
-            power.apply(task, states.POWER_OFF)
+            task.power(states.POWER_OFF)
         task.driver.boot.prepare_instance(task)
-        power.apply(task, states.REBOOT if task.node["disable_power_off"] else states.POWER_ON)
+        task.power(states.REBOOT if task.node["disable_power_off"] else states.POWER_ON)

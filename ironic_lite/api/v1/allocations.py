@@ -13,10 +13,11 @@ import time
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch, spec
-from ironic_lite.api.collection import collection
+from ironic_lite.api import body, links, params, spec
 from ironic_lite.api.identifiers import check_ident, is_valid_name
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.request_version import minor
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import allocations as schemas
@@ -28,12 +29,8 @@ from ironic_lite.db import api as dbapi
 
 bp = Blueprint("allocations", __name__)
 
-MIN_MINOR = 52
-UPDATE_MINOR = 57
-BACKFILL_MINOR = 58
-OWNER_MINOR = 60
 SORTABLE = {
-    c: views.FIELDS.get(c, MIN_MINOR)
+    c: views.FIELDS.get(c, since("allocations"))
     for c in (
         "id",
         "uuid",
@@ -48,6 +45,15 @@ SORTABLE = {
     )
 }
 _REFUSED_SORT = ("extra", "candidate_nodes", "traits")
+ALLOCATIONS = Resource(
+    "allocations",
+    "allocation",
+    fields=views.FIELDS,
+    sortable=SORTABLE,
+    refused_sort=_REFUSED_SORT,
+    patchable=schemas.PATCHABLE,
+    refuse_fields=params.fields_not_valid,
+)
 # Where a node in the middle of a transition may still lose its allocation: it failed, is
 # held, or is only being looked at (Ironic's states that allow updates).
 _RELEASABLE_IN_TRANSITION = (
@@ -61,7 +67,7 @@ _LOCK_RETRY_SECONDS = 3.0
 # --- helpers ---------------------------------------------------------------------------------
 def _require_api(method: str) -> None:
     """Before 1.52 there are no allocations: 404 to reads, 405 to writes (as Ironic)."""
-    if minor() >= MIN_MINOR:
+    if supports("allocations"):
         return
     if method == "GET":
         raise exceptions.NotFound("The API version does not allow allocations")
@@ -84,13 +90,12 @@ def allocation_for(ident: str, rule: str) -> dict:
     return row
 
 
-def _fields(args) -> list[str] | None:
-    """``fields``: each a known field of the negotiated version (owner 406 before 1.60)."""
-    return params.fields_arg(args, views.FIELDS)
+def _renderer(fields: list[str] | None = None):
+    return views.renderer(views.visible(minor(), fields), links.base_url())
 
 
 def render(row: dict, fields: list[str] | None = None) -> dict:
-    return views.renderer(views.visible(minor(), fields), links.base_url())(row)
+    return _renderer(fields)(row)
 
 
 def _node_for(ident: str, field: str) -> dict:
@@ -117,7 +122,7 @@ def _list_filters(args) -> dict:
         filters["node_id"] = _node_for(node, "node")["id"]
     filters["resource_class"] = args.get("resource_class")
     filters["state"] = args.get("state")
-    filters["owner"] = params.text(args, "owner", OWNER_MINOR, params.NOT_ACCEPTABLE)
+    filters["owner"] = params.text(args, "owner", "allocation_owner", params.NOT_ACCEPTABLE)
     return filters
 
 
@@ -139,17 +144,18 @@ def _list_filters(args) -> dict:
 def list_allocations():
     _require_api("GET")
     args = spec.arguments()
-    fields = _fields(args)
+    # ``fields``: each a known field of the negotiated version (owner 406 before 1.60).
+    ALLOCATIONS.selection(args)
     filters = _list_filters(args)
     # A caller who may not list every allocation sees those its project owns.
     filters["owner"] = access.list_filter("allocation", g.context, filters.get("owner"))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_allocation)
-    rows, more = dbapi.list_allocations(
-        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
-    )
-    draw = views.renderer(views.visible(minor(), fields), links.base_url())
-    return json_response(
-        collection("allocations", [draw(r) for r in rows], rows, more, paging, "allocations")
+    return ALLOCATIONS.listing(
+        args,
+        "allocations",
+        False,
+        lambda p: dbapi.list_allocations(filters, p.limit, p.marker, p.sort_key, p.sort_dir),
+        _renderer,
+        find_marker=dbapi.get_allocation,
     )
 
 
@@ -158,7 +164,7 @@ def list_allocations():
 def show_allocation(ident):
     _require_api("GET")
     args = spec.arguments()
-    fields = _fields(args)
+    fields = ALLOCATIONS.selection(args)
     return json_response(render(allocation_for(ident, "baremetal:allocation:get"), fields))
 
 
@@ -166,11 +172,11 @@ def show_allocation(ident):
 def _creation_values(doc: dict) -> tuple[dict, dict | None]:
     """The allocation's stored values from a validated body, and the node to backfill."""
     if doc.get("owner") is not None:
-        params.require_version(OWNER_MINOR, params.NOT_ACCEPTABLE)
+        params.require_version("allocation_owner", params.NOT_ACCEPTABLE)
     _check_name(doc.get("name"), "create")
     node = None
     if doc.get("node") is not None:
-        if minor() < BACKFILL_MINOR:
+        if not supports("allocation_backfill"):
             raise exceptions.InvalidParameterValue(
                 err="Cannot set node when creating an allocation in this API version"
             )
@@ -215,24 +221,20 @@ def create_allocation():
         # The answer is the allocation as stored, before the conductor's worker looked for a
         # node (as Ironic answers), even if the worker was quicker than this read.
         row = dict(row, state=dbapi.ALLOCATING, node_id=None, node_uuid=None, last_error=None)
-    location = f"{links.base_url()}/v1/allocations/{row['uuid']}"
-    return json_response(render(row), 201, {"Location": location})
+    return ALLOCATIONS.created(row, render(row))
 
 
 # --- update ----------------------------------------------------------------------------------
 @bp.patch("/v1/allocations/<ident>")
 @spec.operation("Update an allocation (JSON-Patch, 1.57)", patch=schemas.PATCHABLE)
 def update_allocation(ident):
-    if minor() < UPDATE_MINOR:
+    if not supports("allocation_update"):
         raise exceptions.MethodNotAllowed("The API version does not allow updating allocations")
     row = allocation_for(ident, "baremetal:allocation:update")
     ops = spec.body()
-    doc = {f: row.get(f) for f in schemas.PATCHABLE}
-    patched = patch.apply_patch(doc, ops)
-    body.validate(
-        {k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "allocation"
+    _, changed = ALLOCATIONS.patched(
+        row, ops, lambda patched: body.validate(patched, schemas.PATCHED, "allocation")
     )
-    changed = patch.changed_fields(doc, patched, schemas.PATCHABLE)
     if "name" in changed:
         _check_name(changed["name"], "update")
     if "extra" in changed and changed["extra"] is None:
@@ -286,7 +288,7 @@ def delete_allocation(ident):
 # --- the allocation of a node ----------------------------------------------------------------
 def _node_allocation(ident: str, rule: str) -> dict:
     """The allocation of a node the caller may see, if the caller may apply ``rule`` to it."""
-    if minor() < MIN_MINOR:
+    if not supports("allocations"):
         raise exceptions.NotFound("The API version does not allow allocations")
     node = node_for(ident, "baremetal:node:get")
     rows, _ = dbapi.list_allocations({"node_id": node["id"]}, limit=1)
@@ -302,7 +304,7 @@ def _node_allocation(ident: str, rule: str) -> dict:
 def show_node_allocation(ident):
     args = spec.arguments()
     allocation = _node_allocation(ident, "baremetal:allocation:get")
-    return json_response(render(allocation, _fields(args)))
+    return json_response(render(allocation, ALLOCATIONS.selection(args)))
 
 
 @bp.delete("/v1/nodes/<ident>/allocation")

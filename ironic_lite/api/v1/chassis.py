@@ -2,8 +2,8 @@
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch, spec
-from ironic_lite.api.collection import collection
+from ironic_lite.api import body, links, spec
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import chassis as schemas
 from ironic_lite.api.services import access
@@ -14,8 +14,15 @@ from ironic_lite.db import api as dbapi
 
 bp = Blueprint("chassis", __name__, url_prefix="/v1/chassis")
 
-SORTABLE = {c: 1 for c in ("id", "uuid", "description", "created_at", "updated_at")}
-_SELECTABLE = {k: 1 for k in views.FIELDS}
+CHASSIS = Resource(
+    "chassis",
+    "Chassis",
+    fields=dict.fromkeys(views.FIELDS, 1),
+    list_default=views.LIST_DEFAULT,
+    sortable=dict.fromkeys(("id", "uuid", "description", "created_at", "updated_at"), 1),
+    refused_sort=("extra",),
+    patchable=schemas.PATCHABLE,
+)
 _PAGING = ("limit", "marker", "sort_key", "sort_dir", "detail")
 
 
@@ -29,28 +36,25 @@ def find_chassis(ident: str) -> dict:
     return dbapi.get_chassis(ident)
 
 
-def _selection(args) -> list[str] | None:
-    return params.fields_arg(args, _SELECTABLE, params.fields_not_in_enum)
-
-
 def _fields(wanted=None) -> list[str]:
     if wanted is None:
         return list(views.FIELDS)
     return list(dict.fromkeys([*wanted, "links"]))
 
 
+def _draw(wanted: list[str] | None):
+    fields, base = _fields(wanted), links.base_url()
+    return lambda row: views.render(row, fields, base)
+
+
 def _list(path: str, detail_route: bool):
-    args = spec.arguments()
-    fields = None if detail_route else _selection(args)
-    detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, ("extra",), find_marker=dbapi.get_chassis)
-    rows, more = dbapi.list_chassis(paging.limit, paging.marker, paging.sort_key, paging.sort_dir)
-    wanted = _fields(None if detail else (fields or views.LIST_DEFAULT))
-    base = links.base_url()
-    return json_response(
-        collection(
-            "chassis", [views.render(r, wanted, base) for r in rows], rows, more, paging, path
-        )
+    return CHASSIS.listing(
+        spec.arguments(),
+        path,
+        detail_route,
+        lambda p: dbapi.list_chassis(p.limit, p.marker, p.sort_key, p.sort_dir),
+        _draw,
+        find_marker=dbapi.get_chassis,
     )
 
 
@@ -72,9 +76,8 @@ def list_chassis_detail():
 @spec.operation("Show a chassis", query=("fields",))
 def show_chassis(ident):
     access.system(g.context, "baremetal:chassis:get")
-    args = spec.arguments()
-    fields = _selection(args)
-    return json_response(views.render(find_chassis(ident), _fields(fields), links.base_url()))
+    fields = CHASSIS.selection(spec.arguments())
+    return json_response(_draw(fields)(find_chassis(ident)))
 
 
 @bp.get("/<ident>/nodes")
@@ -99,10 +102,7 @@ def create_chassis():
     access.system(g.context, "baremetal:chassis:create")
     doc = spec.body()
     row = dbapi.create_chassis({k: v for k, v in doc.items() if v is not None})
-    location = f"{links.base_url()}/v1/chassis/{row['uuid']}"
-    return json_response(
-        views.render(row, _fields(), links.base_url()), 201, {"Location": location}
-    )
+    return CHASSIS.created(row, _draw(None)(row))
 
 
 @bp.patch("/<ident>")
@@ -110,18 +110,14 @@ def create_chassis():
 def update_chassis(ident):
     access.system(g.context, "baremetal:chassis:update")
     row = find_chassis(ident)
-    ops = spec.body()
-    doc = {f: row.get(f) for f in schemas.PATCHABLE}
-    patched = patch.apply_patch(doc, ops)
-    body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "chassis")
-    changed = patch.changed_fields(doc, patched, schemas.PATCHABLE)
-    if "uuid" in changed:
-        raise exceptions.InvalidParameterValue(err="Cannot overwrite UUID for an existing Chassis.")
+    _, changed = CHASSIS.patched(
+        row, spec.body(), lambda doc: body.validate(doc, schemas.PATCHED, "chassis")
+    )
     if "extra" in changed and changed["extra"] is None:
         changed["extra"] = {}
     if changed:
         row = dbapi.update_chassis(row["id"], changed)
-    return json_response(views.render(row, _fields(), links.base_url()))
+    return json_response(_draw(None)(row))
 
 
 @bp.delete("/<ident>")

@@ -4,9 +4,9 @@ import datetime
 
 from flask import Blueprint, g
 
-from ironic_lite.api import links, params, spec
-from ironic_lite.api.collection import collection
-from ironic_lite.api.request_version import minor
+from ironic_lite.api import links, spec
+from ironic_lite.api.microversions import since, supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.services import access
 from ironic_lite.api.views import timestamp
@@ -19,11 +19,14 @@ bp = Blueprint("conductors", __name__, url_prefix="/v1/conductors")
 
 FIELDS = ("created_at", "updated_at", "hostname", "conductor_group", "drivers", "links", "alive")
 LIST_DEFAULT = ("hostname", "conductor_group", "alive")
-SORTABLE = {c: 49 for c in ("id", "hostname", "conductor_group", "created_at", "updated_at")}
+SORTABLE = {
+    c: since("conductors")
+    for c in ("id", "hostname", "conductor_group", "created_at", "updated_at")
+}
 
 
 def _require():
-    if minor() < 49:
+    if not supports("conductors"):
         raise exceptions.NotFound("The API is not supported for this version")
 
 
@@ -43,8 +46,15 @@ def _render(row: dict, fields, base: str) -> dict:
     return doc
 
 
-def _selection(args) -> list[str] | None:
-    return params.fields_arg(args, dict.fromkeys(FIELDS, 49), params.fields_not_in_enum)
+CONDUCTORS = Resource(
+    "conductors",
+    "conductor",
+    fields=dict.fromkeys(FIELDS, since("conductors")),
+    list_default=LIST_DEFAULT,
+    sortable=SORTABLE,
+    refused_sort=("alive", "drivers"),
+    marker_field="hostname",
+)
 
 
 def _wanted(fields):
@@ -60,31 +70,14 @@ def _wanted(fields):
 def list_conductors():
     access.system(g.context, "baremetal:conductor:get")
     _require()
-    args = spec.arguments()
-    fields = _selection(args)
-    detail = bool(params.detail_arg(args, fields))
-    paging = params.Paging(
-        args,
-        SORTABLE,
-        ("alive", "drivers"),
-        marker_is_uuid=False,
-        find_marker=dbapi.get_conductor,
-    )
-    rows, more = dbapi.list_conductors(
-        paging.limit, paging.marker, paging.sort_key, paging.sort_dir
-    )
-    wanted = _wanted(None if detail else (fields or LIST_DEFAULT))
     base = links.base_url()
-    return json_response(
-        collection(
-            "conductors",
-            [_render(r, wanted, base) for r in rows],
-            rows,
-            more,
-            paging,
-            "conductors",
-            marker_field="hostname",
-        )
+    return CONDUCTORS.listing(
+        spec.arguments(),
+        "conductors",
+        False,
+        lambda p: dbapi.list_conductors(p.limit, p.marker, p.sort_key, p.sort_dir),
+        lambda fields: lambda row: _render(row, _wanted(fields), base),
+        find_marker=dbapi.get_conductor,
     )
 
 
@@ -94,5 +87,5 @@ def show_conductor(hostname):
     access.system(g.context, "baremetal:conductor:get")
     _require()
     args = spec.arguments()
-    fields = _selection(args)
+    fields = CONDUCTORS.selection(args)
     return json_response(_render(dbapi.get_conductor(hostname), _wanted(fields), links.base_url()))

@@ -15,7 +15,7 @@ bp = Blueprint("deploy_templates", __name__, url_prefix="/v1/deploy_templates")
 API = StepListAPI(
     resource="deploy_templates",
     kind="deploy template",
-    min_minor=55,
+    feature="deploy_templates",
     fields=views.TEMPLATE_FIELDS,
     create_schema=schemas.TEMPLATE_CREATE,
     patchable=schemas.TEMPLATE_PATCHABLE,

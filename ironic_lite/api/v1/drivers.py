@@ -4,6 +4,7 @@ and the RAID logical disk properties they read."""
 from flask import Blueprint, g, request
 
 from ironic_lite.api import hardware, links, params, spec
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.rpc_client import rpcapi
@@ -30,14 +31,20 @@ INTERFACE_VERSIONS = {
     "bios": 40,
     "firmware": 86,
 }
-_BASE_FIELDS = {"name": 1, "hosts": 1, "links": 1, "properties": 14, "type": 30}
+_BASE_FIELDS = {
+    "name": 1,
+    "hosts": 1,
+    "links": 1,
+    "properties": since("driver_properties_link"),
+    "type": since("dynamic_drivers"),
+}
 
 
 def _all_fields() -> dict[str, int]:
     fields = dict(_BASE_FIELDS)
-    for itype, since in INTERFACE_VERSIONS.items():
-        fields[f"default_{itype}_interface"] = since
-        fields[f"enabled_{itype}_interfaces"] = since
+    for itype, added in INTERFACE_VERSIONS.items():
+        fields[f"default_{itype}_interface"] = added
+        fields[f"enabled_{itype}_interfaces"] = added
     return fields
 
 
@@ -52,14 +59,14 @@ def _document(name: str, snap: hardware.Snapshot, detail: bool, fields=None) -> 
         "hosts": sorted(snap.hosts[name]),
         "links": links.pair(base, "drivers", name),
     }
-    if current >= 14:
+    if supports("driver_properties_link"):
         doc["properties"] = links.pair(base, "drivers", f"{name}/properties")
-    if current >= 30:
+    if supports("dynamic_drivers"):
         doc["type"] = "dynamic"
-    if detail and current >= 30:
+    if detail and supports("dynamic_drivers"):
         interfaces = snap.interfaces(name)
-        for itype, since in INTERFACE_VERSIONS.items():
-            if since > current:
+        for itype, added in INTERFACE_VERSIONS.items():
+            if added > current:
                 continue
             slot = interfaces.get(itype, {"enabled": set(), "default": None})
             doc[f"default_{itype}_interface"] = slot["default"]
@@ -72,7 +79,7 @@ def _document(name: str, snap: hardware.Snapshot, detail: bool, fields=None) -> 
 def _fields(args):
     if args.get("fields") is None:
         return None
-    params.require_version(77, params.NOT_ACCEPTABLE)
+    params.require_version("driver_fields", params.NOT_ACCEPTABLE)
     return params.fields_arg(args, FIELDS, params.fields_not_in_enum)
 
 
@@ -83,14 +90,14 @@ def list_drivers():
     args = spec.arguments()
     dtype = args.get("type")
     if dtype is not None:
-        params.require_version(30)
+        params.require_version("dynamic_drivers")
         if dtype not in ("classic", "dynamic"):
             raise exceptions.InvalidParameterValue(
                 err='"type" filter must be one of "classic" or "dynamic", if specified.'
             )
     detail = params.parse_bool("detail", args.get("detail"))
     if detail:
-        params.require_version(30)
+        params.require_version("dynamic_drivers")
     fields = _fields(args)
     if dtype == "classic":
         return json_response({"drivers": []})
@@ -165,7 +172,7 @@ def driver_vendor_passthru(name, method=None):
 @spec.operation("The logical disk properties a hardware type's RAID interface reads")
 def raid_logical_disk_properties(name):
     access.system(g.context, "baremetal:driver:get_raid_logical_disk_properties")
-    if minor() < 12:
+    if not supports("raid_config"):
         raise exceptions.NotAcceptable()
     _served(name)
     try:

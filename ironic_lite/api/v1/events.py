@@ -13,7 +13,7 @@ import logging
 from flask import Blueprint, g
 
 from ironic_lite.api import spec
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import no_content
 from ironic_lite.api.schemas import UUID
 from ironic_lite.api.services import access
@@ -76,7 +76,7 @@ def _describe(event: dict, port: dict) -> str:
     status=204,
 )
 def post_events():
-    if minor() < 54:
+    if not supports("events"):
         raise exceptions.NotFound("Events need API version 1.54 or later")
     access.system(g.context, "baremetal:events:post")  # the network service, as admin
     doc = spec.body()

@@ -7,8 +7,9 @@ credentials it writes into driver_info); it cannot be made non-sensitive again.
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch, spec
-from ironic_lite.api.collection import collection
+from ironic_lite.api import body, links, params, spec
+from ironic_lite.api.microversions import since, supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.services import access
 from ironic_lite.api.views import timestamp
@@ -18,7 +19,6 @@ from ironic_lite.db import api as dbapi
 
 bp = Blueprint("inspection_rules", __name__, url_prefix="/v1/inspection_rules")
 
-MIN_MINOR = 96
 FIELDS = (
     "uuid",
     "description",
@@ -34,10 +34,20 @@ FIELDS = (
 LIST_DEFAULT = ("uuid", "priority", "phase", "description")
 SORTABLE = ("id", "uuid", "description", "phase", "priority", "sensitive", "created_at")
 PATCHABLE = ["description", "phase", "priority", "sensitive", "conditions", "actions", "uuid"]
+RULES = Resource(
+    "inspection_rules",
+    "inspection rule",
+    fields=dict.fromkeys(FIELDS, since("inspection_rules")),
+    list_default=LIST_DEFAULT,
+    sortable=dict.fromkeys(SORTABLE, 1),
+    refused_sort=("conditions", "actions"),
+    patchable=PATCHABLE,
+    detail_feature="inspection_rules",
+)
 
 
 def _require_version(write: bool = False) -> None:
-    if g.version.minor < MIN_MINOR:
+    if not supports("inspection_rules"):
         if write:
             raise exceptions.MethodNotAllowed("The API version does not allow inspection rules")
         raise exceptions.ResourceNotFound("The API version does not allow inspection rules")
@@ -107,16 +117,14 @@ def list_rules():
     access.system(g.context, "baremetal:inspection_rule:get")
     _require_version()
     args = spec.arguments()
-    fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
-    detail = bool(params.detail_arg(args, fields, MIN_MINOR))
-    paging = params.Paging(args, dict.fromkeys(SORTABLE, 1), ("conditions", "actions"))
-    rows, more = dbapi.list_inspection_rules(
-        paging.limit, paging.marker, paging.sort_key, paging.sort_dir, phase=args.get("phase")
-    )
-    wanted = None if detail else (fields or LIST_DEFAULT)
-    items = [render(r, wanted) for r in rows]
-    return json_response(
-        collection("inspection_rules", items, rows, more, paging, "inspection_rules")
+    return RULES.listing(
+        args,
+        "inspection_rules",
+        False,
+        lambda p: dbapi.list_inspection_rules(
+            p.limit, p.marker, p.sort_key, p.sort_dir, phase=args.get("phase")
+        ),
+        lambda wanted: lambda row: render(row, wanted),
     )
 
 
@@ -125,8 +133,7 @@ def list_rules():
 def show_rule(ident):
     access.system(g.context, "baremetal:inspection_rule:get")
     _require_version()
-    args = spec.arguments()
-    fields = params.fields_arg(args, dict.fromkeys(FIELDS, MIN_MINOR), params.fields_not_in_enum)
+    fields = RULES.selection(spec.arguments())
     return json_response(render(find_rule(ident), fields))
 
 
@@ -138,8 +145,7 @@ def create_rule():
     access.system(g.context, "baremetal:inspection_rule:create")
     _require_version(write=True)
     row = dbapi.create_inspection_rule(_values(_checked(spec.body())))
-    location = f"{links.base_url()}/v1/inspection_rules/{row['uuid']}"
-    return json_response(render(row), 201, {"Location": location})
+    return RULES.created(row, render(row))
 
 
 @bp.patch("/<ident>")
@@ -149,14 +155,7 @@ def update_rule(ident):
     _require_version(write=True)
     row = find_rule(ident)
     ops = spec.body()
-    before = {f: row.get(f) for f in PATCHABLE}
-    patched = patch.apply_patch(before, ops)
-    patched.update(_checked({k: v for k, v in patched.items() if v is not None}))
-    changed = patch.changed_fields(before, patched, PATCHABLE, {"sensitive": False})
-    if "uuid" in changed:
-        raise exceptions.InvalidParameterValue(
-            err="Cannot overwrite UUID for an existing inspection rule."
-        )
+    _, changed = RULES.patched(row, ops, _checked, {"sensitive": False})
     if row["sensitive"] and "sensitive" in changed and not changed["sensitive"]:
         raise exceptions.PatchError(
             patch=ops, reason="Inspection rules cannot have the sensitive flag unset."

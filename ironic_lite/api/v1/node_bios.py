@@ -11,7 +11,7 @@ import werkzeug.exceptions
 from flask import Blueprint
 
 from ironic_lite.api import links, params, spec
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import bios as views
@@ -24,22 +24,22 @@ bp = Blueprint("node_bios", __name__, url_prefix="/v1/nodes/<ident>")
 _SETTING_NAME = re.compile(r"^[A-Za-z0-9\-._~]{1,255}$")
 
 
-def _require(min_minor: int) -> None:
-    if minor() < min_minor:
+def _require(feature: str) -> None:
+    if not supports(feature):
         raise werkzeug.exceptions.NotFound()
 
 
 def _selection(
-    args, detail_minor: int, selectable: tuple[str, ...], default: tuple[str, ...], detailed
+    args, detail_feature: str, selectable: tuple[str, ...], default: tuple[str, ...], detailed
 ) -> tuple[str, ...] | list[str]:
     """The fields to show from ``?detail`` and ``?fields``, refused as Ironic refuses them:
-    either one below ``detail_minor``, both at once, or an unknown field name (400)."""
-    detail = params.detail_arg(args, None, detail_minor)
+    either one before ``detail_feature``, both at once, or an unknown field name (400)."""
+    detail = params.detail_arg(args, None, detail_feature)
     raw = args.get("fields")
     fields = None
     if raw is not None:
         fields = list(dict.fromkeys(f.strip().lower() for f in raw.split(",") if f.strip()))
-        if minor() < detail_minor:
+        if not supports(detail_feature):
             raise exceptions.InvalidParameterValue(
                 err=f"Invalid query parameter ?fields={fields} received."
             )
@@ -58,11 +58,11 @@ def _selection(
 @bp.get("/bios")
 @spec.operation("A node's BIOS settings (1.40)", query=("detail", "fields"))
 def list_bios_settings(ident):
-    _require(views.BIOS_MIN_MINOR)
+    _require("bios")
     args = spec.arguments()
     fields = _selection(
         args,
-        views.BIOS_REGISTRY_MINOR,
+        "bios_registry",
         views.BIOS_SELECTABLE,
         views.BIOS_DEFAULT,
         views.BIOS_DETAIL,
@@ -78,7 +78,7 @@ def list_bios_settings(ident):
 @bp.get("/bios/<setting_name>")
 @spec.operation("One BIOS setting of a node (1.40)")
 def show_bios_setting(ident, setting_name):
-    _require(views.BIOS_MIN_MINOR)
+    _require("bios")
     spec.arguments()
     if not _SETTING_NAME.match(setting_name):
         raise exceptions.InvalidParameterValue(
@@ -90,7 +90,7 @@ def show_bios_setting(ident, setting_name):
         raise exceptions.NotFound(
             f"Node {node['uuid']} doesn't have a BIOS setting '{setting_name}'"
         )
-    fields = views.BIOS_DETAIL if minor() >= views.BIOS_REGISTRY_MINOR else views.BIOS_DEFAULT
+    fields = views.BIOS_DETAIL if supports("bios_registry") else views.BIOS_DEFAULT
     return json_response(
         {setting_name: views.bios_setting(row, node["uuid"], fields, links.base_url())}
     )
@@ -99,12 +99,12 @@ def show_bios_setting(ident, setting_name):
 @bp.get("/firmware")
 @spec.operation("A node's firmware components (1.86)", query=("detail", "fields"))
 def list_firmware_components(ident):
-    _require(views.FIRMWARE_MIN_MINOR)
+    _require("firmware")
     args = spec.arguments()
     # Ironic shows only the timestamps for ?detail=True; ironic-lite shows every field.
     fields = _selection(
         args,
-        views.FIRMWARE_MIN_MINOR,
+        "firmware",
         views.FIRMWARE_SELECTABLE,
         views.FIRMWARE_DEFAULT,
         views.FIRMWARE_DEFAULT,

@@ -11,7 +11,8 @@ from ironic_lite.api import links, spec
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import BOOL
-from ironic_lite.api.v1.nodes import as_bool, node_for
+from ironic_lite.api.services.nodes import as_bool
+from ironic_lite.api.v1.nodes import node_for
 
 bp = Blueprint("node_console", __name__, url_prefix="/v1/nodes/<ident>/states/console")
 

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from ironic_lite.api import links, params, spec
 from ironic_lite.api.collection import collection
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.v1.nodes import node_for
@@ -27,11 +28,11 @@ _DETAIL = {
     "target_provision_state": 115,
     "duration_seconds": 115,
 }
-_SORTABLE = {"created_at": 78, "id": 78, "severity": 78, "event_type": 78}
+_SORTABLE = dict.fromkeys(("created_at", "id", "severity", "event_type"), since("node_history"))
 
 
 def _require():
-    if minor() < 78:
+    if not supports("node_history"):
         raise exceptions.NotFound("Node history needs API version 1.78 or later")
 
 

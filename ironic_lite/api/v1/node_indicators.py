@@ -13,7 +13,7 @@ import werkzeug.exceptions
 from flask import Blueprint, g
 
 from ironic_lite.api import links, spec
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.v1.nodes import node_for
@@ -21,7 +21,6 @@ from ironic_lite.common import exceptions
 
 bp = Blueprint("node_indicators", __name__, url_prefix="/v1/nodes/<ident>")
 
-MIN_MINOR = 63
 STATES = ("ON", "OFF", "BLINKING", "UNKNOWN")
 SET_STATE = {
     "type": "object",
@@ -32,7 +31,7 @@ SET_STATE = {
 
 
 def _require() -> None:
-    if minor() < MIN_MINOR:
+    if not supports("indicators"):
         raise werkzeug.exceptions.NotFound()
 
 

@@ -7,7 +7,8 @@ from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import nodes as schemas
-from ironic_lite.api.v1.nodes import node_for, write_node
+from ironic_lite.api.services import nodes as node_service
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import nodes as views
 from ironic_lite.common import exceptions
 
@@ -35,16 +36,14 @@ def set_maintenance(ident):
     reason_arg = spec.arguments().get("reason")
     doc = spec.body()
     reason = (doc or {}).get("reason") or reason_arg
-    node = node_for(ident, "baremetal:node:set_maintenance")
-    write_node(node, {"maintenance": True, "maintenance_reason": reason})
+    node_service.set_maintenance(g.context, node_for(ident, "baremetal:node:get"), reason)
     return no_content(202)
 
 
 @bp.delete("/<ident>/maintenance")
 @spec.operation("Take a node out of maintenance", status=202)
 def unset_maintenance(ident):
-    node = node_for(ident, "baremetal:node:clear_maintenance")
-    write_node(node, {"maintenance": False, "maintenance_reason": None, "fault": None})
+    node_service.unset_maintenance(g.context, node_for(ident, "baremetal:node:get"))
     return no_content(202)
 
 

@@ -4,7 +4,7 @@ import werkzeug.exceptions
 from flask import Blueprint, request
 
 from ironic_lite.api import body, links, spec
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.v1.nodes import node_for
@@ -22,7 +22,7 @@ _USAGE = (
 
 
 def _node(ident: str, rule: str) -> dict:
-    if minor() < 37:
+    if not supports("traits"):
         # Before traits existed Ironic answered each verb differently; clients probe with these.
         if request.method == "PUT":
             raise werkzeug.exceptions.MethodNotAllowed()

@@ -12,7 +12,7 @@ import werkzeug.exceptions
 from flask import Blueprint, g
 
 from ironic_lite.api import spec
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.v1.nodes import node_for
@@ -20,8 +20,6 @@ from ironic_lite.common import exceptions
 
 bp = Blueprint("node_vmedia", __name__, url_prefix="/v1/nodes/<ident>")
 
-ATTACH_MIN_MINOR = 89
-GET_MIN_MINOR = 93
 DEVICE_TYPES = ("cdrom", "disk", "floppy")
 _URL_SCHEMES = ("http", "https", "nfs", "cifs", "smb")
 
@@ -43,8 +41,8 @@ DETACH = {
 }
 
 
-def _require(min_minor: int) -> None:
-    if minor() < min_minor:
+def _require(feature: str) -> None:
+    if not supports(feature):
         raise werkzeug.exceptions.NotFound()
 
 
@@ -53,7 +51,7 @@ def _require(min_minor: int) -> None:
     "Attach virtual media to a node (1.89)", body=ATTACH, body_name="vmedia", status=204
 )
 def attach(ident):
-    _require(ATTACH_MIN_MINOR)
+    _require("vmedia")
     doc = spec.body()
     scheme = urllib.parse.urlsplit(doc["image_url"]).scheme
     if scheme not in _URL_SCHEMES:
@@ -102,7 +100,7 @@ def _device_types() -> list[str] | None:
     status=204,
 )
 def detach(ident):
-    _require(ATTACH_MIN_MINOR)
+    _require("vmedia")
     rpcapi().detach_virtual_media(
         g.context, node_for(ident, "baremetal:node:vmedia:detach"), device_types=_device_types()
     )
@@ -112,7 +110,7 @@ def detach(ident):
 @bp.get("/vmedia")
 @spec.operation("The virtual media attached to a node (1.93)")
 def list_vmedia(ident):
-    _require(GET_MIN_MINOR)
+    _require("vmedia_list")
     return json_response(
         rpcapi().get_virtual_media(g.context, node_for(ident, "baremetal:node:vmedia:get"))
     )

@@ -3,9 +3,10 @@
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
-from ironic_lite.api.collection import collection
 from ironic_lite.api.identifiers import find_portgroup, is_valid_name
+from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.request_version import minor
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
 from ironic_lite.api.services import access
@@ -19,7 +20,7 @@ from ironic_lite.db import api as dbapi
 bp = Blueprint("portgroups", __name__)
 
 SORTABLE = {
-    c: views.PORTGROUP_FIELDS.get(c, 23)
+    c: views.PORTGROUP_FIELDS.get(c, since("portgroups"))
     for c in (
         "id",
         "uuid",
@@ -37,12 +38,21 @@ SORTABLE = {
 }
 _REFUSED_SORT = ("extra", "internal_info", "properties")
 _SELECTABLE = dict(views.PORTGROUP_FIELDS)
+PORTGROUPS = Resource(
+    "portgroups",
+    "portgroup",
+    fields=_SELECTABLE,
+    list_default=views.PORTGROUP_LIST_DEFAULT,
+    sortable=SORTABLE,
+    refused_sort=_REFUSED_SORT,
+    patchable=schemas.PORTGROUP_PATCHABLE,
+)
 DEFAULT_MODE = "active-backup"
 _FILTERS = ("node", "address", "shard", "conductor_groups")
 
 
 def _require():
-    if minor() < 23:
+    if not supports("portgroups"):
         raise exceptions.NotFound("The API is not supported for this version")
 
 
@@ -68,13 +78,13 @@ def _node_for(ident: str) -> dict:
     return node
 
 
-def _selection(args) -> list[str] | None:
-    return params.fields_arg(args, _SELECTABLE, params.fields_not_in_enum)
+def portgroup_renderer(fields=None):
+    wanted = views.visible(views.PORTGROUP_FIELDS, minor(), fields)
+    return views.renderer("portgroups", minor(), wanted, links.base_url())
 
 
 def render_portgroup(pg: dict, fields=None) -> dict:
-    wanted = views.visible(views.PORTGROUP_FIELDS, minor(), fields)
-    return views.renderer("portgroups", minor(), wanted, links.base_url())(pg)
+    return portgroup_renderer(fields)(pg)
 
 
 def _list(
@@ -92,22 +102,17 @@ def _list(
         filters["node_id"] = find_node(args["node"])["id"]
     if args.get("address"):
         filters["address"] = normalise_mac(args["address"])
-    filters["shard"] = params.comma_list(args, "shard", 106)
-    filters["conductor_group"] = params.comma_list(args, "conductor_groups", 99)
-    fields = None if detail_route else _selection(args)
-    detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_portgroup)
-    rows, more = dbapi.list_portgroups(
-        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
+    filters["shard"] = params.comma_list(args, "shard", "portgroup_shard_filter")
+    filters["conductor_group"] = params.comma_list(
+        args, "conductor_groups", "portgroup_conductor_groups_filter"
     )
-    wanted = views.visible(
-        views.PORTGROUP_FIELDS,
-        minor(),
-        None if detail else (fields or views.PORTGROUP_LIST_DEFAULT),
-    )
-    render = views.renderer("portgroups", minor(), wanted, links.base_url())
-    return json_response(
-        collection("portgroups", [render(r) for r in rows], rows, more, paging, path)
+    return PORTGROUPS.listing(
+        args,
+        path,
+        detail_route,
+        lambda p: dbapi.list_portgroups(filters, p.limit, p.marker, p.sort_key, p.sort_dir),
+        portgroup_renderer,
+        find_marker=dbapi.get_portgroup,
     )
 
 
@@ -126,7 +131,7 @@ def list_portgroups_detail():
 @bp.get("/v1/nodes/<ident>/portgroups")
 @spec.operation("List the portgroups of a node (1.24)", query=(*PAGING, "fields"))
 def list_node_portgroups(ident):
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     node = find_node(ident)
     return _list(f"nodes/{ident}/portgroups", False, {"node_id": node["id"]}, node)
 
@@ -134,7 +139,7 @@ def list_node_portgroups(ident):
 @bp.get("/v1/nodes/<ident>/portgroups/detail")
 @spec.operation("List the portgroups of a node with every field", query=PAGING)
 def list_node_portgroups_detail(ident):
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     node = find_node(ident)
     return _list(f"nodes/{ident}/portgroups/detail", True, {"node_id": node["id"]}, node)
 
@@ -150,7 +155,7 @@ def _parent(ident: str) -> tuple[dict, dict]:
 @spec.operation("List the ports of a portgroup (1.24)", query=(*PAGING, "fields"))
 def list_portgroup_ports(ident):
     _require()
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     pg, node = _parent(ident)
     return list_ports_view(f"portgroups/{ident}/ports", False, {"portgroup_id": pg["id"]}, node)
 
@@ -159,7 +164,7 @@ def list_portgroup_ports(ident):
 @spec.operation("List the ports of a portgroup with every field", query=PAGING)
 def list_portgroup_ports_detail(ident):
     _require()
-    params.require_version(24)
+    params.require_version("portgroup_subresources")
     pg, node = _parent(ident)
     return list_ports_view(
         f"portgroups/{ident}/ports/detail", True, {"portgroup_id": pg["id"]}, node
@@ -171,7 +176,7 @@ def list_portgroup_ports_detail(ident):
 def show_portgroup(ident):
     _require()
     args = spec.arguments()
-    fields = _selection(args)
+    fields = PORTGROUPS.selection(args)
     return json_response(render_portgroup(portgroup_for(ident, "baremetal:portgroup:get"), fields))
 
 
@@ -182,7 +187,7 @@ def _check_name(name, verb: str) -> None:
 
 def _check_versions(names) -> None:
     for name in names:
-        if views.PORTGROUP_FIELDS.get(name, 23) > minor():
+        if views.PORTGROUP_FIELDS.get(name, since("portgroups")) > minor():
             raise exceptions.NotAcceptable()
 
 
@@ -205,8 +210,7 @@ def create_portgroup():
         )
     values.setdefault("mode", getattr(CONF, "default_portgroup_mode", None) or DEFAULT_MODE)
     pg = dbapi.create_portgroup({k: v for k, v in values.items() if v is not None})
-    location = f"{links.base_url()}/v1/portgroups/{pg['uuid']}"
-    return json_response(render_portgroup(pg), 201, {"Location": location})
+    return PORTGROUPS.created(pg, render_portgroup(pg))
 
 
 @bp.patch("/v1/portgroups/<ident>")
@@ -220,13 +224,11 @@ def update_portgroup(ident):
         raise exceptions.InvalidParameterValue(
             err="'mode' is a mandatory attribute and can not be removed"
         )
-    doc = {f: pg.get(f) for f in schemas.PORTGROUP_PATCHABLE}
-    patched = patch.apply_patch(doc, ops)
-    body.validate(
-        {k: v for k, v in patched.items() if v is not None}, schemas.PORTGROUP_PATCHED, "portgroup"
-    )
-    changed = patch.changed_fields(
-        doc, patched, schemas.PORTGROUP_PATCHABLE, {"standalone_ports_supported": True}
+    _, changed = PORTGROUPS.patched(
+        pg,
+        ops,
+        lambda patched: body.validate(patched, schemas.PORTGROUP_PATCHED, "portgroup"),
+        {"standalone_ports_supported": True},
     )
     _check_name(changed.get("name"), f"Portgroup {pg['uuid']}: Cannot change name to")
     node = dbapi.get_node_by_id(pg["node_id"])
@@ -239,7 +241,7 @@ def update_portgroup(ident):
         access.node_link(g.context, node["owner"], new_node, "node_uuid", ref)
         node = new_node
         changed["node_id"] = node["id"]
-    if node["provision_state"] == states.INSPECTING and minor() >= 39:
+    if node["provision_state"] == states.INSPECTING and supports("inspect_wait"):
         raise exceptions.NodeInWrongState(
             err=f'Cannot update portgroup of node "{node["uuid"]}" while it is inspecting.'
         )

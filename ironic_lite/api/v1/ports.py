@@ -5,9 +5,10 @@ import re
 from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
-from ironic_lite.api.collection import collection
 from ironic_lite.api.identifiers import find_portgroup, is_valid_name
+from ironic_lite.api.microversions import since
 from ironic_lite.api.request_version import minor
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import ports as schemas
@@ -16,6 +17,9 @@ from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import ports as views
 from ironic_lite.common import exceptions, states
 from ironic_lite.db import api as dbapi
+
+# node_ident (a node named in a port body) is in no field table.
+PORT_NODE_IDENT = since("port_node_ident")
 
 bp = Blueprint("ports", __name__)
 
@@ -46,6 +50,16 @@ _MAC_RE = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
 _SELECTABLE = {k: v for k, v in views.PORT_FIELDS.items() if k != "links"}
 # What removing a flag that cannot be empty sets it back to.
 _DEFAULTS = {"pxe_enabled": True, "is_smartnic": False, "available_for_dynamic_portgroup": True}
+PORTS = Resource(
+    "ports",
+    "port",
+    fields=_SELECTABLE,
+    list_default=views.PORT_LIST_DEFAULT,
+    sortable=SORTABLE,
+    refused_sort=_REFUSED_SORT,
+    patchable=schemas.PORT_PATCHABLE,
+    refuse_fields=params.fields_not_valid,
+)
 # Query arguments of the port lists; the lists of a node or a portgroup take no filters.
 PAGING = ("limit", "marker", "sort_key", "sort_dir", "detail")
 _FILTERS = ("node", "node_uuid", "address", "portgroup", "shard", "conductor_groups")
@@ -76,9 +90,13 @@ def port_for(ident: str, rule: str) -> dict:
     return port
 
 
-def render_port(port: dict, fields=None) -> dict:
+def port_renderer(fields=None):
     wanted = views.visible(views.PORT_FIELDS, minor(), fields)
-    return views.renderer("ports", minor(), wanted, links.base_url())(port)
+    return views.renderer("ports", minor(), wanted, links.base_url())
+
+
+def render_port(port: dict, fields=None) -> dict:
+    return port_renderer(fields)(port)
 
 
 # --- list -------------------------------------------------------------------------------------
@@ -114,22 +132,19 @@ def list_ports_view(
             raise exceptions.InvalidParameterValue(
                 err=f"Expected valid MAC address for address: {args['address']}"
             ) from None
-    portgroup = params.text(args, "portgroup", 24)
+    portgroup = params.text(args, "portgroup", "portgroup_subresources")
     if portgroup:
         filters["portgroup_id"] = find_portgroup(portgroup)["id"]
-    filters["shard"] = params.comma_list(args, "shard", 82)
+    filters["shard"] = params.comma_list(args, "shard", "shards")
     filters["conductor_group"] = params.comma_list(args, "conductor_groups")
-    fields = None if detail_route else params.fields_arg(args, _SELECTABLE)
-    detail = detail_route or bool(params.detail_arg(args, fields))
-    paging = params.Paging(args, SORTABLE, _REFUSED_SORT, find_marker=dbapi.get_port)
-    rows, more = dbapi.list_ports(
-        filters, paging.limit, paging.marker, paging.sort_key, paging.sort_dir
+    return PORTS.listing(
+        args,
+        path,
+        detail_route,
+        lambda p: dbapi.list_ports(filters, p.limit, p.marker, p.sort_key, p.sort_dir),
+        port_renderer,
+        find_marker=dbapi.get_port,
     )
-    wanted = views.visible(
-        views.PORT_FIELDS, minor(), None if detail else (fields or views.PORT_LIST_DEFAULT)
-    )
-    render = views.renderer("ports", minor(), wanted, links.base_url())
-    return json_response(collection("ports", [render(r) for r in rows], rows, more, paging, path))
 
 
 @bp.get("/v1/ports")
@@ -163,14 +178,14 @@ def list_node_ports_detail(ident):
 def show_port(ident):
     args = spec.arguments()
     port = port_for(ident, "baremetal:port:get")
-    return json_response(render_port(port, params.fields_arg(args, _SELECTABLE)))
+    return json_response(render_port(port, PORTS.selection(args)))
 
 
 # --- create / update / delete -----------------------------------------------------------------
 def _check_versions(doc: dict) -> None:
     for name in doc:
-        since = 94 if name == "node_ident" else views.PORT_FIELDS.get(name, 1)
-        if since > minor():
+        added = PORT_NODE_IDENT if name == "node_ident" else views.PORT_FIELDS.get(name, 1)
+        if added > minor():
             raise exceptions.NotAcceptable()
 
 
@@ -178,7 +193,7 @@ def _check_llc(llc: dict | None) -> dict | None:
     if not llc:
         return llc
     if "network_type" in llc:
-        params.require_version(64)
+        params.require_version("llc_network_type")
     if llc.get("switch_id"):
         sid = llc["switch_id"]
         if _MAC_RE.match(sid):
@@ -258,8 +273,7 @@ def create_port():
     values["local_link_connection"] = _check_llc(values.get("local_link_connection"))
     _resolve(values, node)
     port = dbapi.create_port({k: v for k, v in values.items() if v is not None})
-    location = f"{links.base_url()}/v1/ports/{port['uuid']}"
-    return json_response(render_port(port), 201, {"Location": location})
+    return PORTS.created(port, render_port(port))
 
 
 @bp.patch("/v1/ports/<ident>")
@@ -268,14 +282,18 @@ def update_port(ident):
     port = port_for(ident, "baremetal:port:update")
     ops = spec.body()
     for root in patch.root_fields(ops):
-        since = 94 if root == "node_ident" else views.PORT_FIELDS.get(root, 1)
-        if since > minor():
+        added = PORT_NODE_IDENT if root == "node_ident" else views.PORT_FIELDS.get(root, 1)
+        if added > minor():
             raise exceptions.NotAcceptable()
     doc = {f: port.get(f) for f in schemas.PORT_PATCHABLE}
     doc["node_ident"] = port["node_uuid"]
-    patched = patch.apply_patch(doc, ops)
-    body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PORT_PATCHED, "port")
-    changed = patch.changed_fields(doc, patched, schemas.PORT_PATCHABLE, _DEFAULTS)
+    _, changed = PORTS.patched(
+        port,
+        ops,
+        lambda patched: body.validate(patched, schemas.PORT_PATCHED, "port"),
+        _DEFAULTS,
+        document=doc,
+    )
     node = dbapi.get_node_by_id(port["node_id"])
     new_node_ref = changed.pop("node_ident", None) or changed.pop("node_uuid", None)
     if new_node_ref:

@@ -18,6 +18,7 @@ import werkzeug.exceptions
 from flask import Blueprint, g
 
 from ironic_lite.api import links, params, spec
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
@@ -43,8 +44,8 @@ _LOOKUP_INFO_KEYS = (
 )
 
 
-def _require(min_minor: int) -> None:
-    if minor() < min_minor:
+def _require(feature: str) -> None:
+    if not supports(feature):
         raise werkzeug.exceptions.NotFound()
 
 
@@ -78,7 +79,7 @@ def _not_found() -> exceptions.NotFound:
 @bp.get("/v1/lookup")
 @spec.operation("Find the node of an agent by its MACs or UUID", query=("addresses", "node_uuid"))
 def lookup():
-    _require(22)
+    _require("ramdisk_api")
     args = spec.arguments()
     node_uuid = params.uuid_arg(args, "node_uuid")
     raw = [a for a in (args.get("addresses") or "").split(",") if a.strip()]
@@ -134,7 +135,7 @@ def _lookup_document(node: dict, new_token: bool) -> dict:
     "An agent reports where it listens", body=schemas.HEARTBEAT, body_name="heartbeat", status=202
 )
 def heartbeat(node_ident):
-    _require(22)
+    _require("ramdisk_api")
     doc = spec.body()
     for field in doc:
         needed = schemas.HEARTBEAT_FIELDS[field]
@@ -214,7 +215,7 @@ def _inspected_node(node_uuid: str | None, inventory: dict, boot_interface) -> d
 @bp.get("/v1/nodes/<ident>/inventory")
 @spec.operation("The last inventory and plugin data inspection recorded (1.81)")
 def node_inventory(ident):
-    _require(81)
+    _require("node_inventory")
     node = node_for(ident, "baremetal:node:inventory:get")
     data = dbapi.get_inventory(node["id"])
     if data is None:

@@ -3,30 +3,29 @@
 from flask import Blueprint, current_app
 
 from ironic_lite.api import links, openapi, spec
-from ironic_lite.api.microversions import MAX_VERSION, MIN_VERSION
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import MAX_VERSION, MIN_VERSION, supports
 from ironic_lite.api.responses import json_response
 
 bp = Blueprint("root", __name__)
 
-# Resource links of /v1 and the minor version each appears at, in Ironic's order.
+# Resource links of /v1 and the feature that adds each (None: every version), in Ironic's order.
 RESOURCES = {
-    "chassis": 1,
-    "nodes": 1,
-    "ports": 1,
-    "drivers": 1,
-    "portgroups": 23,
-    "volume": 32,
-    "lookup": 22,
-    "heartbeat": 22,
-    "conductors": 49,
-    "allocations": 52,
-    "events": 54,
-    "deploy_templates": 55,
-    "shards": 82,
-    "runbooks": 92,
-    "inspection_rules": 96,
-    "continue_inspection": 84,
+    "chassis": None,
+    "nodes": None,
+    "ports": None,
+    "drivers": None,
+    "portgroups": "portgroups",
+    "volume": "volume",
+    "lookup": "ramdisk_api",
+    "heartbeat": "ramdisk_api",
+    "conductors": "conductors",
+    "allocations": "allocations",
+    "events": "events",
+    "deploy_templates": "deploy_templates",
+    "shards": "shards",
+    "runbooks": "runbooks",
+    "inspection_rules": "inspection_rules",
+    "continue_inspection": "continue_inspection",
 }
 
 
@@ -75,9 +74,8 @@ def v1():
             "type": "application/vnd.openstack.ironic.v1+json",
         },
     }
-    current = minor()
-    for name, since in RESOURCES.items():
-        if since <= current:
+    for name, feature in RESOURCES.items():
+        if feature is None or supports(feature):
             doc[name] = [
                 {"href": link["href"] + "/", "rel": link["rel"]} for link in links.pair(base, name)
             ]

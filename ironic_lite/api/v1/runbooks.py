@@ -11,6 +11,7 @@ caller is a system administrator.
 from flask import Blueprint, g
 
 from ironic_lite.api import body, params, spec
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import step_lists as schemas
 from ironic_lite.api.schemas.nodes import TRAIT
@@ -22,12 +23,11 @@ from ironic_lite.db import api as dbapi
 
 bp = Blueprint("runbooks", __name__, url_prefix="/v1/runbooks")
 
-TRAITS_MINOR = 112
 _TRAIT_NAME = {"type": "object", "properties": {"name": TRAIT}}
 
 
 def _check(doc: dict) -> None:
-    if g.version.minor < TRAITS_MINOR and doc.get("name") is not None:
+    if not supports("runbook_traits") and doc.get("name") is not None:
         # Before 1.112 a runbook's name is what a node's trait must equal to run it.
         body.validate({"name": doc["name"]}, _TRAIT_NAME, "runbook")
     if doc.get("owner") and params.parse_bool("public", doc.get("public", False)):
@@ -39,7 +39,7 @@ def _check(doc: dict) -> None:
 API = StepListAPI(
     resource="runbooks",
     kind="runbook",
-    min_minor=92,
+    feature="runbooks",
     fields=views.RUNBOOK_FIELDS,
     create_schema=schemas.RUNBOOK_CREATE,
     patchable=schemas.RUNBOOK_PATCHABLE,
@@ -120,7 +120,7 @@ def delete_runbook(ident):
 
 # --- traits (1.112) ------------------------------------------------------------------------------
 def _traits_runbook(ident: str, rule: str = "baremetal:runbook:update") -> dict:
-    params.require_version(TRAITS_MINOR)
+    params.require_version("runbook_traits")
     return runbook_for(ident, rule)
 
 

@@ -8,7 +8,7 @@ the counts always add up to the number of nodes.
 from flask import Blueprint, g
 
 from ironic_lite.api import spec
-from ironic_lite.api.request_version import minor
+from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.services import access
 from ironic_lite.common import exceptions
@@ -16,11 +16,9 @@ from ironic_lite.db import api as dbapi
 
 bp = Blueprint("shards", __name__, url_prefix="/v1/shards")
 
-MIN_MINOR = 82
-
 
 def _require() -> None:
-    if minor() < MIN_MINOR:
+    if not supports("shards"):
         raise exceptions.NotFound("The API version does not allow shards")
 
 

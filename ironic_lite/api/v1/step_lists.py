@@ -5,13 +5,15 @@ declare the differences (version, schema, how steps are ordered, extra rules).
 """
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 from flask import g
 
-from ironic_lite.api import body, links, params, patch, spec
-from ironic_lite.api.collection import collection
+from ironic_lite.api import body, links, microversions, params, spec
 from ironic_lite.api.identifiers import check_ident
+from ironic_lite.api.microversions import supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.views import step_lists as views
@@ -25,7 +27,7 @@ LIST_QUERY = ("limit", "marker", "sort_key", "sort_dir", "detail", "fields")
 class StepListAPI:
     resource: str  # URL segment and collection key: "deploy_templates", "runbooks"
     kind: str  # "deploy template", "runbook"
-    min_minor: int
+    feature: str  # the microversion feature that added the resource
     fields: dict[str, int]
     create_schema: dict
     patchable: list[str]
@@ -40,8 +42,21 @@ class StepListAPI:
     check_document: Callable[[dict], None] = lambda doc: None
 
     # --- helpers -----------------------------------------------------------------------------
+    @functools.cached_property
+    def common(self) -> Resource:
+        return Resource(
+            self.resource,
+            self.kind,
+            fields=self.fields,
+            list_default=views.LIST_DEFAULT,
+            sortable=dict.fromkeys(SORTABLE, 1),
+            refused_sort=("extra", "steps"),
+            patchable=self.patchable,
+            detail_feature=self.feature,
+        )
+
     def require_version(self) -> None:
-        if g.version.minor < self.min_minor:
+        if not supports(self.feature):
             raise exceptions.ResourceNotFound()
 
     def find(self, ident: str) -> dict:
@@ -90,21 +105,17 @@ class StepListAPI:
     # --- handlers ------------------------------------------------------------------------------
     def list(self, detail_route: bool = False, projects: list[str] | None = None):
         self.require_version()
-        args = spec.arguments()
-        fields = params.fields_arg(args, self.fields, params.fields_not_in_enum)
-        detail = detail_route or bool(params.detail_arg(args, fields, self.min_minor))
-        paging = params.Paging(args, dict.fromkeys(SORTABLE, 1), ("extra", "steps"))
-        rows, more = self.db_list(
-            paging.limit, paging.marker, paging.sort_key, paging.sort_dir, projects=projects
+        return self.common.listing(
+            spec.arguments(),
+            self.resource,
+            detail_route,
+            lambda p: self.db_list(p.limit, p.marker, p.sort_key, p.sort_dir, projects=projects),
+            lambda wanted: lambda row: self.render(row, wanted),
         )
-        wanted = None if detail else (fields or views.LIST_DEFAULT)
-        items = [self.render(r, wanted) for r in rows]
-        return json_response(collection(self.resource, items, rows, more, paging, self.resource))
 
     def show(self, ident: str):
         self.require_version()
-        args = spec.arguments()
-        fields = params.fields_arg(args, self.fields, params.fields_not_in_enum)
+        fields = self.common.selection(spec.arguments())
         return json_response(self.render(self.find(ident), fields))
 
     def create(self, owner_default: str | None = None):
@@ -121,22 +132,13 @@ class StepListAPI:
             if flag in values:
                 values[flag] = params.parse_bool(flag, values[flag])
         row = self.db_create(values, steps, *([traits] if traits is not None else []))
-        location = f"{links.base_url()}/v1/{self.resource}/{row['uuid']}"
-        return json_response(self.render(row), 201, {"Location": location})
+        return self.common.created(row, self.render(row))
 
     def update(self, ident: str):
         row = self.find(ident)
-        ops = spec.body()
-        before = {f: row.get(f) for f in self.patchable}
-        patched = patch.apply_patch(before, ops)
-        body.validate(
-            {k: v for k, v in patched.items() if v is not None}, self.create_schema, self.kind
+        patched, changed = self.common.patched(
+            row, spec.body(), lambda doc: body.validate(doc, self.create_schema, self.kind)
         )
-        changed = patch.changed_fields(before, patched, self.patchable)
-        if "uuid" in changed:
-            raise exceptions.InvalidParameterValue(
-                err=f"Cannot overwrite UUID for an existing {self.kind}."
-            )
         self._check_gated(changed)
         self.check_document(patched)
         steps = self.normalise_steps(changed.pop("steps")) if "steps" in changed else None
@@ -154,4 +156,4 @@ class StepListAPI:
     def _check_gated(self, doc: dict) -> None:
         for name in doc:
             if self.fields.get(name, 0) > g.version.minor:
-                params.require_version(self.fields[name])
+                microversions.require_minor(self.fields[name])

@@ -7,15 +7,17 @@ manageable, adopt failed). A node a conductor holds answers 409.
 """
 
 import dataclasses
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
 
 from flask import Blueprint, g
 
-from ironic_lite.api import body, links, params, patch, spec
-from ironic_lite.api.collection import collection
+from ironic_lite.api import body, links, spec
 from ironic_lite.api.identifiers import is_valid_name
+from ironic_lite.api.microversions import since, supports
+from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import volumes as schemas
 from ironic_lite.api.services import access
@@ -72,7 +74,7 @@ def _normalise_connector(values: dict) -> dict:
 
 
 def _require_version() -> None:
-    if g.version.minor < views.MIN_MINOR:
+    if not supports("volume"):
         raise exceptions.ResourceNotFound()
 
 
@@ -111,6 +113,19 @@ class VolumeAPI:
     check_document: Callable[[dict], None] = lambda doc: None
     normalise: Callable[[dict], dict] = lambda values: values
 
+    @functools.cached_property
+    def common(self) -> Resource:
+        return Resource(
+            f"volume/{self.resource}",
+            self.kind,
+            fields=dict.fromkeys(self.fields, since("volume")),
+            list_default=self.list_default,
+            sortable=dict.fromkeys(self.sortable, 1),
+            refused_sort=("extra", "properties"),
+            patchable=self.patchable,
+            detail_feature="volume",
+        )
+
     def find(self, ident: str) -> dict:
         _require_version()
         if not dbapi.is_uuid(ident):
@@ -124,9 +139,8 @@ class VolumeAPI:
         a node the caller may not see is a 404)."""
         row = self.find(ident)
         node = dbapi.get_node_by_id(row["node_id"]) if row["node_id"] else None
-        hidden = exceptions.ResourceNotFound(
-            f"{self.kind.capitalize()} {ident} could not be found."
-        )
+        kind = self.kind.capitalize()
+        hidden = exceptions.ResourceNotFound(f"{kind} {ident} could not be found.")
         access.volume(g.context, rule, node, hidden)
         return row, node
 
@@ -141,27 +155,20 @@ class VolumeAPI:
         _require_version()
         args = spec.arguments()
         parent = find_node(node_ident) if node_ident else None
+        project = access.list_filter("volume", g.context, parent=parent, parent_ident=node_ident)
         node_ident = node_ident or args.get("node")
         node_id = find_node(node_ident)["id"] if node_ident else None
-        project = access.list_filter("volume", g.context, parent=parent, parent_ident=node_ident)
-        selectable = {f: views.MIN_MINOR for f in self.fields}
-        fields = params.fields_arg(args, selectable, params.fields_not_in_enum)
-        detail = bool(params.detail_arg(args, fields, views.MIN_MINOR))
-        paging = params.Paging(args, dict.fromkeys(self.sortable, 1), ("extra", "properties"))
-        rows, more = self.db_list(
-            node_id, paging.limit, paging.marker, paging.sort_key, paging.sort_dir, project
+        return self.common.listing(
+            args,
+            path,
+            False,
+            lambda p: self.db_list(node_id, p.limit, p.marker, p.sort_key, p.sort_dir, project),
+            lambda wanted: lambda row: self.render(row, wanted),
         )
-        wanted = None if detail else (fields or self.list_default)
-        items = [self.render(r, wanted) for r in rows]
-        return json_response(collection(self.resource, items, rows, more, paging, path))
 
     def show(self, ident: str):
         row, _ = self.find_for(ident, "baremetal:volume:get")
-        args = spec.arguments()
-        selectable = {f: views.MIN_MINOR for f in self.fields}
-        return json_response(
-            self.render(row, params.fields_arg(args, selectable, params.fields_not_in_enum))
-        )
+        return json_response(self.render(row, self.common.selection(spec.arguments())))
 
     def create(self):
         _require_version()
@@ -171,18 +178,14 @@ class VolumeAPI:
         values = self.normalise({k: v for k, v in doc.items() if v is not None})
         values["node_id"] = node["id"]
         row = self.db_create(values)
-        location = f"{links.base_url()}/v1/volume/{self.resource}/{row['uuid']}"
-        return json_response(self.render(row), 201, {"Location": location})
+        return self.common.created(row, self.render(row))
 
     def update(self, ident: str):
         row, node = self.find_for(ident, "baremetal:volume:update")
-        ops = spec.body()
         before = {f: row.get(f) for f in self.patchable}
-        patched = patch.apply_patch(before, ops)
-        body.validate(
-            {k: v for k, v in patched.items() if v is not None}, self.create_schema, self.kind
+        _, changed = self.common.patched(
+            row, spec.body(), lambda doc: body.validate(doc, self.create_schema, self.kind)
         )
-        changed = patch.changed_fields(before, patched, self.patchable)
         if not changed:
             return json_response(self.render(row))
         merged = {**before, **changed}

@@ -8,10 +8,6 @@ always carry their timestamps, as Ironic's do; BIOS settings also carry links.
 from ironic_lite.api import links
 from ironic_lite.api.views import timestamp
 
-BIOS_MIN_MINOR = 40
-BIOS_REGISTRY_MINOR = 74
-FIRMWARE_MIN_MINOR = 86
-
 BIOS_DEFAULT = ("name", "value")
 BIOS_DETAIL = (
     "name",

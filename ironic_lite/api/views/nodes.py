@@ -6,6 +6,7 @@ create and patch views all derive their behaviour from it.
 
 from collections.abc import Callable
 
+from ironic_lite.api.microversions import since
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import masking
 
@@ -126,9 +127,9 @@ def columns_for(fields: list[str]) -> list[str]:
 def _provision_state(minor: int) -> Callable[[dict], str | None]:
     def render(node: dict) -> str | None:
         state = node["provision_state"]
-        if minor < 2 and state == "available":
+        if minor < since("available_state") and state == "available":
             return None
-        if minor < 39 and state == "inspect wait":
+        if minor < since("inspect_wait") and state == "inspect wait":
             return "inspecting"
         return state
 
@@ -201,8 +202,8 @@ STATES_FIELDS: dict[str, int] = {
 def states_document(node: dict, minor: int) -> dict:
     """``GET /v1/nodes/{id}/states``."""
     doc = {}
-    for name, since in STATES_FIELDS.items():
-        if since > minor:
+    for name, added in STATES_FIELDS.items():
+        if added > minor:
             continue
         if name == "provision_state":
             doc[name] = _provision_state(minor)(node)

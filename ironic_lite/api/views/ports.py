@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from ironic_lite.api import links
+from ironic_lite.api.microversions import since
 from ironic_lite.api.views import timestamp
 
 PORT_FIELDS: dict[str, int] = {
@@ -50,6 +51,9 @@ PORTGROUP_LIST_DEFAULT = ("uuid", "address", "name")
 _TIMESTAMPS = ("created_at", "updated_at")
 # Local-link keys only shown in the versions that knew them.
 _VTEP_KEYS = ("vtep-logical-switch", "vtep-physical-switch")
+# Ironic shows VTEP switch info from the version that added it up to the one before 1.104.
+_VTEP_SHOWN = since("vtep_switch_info")
+_VTEP_HIDDEN = since("instance_name")
 
 
 def visible(table: dict[str, int], minor: int, wanted=None) -> list[str]:
@@ -62,7 +66,7 @@ def visible(table: dict[str, int], minor: int, wanted=None) -> list[str]:
 def _llc(minor: int) -> Callable[[dict], dict]:
     def render(port: dict) -> dict:
         llc = port["local_link_connection"] or {}
-        if any(k in llc for k in _VTEP_KEYS) and not 90 <= minor <= 104:
+        if any(k in llc for k in _VTEP_KEYS) and not _VTEP_SHOWN <= minor < _VTEP_HIDDEN:
             return {}
         return llc
 

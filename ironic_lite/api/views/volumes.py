@@ -3,8 +3,6 @@
 from ironic_lite.api import links
 from ironic_lite.api.views import timestamp
 
-MIN_MINOR = 32
-
 CONNECTOR_FIELDS = (
     "uuid",
     "node_uuid",

@@ -3,9 +3,18 @@
 manageable / adopt failed --adopt--> adopting -> active; failure -> adopt failed
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ironic_lite.common import states
 from ironic_lite.conductor import transitions
 from ironic_lite.conductor.flows import runner
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows.declaration import Flow
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def start(task: Task) -> None:
@@ -23,3 +32,18 @@ def run(task: Task, stopping=None) -> None:
 
 
 resume = run
+
+
+def begin(task: Task, event: str, **params) -> bool:
+    start(task)
+    return True
+
+
+FLOW = Flow(
+    name="adopt",
+    events=("adopt",),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.ADOPTING,),
+)

@@ -9,11 +9,19 @@ prepares the ramdisk boot first and removes its boot files once the steps are do
 any failure -> clean failed, in maintenance with fault "clean failure"
 """
 
-from ironic_lite.common import states
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import hardware_cache, steps, transitions
 from ironic_lite.conductor.flows import runner
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows.declaration import Flow
 from ironic_lite.conf import CONF
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 FAULT = "clean failure"
 
@@ -102,3 +110,35 @@ def run(task: Task, stopping=None) -> None:
 
 
 resume = run
+
+
+def begin(task: Task, event: str, clean_steps=None, disable_ramdisk=None, **params) -> bool:
+    """``provide``: automated cleaning; ``clean``: the operator's steps."""
+    if event == "provide":
+        if task.node["retired"]:
+            # A retired node goes back to manageable after cleaning; never to available.
+            raise exceptions.NodeIsRetired(op="providing", node=task.node["uuid"])
+        start_automated(task)
+        return True
+    if not clean_steps:
+        raise exceptions.MissingParameterValue(
+            err='"clean_steps" is required when setting target provision state to clean'
+        )
+    start_manual(task, clean_steps, disable_ramdisk)
+    return True
+
+
+FLOW = Flow(
+    name="clean",
+    events=("provide", "clean"),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.CLEANING,),
+    wait=states.CLEANWAIT,
+    hold=states.CLEANHOLD,
+    step_kind="clean",
+    wait_timeout="clean_callback_timeout",
+    fault=FAULT,
+    agent_lookup=True,
+)

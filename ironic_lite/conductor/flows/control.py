@@ -1,55 +1,22 @@
 """Steering flows that are already under way: abort, unhold, resume, take over.
 
-``FLOW_BY_STATE`` says which flow owns a transient state; resuming a node in it (after a wait,
-an unhold, or a dead conductor) continues that flow at the step saved on the node.
+The flow that owns a state comes from the flows' declarations (``registry.BY_STATE``);
+resuming a node in it (after a wait, an unhold, or a dead conductor) continues that flow at
+the step saved on the node.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import steps, transitions
-from ironic_lite.conductor.flows import (
-    adopt,
-    clean,
-    deploy,
-    inspect,
-    rescue,
-    service,
-    undeploy,
-    verify,
-)
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows import registry
+from ironic_lite.conductor.flows.declaration import Body
 
-FLOW_BY_STATE = {
-    states.VERIFYING: verify,
-    states.CLEANING: clean,
-    states.CLEANWAIT: clean,
-    states.CLEANHOLD: clean,
-    states.DEPLOYING: deploy,
-    states.DEPLOYWAIT: deploy,
-    states.DEPLOYHOLD: deploy,
-    states.SERVICING: service,
-    states.SERVICEWAIT: service,
-    states.SERVICEHOLD: service,
-    states.INSPECTING: inspect,
-    states.INSPECTWAIT: inspect,
-    states.ADOPTING: adopt,
-    states.RESCUING: rescue,
-    states.RESCUEWAIT: rescue,
-    states.UNRESCUING: rescue,
-    states.DELETING: undeploy,
-}
-# The kind of steps each stepped flow runs (for takeover checks).
-STEP_KIND = {
-    states.CLEANING: "clean",
-    states.DEPLOYING: "deploy",
-    states.SERVICING: "service",
-    states.VERIFYING: "verify",
-}
-_ABORT_FAILS = {
-    states.CLEANWAIT: clean.FAULT,
-    states.CLEANHOLD: clean.FAULT,
-    states.SERVICEWAIT: service.FAULT,
-    states.SERVICEHOLD: service.FAULT,
-}
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def abort(task: Task) -> str:
@@ -61,11 +28,7 @@ def abort(task: Task) -> str:
             task, "abort", last_error=None, note="service failure acknowledged; back to active"
         )
     transitions.check(task, "abort")
-    kind = {
-        states.CLEANWAIT: "clean",
-        states.SERVICEWAIT: "service",
-        states.DEPLOYWAIT: "deploy",
-    }.get(state)
+    kind = registry.step_kind(state) if state in states.WAIT_STATES else None
     if kind:
         step_list, index = steps.saved_progress(node, kind)
         current = step_list[index - 1] if index else None
@@ -82,9 +45,22 @@ def abort(task: Task) -> str:
     return new
 
 
-def unhold(task: Task) -> None:
-    """Release a held flow: back to its wait state, then on with the next step."""
+def unhold(task: Task) -> Body:
+    """Release a held flow: back to its wait state, then on with the next step (the body
+    returned, to run on a worker)."""
     transitions.advance(task, "unhold", note="released from hold")
+    return continue_body(task)
+
+
+def continue_body(task: Task) -> Body:
+    """The body that takes a node out of its wait state and continues its flow."""
+    flow = registry.BY_STATE[task.node["provision_state"]]
+
+    def body(task: Task, stopping) -> None:
+        resume_waiting(task)
+        flow.resume(task, stopping)
+
+    return body
 
 
 def resume_waiting(task: Task) -> None:
@@ -95,9 +71,9 @@ def resume_waiting(task: Task) -> None:
 def takeover_check(task: Task, dead_host: str | None) -> bool:
     """Whether the flow in progress can be resumed by this conductor; fails it if not."""
     state = task.node["provision_state"]
-    kind = STEP_KIND.get(state)
+    kind = registry.step_kind(state)
     if kind is None:
-        return state in FLOW_BY_STATE
+        return state in registry.BY_STATE
     step_list, index = steps.saved_progress(task.node, kind)
     if index is None or index >= len(step_list):
         return True
@@ -109,6 +85,15 @@ def takeover_check(task: Task, dead_host: str | None) -> bool:
         f"Conductor {dead_host or 'that ran it'} stopped while running {kind} step "
         f"{current['interface']}.{current['step']}, which is not safe to run again; "
         f"retry the {kind}.",
-        fault=clean.FAULT if kind == "clean" else None,
+        fault=registry.fault(state),
     )
     return False
+
+
+def _abort(task: Task) -> None:
+    abort(task)
+
+
+# The events that steer a flow under way rather than start one: each returns the body to run
+# on a worker, or None.
+STEERING = {"abort": _abort, "unhold": unhold}

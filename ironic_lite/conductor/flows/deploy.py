@@ -10,12 +10,20 @@ Steps: the interfaces' automated deploy steps, the steps of deploy templates mat
 instance's traits, and the operator's deploy_steps, merged by priority.
 """
 
-from ironic_lite.common import exceptions, states
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ironic_lite.common import exceptions, node_rules, states
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import runner
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows.declaration import Flow
 from ironic_lite.conf import CONF
 from ironic_lite.db import api as dbapi
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def _instance_traits(task: Task) -> list[str]:
@@ -53,11 +61,7 @@ def _deploy_steps(task: Task, user_steps: list[dict] | None) -> tuple[list[dict]
 
 def start(task: Task, event: str, configdrive=None, deploy_steps=None) -> None:
     """Check the request, then move to deploying with the full, ordered list of steps."""
-    if task.node["maintenance"]:
-        raise exceptions.InvalidParameterValue(
-            err=f"The provisioning operation can't be performed on node "
-            f"{task.node['uuid']} because it's in maintenance mode."
-        )
+    node_rules.refuse_provisioning_in_maintenance(task.node)
     if task.node["protected"] and event == "rebuild":
         raise exceptions.NodeProtected(node=task.node["uuid"])
     step_list, templates = _deploy_steps(task, deploy_steps)
@@ -93,3 +97,23 @@ def run(task: Task, stopping=None) -> None:
 
 
 resume = run
+
+
+def begin(task: Task, event: str, configdrive=None, deploy_steps=None, **params) -> bool:
+    start(task, event, configdrive, deploy_steps)
+    return True
+
+
+FLOW = Flow(
+    name="deploy",
+    events=("deploy", "rebuild"),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.DEPLOYING,),
+    wait=states.DEPLOYWAIT,
+    hold=states.DEPLOYHOLD,
+    step_kind="deploy",
+    wait_timeout="deploy_callback_timeout",
+    agent_lookup=True,
+)

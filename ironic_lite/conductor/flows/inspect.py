@@ -5,11 +5,20 @@ inspecting -> inspect wait (in-band: the agent reports back) -> manageable
 failure -> inspect failed with last_error
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import states
-from ironic_lite.conductor import steps, transitions
+from ironic_lite.conductor import transitions
 from ironic_lite.conductor.flows import runner
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows.declaration import Flow
 from ironic_lite.db.models import utcnow
+from ironic_lite.drivers.base import Outcome
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def start(task: Task) -> None:
@@ -30,7 +39,7 @@ def run(task: Task, stopping=None) -> None:
 
     if not runner.guarded(task, "Inspection", inspect):
         return
-    if outcome[0] is steps.Outcome.WAIT:
+    if outcome[0] is Outcome.WAIT:
         transitions.advance(task, "wait", note="waiting for the ramdisk's inventory")
         return
     finish(task)
@@ -44,3 +53,21 @@ def finish(task: Task) -> None:
 def resume(task: Task, stopping=None) -> None:
     if task.node["provision_state"] == states.INSPECTING:
         run(task, stopping)
+
+
+def begin(task: Task, event: str, **params) -> bool:
+    start(task)
+    return True
+
+
+FLOW = Flow(
+    name="inspect",
+    events=("inspect",),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.INSPECTING,),
+    wait=states.INSPECTWAIT,
+    wait_timeout="inspect_wait_timeout",
+    agent_lookup=True,
+)

@@ -5,10 +5,19 @@ rescue / rescue failed / unrescue failed --unrescue--> unrescuing -> active
 failures -> rescue failed / unrescue failed
 """
 
-from ironic_lite.common import exceptions
-from ironic_lite.conductor import steps, transitions
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ironic_lite.common import exceptions, states
+from ironic_lite.conductor import transitions
 from ironic_lite.conductor.flows import runner
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows.declaration import Flow
+from ironic_lite.drivers.base import Outcome
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def start(task: Task, rescue_password: str) -> None:
@@ -25,7 +34,7 @@ def run(task: Task, stopping=None) -> None:
     outcome = []
     if not runner.guarded(task, "Rescue", lambda: outcome.append(task.driver.rescue.rescue(task))):
         return
-    if outcome[0] is steps.Outcome.WAIT:
+    if outcome[0] is Outcome.WAIT:
         transitions.advance(task, "wait", note="waiting for the rescue ramdisk")
         return
     transitions.advance(task, "done", note="rescued")
@@ -46,8 +55,32 @@ def run_unrescue(task: Task, stopping=None) -> None:
         transitions.advance(task, "done", note="unrescued")
 
 
-def resume(task: Task, stopping=None) -> None:
-    if task.node["provision_state"] == "unrescuing":
-        run_unrescue(task, stopping)
-    else:
-        run(task, stopping)
+def begin(task: Task, event: str, rescue_password=None, **params) -> bool:
+    start(task, rescue_password)
+    return True
+
+
+def begin_unrescue(task: Task, event: str, **params) -> bool:
+    start_unrescue(task)
+    return True
+
+
+FLOW = Flow(
+    name="rescue",
+    events=("rescue",),
+    begin=begin,
+    run=run,
+    resume=run,
+    working=(states.RESCUING,),
+    wait=states.RESCUEWAIT,
+    wait_timeout="rescue_callback_timeout",
+    agent_lookup=True,
+)
+UNRESCUE_FLOW = Flow(
+    name="unrescue",
+    events=("unrescue",),
+    begin=begin_unrescue,
+    run=run_unrescue,
+    resume=run_unrescue,
+    working=(states.UNRESCUING,),
+)

@@ -1,16 +1,23 @@
 """What every flow's worker body shares: running steps and parking or failing the node."""
 
+from __future__ import annotations
+
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions
 from ironic_lite.conductor import steps, transitions
-from ironic_lite.conductor.task import Task
+from ironic_lite.drivers.base import Outcome
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 LOG = logging.getLogger(__name__)
 
 # The event that parks a flow of each kind for a wait or a hold step, by Outcome.
-_PARK = {steps.Outcome.WAIT: "wait", steps.Outcome.HOLD: "hold"}
+_PARK = {Outcome.WAIT: "wait", Outcome.HOLD: "hold"}
 
 
 def run_steps(
@@ -41,7 +48,7 @@ def run_steps(
             fault=fault,
         )
         return False
-    if outcome is steps.Outcome.DONE:
+    if outcome is Outcome.DONE:
         return True
     transitions.advance(
         task,

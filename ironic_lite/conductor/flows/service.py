@@ -5,10 +5,18 @@ servicing -> service wait / service hold -> servicing ...
 failure -> service failed with last_error (and the "service failure" fault)
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
 from ironic_lite.conductor import steps, transitions
 from ironic_lite.conductor.flows import runner
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows.declaration import Flow
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 FAULT = "service failure"
 
@@ -35,3 +43,24 @@ def run(task: Task, stopping=None) -> None:
 
 
 resume = run
+
+
+def begin(task: Task, event: str, service_steps=None, disable_ramdisk=None, **params) -> bool:
+    start(task, service_steps, disable_ramdisk)
+    return True
+
+
+FLOW = Flow(
+    name="service",
+    events=("service",),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.SERVICING,),
+    wait=states.SERVICEWAIT,
+    hold=states.SERVICEHOLD,
+    step_kind="service",
+    wait_timeout="service_callback_timeout",
+    fault=FAULT,
+    agent_lookup=True,
+)

@@ -7,18 +7,24 @@ and its allocation)
 failure while tearing down -> error with last_error
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor import power
+from ironic_lite.conductor import power, transitions
 from ironic_lite.conductor.flows import clean, runner
-from ironic_lite.conductor.task import Task
+from ironic_lite.conductor.flows.declaration import Flow
 from ironic_lite.db import api as dbapi
+
+if TYPE_CHECKING:
+    # Only for annotations: the task implements its services with this package.
+    from ironic_lite.conductor.task import Task
 
 
 def start(task: Task) -> None:
     if task.node["protected"]:
         raise exceptions.NodeProtected(node=task.node["uuid"])
-    from ironic_lite.conductor import transitions
-
     transitions.advance(task, "delete", last_error=None)
 
 
@@ -62,3 +68,18 @@ def detach_vifs(task: Task) -> None:
 
 def resume(task: Task, stopping=None) -> None:
     run(task, stopping)
+
+
+def begin(task: Task, event: str, **params) -> bool:
+    start(task)
+    return True
+
+
+FLOW = Flow(
+    name="undeploy",
+    events=("delete",),
+    begin=begin,
+    run=run,
+    resume=resume,
+    working=(states.DELETING,),
+)

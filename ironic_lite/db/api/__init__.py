@@ -1,7 +1,9 @@
 """Every database query of ironic-lite. Callers get plain dicts, never a session.
 
 Resource modules live next to this file; their public functions are re-exported here so that
-callers write ``from ironic_lite.db import api as dbapi`` and ``dbapi.get_node(...)``.
+callers write ``from ironic_lite.db import api as dbapi`` and ``dbapi.get_node(...)``. A
+resource module builds its get/list/create/update/delete from ``crud.Crud`` (insert and
+read-back, unique violations as the resource's 409) and adds only what is its own.
 """
 
 from ironic_lite.db.api._common import is_uuid, new_uuid  # noqa: F401

@@ -15,11 +15,10 @@ from ironic_lite.db.api._common import (
     bool_filter,
     new_uuid,
     one_or_none,
-    paginate,
     raise_for_integrity,
     rows_to_dicts,
-    split_page,
 )
+from ironic_lite.db.api.crud import Crud, translating
 
 __all__ = [
     "forget_allocation",
@@ -79,22 +78,17 @@ def _not_found(ident) -> exceptions.NotFound:
     return exceptions.NotFound(f"Allocation {ident} could not be found.")
 
 
+_CRUD = Crud(A, not_found=_not_found, conflicts=_CONFLICTS, shape=_select)
+
+
 # --- reads -----------------------------------------------------------------------------------
 def get_allocation(ident: str, *, by: str = "uuid") -> dict:
     """An allocation by ``uuid`` (default) or ``name``; NotFound (404) otherwise."""
-    with session.reader() as conn:
-        row = one_or_none(conn, _select().where(A.c[by] == ident))
-    if row is None:
-        raise _not_found(ident)
-    return row
+    return _CRUD.get_where(A.c[by] == ident, ident)
 
 
 def get_allocation_by_id(allocation_id: int) -> dict:
-    with session.reader() as conn:
-        row = one_or_none(conn, _select().where(A.c.id == allocation_id))
-    if row is None:
-        raise _not_found(allocation_id)
-    return row
+    return _CRUD.get(allocation_id)
 
 
 def list_allocations(
@@ -106,51 +100,26 @@ def list_allocations(
 ) -> tuple[list[dict], bool]:
     """One page of allocations (filtered by node_id, resource_class, state, owner)."""
     f = filters or {}
-    with session.reader() as conn:
-        marker_row = None
-        if marker is not None:
-            marker_row = one_or_none(conn, select(A.c.id, A.c[sort_key]).where(A.c.uuid == marker))
-            if marker_row is None:
-                raise _not_found(marker)
-        stmt = _select()
-        for name in ("node_id", "resource_class", "state", "owner"):
-            if f.get(name) is not None:
-                stmt = stmt.where(A.c[name] == f[name])
-        stmt = paginate(stmt, A, sort_key, sort_dir, marker_row, limit)
-        rows = rows_to_dicts(conn.execute(stmt))
-    return split_page(rows, limit)
+    conditions = [
+        A.c[name] == f[name]
+        for name in ("node_id", "resource_class", "state", "owner")
+        if f.get(name) is not None
+    ]
+    return _CRUD.page(conditions, limit, marker, sort_key, sort_dir)
 
 
 # --- plain writes ----------------------------------------------------------------------------
 def create_allocation(values: dict) -> dict:
     """Insert an allocation (``state`` allocating unless given) and return it."""
     values = dict(values)
-    values.setdefault("uuid", new_uuid())
     values.setdefault("state", ALLOCATING)
     values.setdefault("created_at", models.utcnow())
-    try:
-        with session.writer() as conn:
-            allocation_id = conn.execute(insert(A).values(**values)).inserted_primary_key[0]
-            row = one_or_none(conn, _select().where(A.c.id == allocation_id))
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, A, values, _CONFLICTS)
-    return row
+    return _CRUD.insert(values)
 
 
 def update_allocation(allocation_id: int, changes: dict) -> dict:
     """Change plain fields (name, extra) of an allocation."""
-    values = dict(changes, updated_at=models.utcnow())
-    try:
-        with session.writer() as conn:
-            if (
-                conn.execute(update(A).where(A.c.id == allocation_id).values(**values)).rowcount
-                != 1
-            ):
-                raise _not_found(allocation_id)
-            row = one_or_none(conn, _select().where(A.c.id == allocation_id))
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, A, values, _CONFLICTS)
-    return row
+    return _CRUD.update(allocation_id, changes)
 
 
 def fail_allocation(allocation_id: int, last_error: str) -> bool:
@@ -369,10 +338,8 @@ def backfill_allocation(values: dict, node_id: int) -> dict | None:
     )
     try:
         with session.writer() as conn:
-            try:
+            with translating(A, values, _CONFLICTS):
                 allocation_id = conn.execute(insert(A).values(**values)).inserted_primary_key[0]
-            except exc.IntegrityError as e:
-                raise_for_integrity(e, A, values, _CONFLICTS)
             try:
                 tied = conn.execute(tie.values(allocation_id=allocation_id)).rowcount
             except exc.IntegrityError as e:

@@ -2,7 +2,7 @@
 
 import datetime
 
-from sqlalchemy import bindparam, delete, exc, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from ironic_lite.common import exceptions
 from ironic_lite.db import models, session
@@ -14,10 +14,10 @@ from ironic_lite.db.api._common import (
     new_uuid,
     one_or_none,
     paginate,
-    raise_for_integrity,
     rows_to_dicts,
     split_page,
 )
+from ironic_lite.db.api.crud import translating
 from ironic_lite.db.api.history import insert_history
 
 __all__ = [
@@ -293,20 +293,15 @@ def create_node(values: dict, traits: list[str] | None = None) -> dict:
     values["conductor_group"] = (values.get("conductor_group") or "").lower()
     values.setdefault("created_at", models.utcnow())
     unique_traits = list(dict.fromkeys(traits or ()))
-    try:
-        with session.writer() as conn:
-            node_id = conn.execute(_INSERT, values).inserted_primary_key[0]
-            if unique_traits:
-                conn.execute(
-                    insert(TRAITS), [{"node_id": node_id, "trait": t} for t in unique_traits]
-                )
-            chassis_uuid = None
-            if values.get("chassis_id") is not None:
-                chassis_uuid = conn.execute(
-                    select(CHASSIS.c.uuid).where(CHASSIS.c.id == values["chassis_id"])
-                ).scalar()
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, N, values, _CONFLICTS)
+    with translating(N, values, _CONFLICTS), session.writer() as conn:
+        node_id = conn.execute(_INSERT, values).inserted_primary_key[0]
+        if unique_traits:
+            conn.execute(insert(TRAITS), [{"node_id": node_id, "trait": t} for t in unique_traits])
+        chassis_uuid = None
+        if values.get("chassis_id") is not None:
+            chassis_uuid = conn.execute(
+                select(CHASSIS.c.uuid).where(CHASSIS.c.id == values["chassis_id"])
+            ).scalar()
     node = {**{k: (v() if callable(v) else v) for k, v in _DEFAULTS.items()}, **values}
     node.update(
         id=node_id, chassis_uuid=chassis_uuid, allocation_uuid=None, traits=sorted(unique_traits)
@@ -335,18 +330,15 @@ def update_node(
         stmt = stmt.where(N.c.reservation.is_(None))
     for column, value in (expected or {}).items():
         stmt = stmt.where(N.c[column].is_(None) if value is None else N.c[column] == value)
-    try:
-        with session.writer() as conn:
-            if conn.execute(stmt).rowcount != 1:
-                current = _get(conn, "id", node_id, with_traits=False)
-                if current is None:
-                    raise exceptions.NodeNotFound(node=node_id)
-                if unless_reserved and current["reservation"]:
-                    raise exceptions.NodeLocked(node=current["uuid"], host=current["reservation"])
-                raise exceptions.NodeChanged(node=current["uuid"])
-            node = _get(conn, "id", node_id)
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, N, values, _CONFLICTS)
+    with translating(N, values, _CONFLICTS), session.writer() as conn:
+        if conn.execute(stmt).rowcount != 1:
+            current = _get(conn, "id", node_id, with_traits=False)
+            if current is None:
+                raise exceptions.NodeNotFound(node=node_id)
+            if unless_reserved and current["reservation"]:
+                raise exceptions.NodeLocked(node=current["uuid"], host=current["reservation"])
+            raise exceptions.NodeChanged(node=current["uuid"])
+        node = _get(conn, "id", node_id)
     return node
 
 
@@ -380,19 +372,16 @@ def update_locked_node(
     )
     if epoch is not None:
         stmt = stmt.where(N.c.reservation_epoch == epoch)
-    try:
-        with session.writer() as conn:
-            if conn.execute(stmt).rowcount != 1:
-                current = _get(conn, "id", node["id"], with_traits=False)
-                if current is None:
-                    raise exceptions.NodeNotFound(node=node["uuid"])
-                raise exceptions.NodeLocked(
-                    node=node["uuid"], host=current["reservation"] or "(nobody)"
-                )
-            if history is not None:
-                insert_history(conn, node["id"], **history)
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, N, values, _CONFLICTS)
+    with translating(N, values, _CONFLICTS), session.writer() as conn:
+        if conn.execute(stmt).rowcount != 1:
+            current = _get(conn, "id", node["id"], with_traits=False)
+            if current is None:
+                raise exceptions.NodeNotFound(node=node["uuid"])
+            raise exceptions.NodeLocked(
+                node=node["uuid"], host=current["reservation"] or "(nobody)"
+            )
+        if history is not None:
+            insert_history(conn, node["id"], **history)
     return {**node, **values, "revision": node["revision"] + 1}
 
 

@@ -1,17 +1,13 @@
 """Queries on ports and portgroups."""
 
-from sqlalchemy import delete, exc, func, insert, or_, select, update
+from collections.abc import Callable
+
+from sqlalchemy import Connection, func, or_, select
 
 from ironic_lite.common import exceptions
 from ironic_lite.db import models, session
-from ironic_lite.db.api._common import (
-    new_uuid,
-    one_or_none,
-    paginate,
-    raise_for_integrity,
-    rows_to_dicts,
-    split_page,
-)
+from ironic_lite.db.api._common import rows_to_dicts
+from ironic_lite.db.api.crud import Crud
 
 __all__ = [
     "get_port",
@@ -56,6 +52,28 @@ def _portgroup_select():
     )
 
 
+def _bad_marker(what: str):
+    return lambda marker: exceptions.InvalidParameterValue(
+        err=f"The marker {marker} does not match any {what}."
+    )
+
+
+_PORTS = Crud(
+    P,
+    not_found=lambda ident: exceptions.PortNotFound(port=ident),
+    conflicts=_PORT_CONFLICTS,
+    shape=_port_select,
+    bad_marker=_bad_marker("port"),
+)
+_PORTGROUPS = Crud(
+    PG,
+    not_found=lambda ident: exceptions.PortgroupNotFound(portgroup=ident),
+    conflicts=_PORTGROUP_CONFLICTS,
+    shape=_portgroup_select,
+    bad_marker=_bad_marker("portgroup"),
+)
+
+
 def _common_conditions(table, filters: dict) -> list:
     conds = []
     for name in ("node_id", "address", "portgroup_id", "physical_network", "uuid"):
@@ -80,25 +98,6 @@ def _project_nodes(project: str):
     return select(N.c.id).where(or_(N.c.owner == project, N.c.lessee == project))
 
 
-def _list(table, base, filters, limit, marker, sort_key, sort_dir, what):
-    with session.reader() as conn:
-        marker_row = None
-        if marker is not None:
-            marker_row = one_or_none(
-                conn, select(table.c.id, table.c[sort_key]).where(table.c.uuid == marker)
-            )
-            if marker_row is None:
-                raise exceptions.InvalidParameterValue(
-                    err=f"The marker {marker} does not match any {what}."
-                )
-        stmt = base
-        for cond in _common_conditions(table, filters or {}):
-            stmt = stmt.where(cond)
-        stmt = paginate(stmt, table, sort_key, sort_dir, marker_row, limit)
-        rows = rows_to_dicts(conn.execute(stmt))
-    return split_page(rows, limit)
-
-
 # --- ports -----------------------------------------------------------------------------------
 def get_port(
     where_uuid: str | None = None,
@@ -116,11 +115,7 @@ def get_port(
         if address is not None
         else P.c.name == name
     )
-    with session.reader() as conn:
-        port = one_or_none(conn, _port_select().where(cond))
-    if port is None:
-        raise exceptions.PortNotFound(port=where_uuid or port_id or address or name)
-    return port
+    return _PORTS.get_where(cond, where_uuid or port_id or address or name)
 
 
 def list_ports(
@@ -130,7 +125,8 @@ def list_ports(
     sort_key: str = "id",
     sort_dir: str = "asc",
 ) -> tuple[list[dict], bool]:
-    return _list(P, _port_select(), filters, limit, marker, sort_key, sort_dir, "port")
+    conditions = _common_conditions(P, filters or {})
+    return _PORTS.page(conditions, limit, marker, sort_key, sort_dir)
 
 
 def list_ports_by_node_ids(node_ids: list[int]) -> list[dict]:
@@ -140,34 +136,9 @@ def list_ports_by_node_ids(node_ids: list[int]) -> list[dict]:
         )
 
 
-def create_port(values: dict) -> dict:
-    values = dict(values)
-    values.setdefault("uuid", new_uuid())
-    try:
-        with session.writer() as conn:
-            port_id = conn.execute(insert(P).values(**values)).inserted_primary_key[0]
-            port = one_or_none(conn, _port_select().where(P.c.id == port_id))
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, P, values, _PORT_CONFLICTS)
-    return port
-
-
-def update_port(port_id: int, changes: dict) -> dict:
-    values = dict(changes, updated_at=models.utcnow())
-    try:
-        with session.writer() as conn:
-            if conn.execute(update(P).where(P.c.id == port_id).values(**values)).rowcount != 1:
-                raise exceptions.PortNotFound(port=port_id)
-            port = one_or_none(conn, _port_select().where(P.c.id == port_id))
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, P, values, _PORT_CONFLICTS)
-    return port
-
-
-def destroy_port(port_id: int) -> None:
-    with session.writer() as conn:
-        if conn.execute(delete(P).where(P.c.id == port_id)).rowcount != 1:
-            raise exceptions.PortNotFound(port=port_id)
+create_port = _PORTS.insert
+update_port = _PORTS.update
+destroy_port = _PORTS.delete
 
 
 # --- portgroups ------------------------------------------------------------------------------
@@ -187,11 +158,7 @@ def get_portgroup(
         if address is not None
         else PG.c.name == name
     )
-    with session.reader() as conn:
-        pg = one_or_none(conn, _portgroup_select().where(cond))
-    if pg is None:
-        raise exceptions.PortgroupNotFound(portgroup=where_uuid or portgroup_id or name or address)
-    return pg
+    return _PORTGROUPS.get_where(cond, where_uuid or portgroup_id or name or address)
 
 
 def list_portgroups(
@@ -201,43 +168,25 @@ def list_portgroups(
     sort_key: str = "id",
     sort_dir: str = "asc",
 ) -> tuple[list[dict], bool]:
-    return _list(PG, _portgroup_select(), filters, limit, marker, sort_key, sort_dir, "portgroup")
+    conditions = _common_conditions(PG, filters or {})
+    return _PORTGROUPS.page(conditions, limit, marker, sort_key, sort_dir)
 
 
-def create_portgroup(values: dict) -> dict:
-    values = dict(values)
-    values.setdefault("uuid", new_uuid())
-    try:
-        with session.writer() as conn:
-            pg_id = conn.execute(insert(PG).values(**values)).inserted_primary_key[0]
-            pg = one_or_none(conn, _portgroup_select().where(PG.c.id == pg_id))
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, PG, values, _PORTGROUP_CONFLICTS)
-    return pg
+create_portgroup = _PORTGROUPS.insert
+update_portgroup = _PORTGROUPS.update
 
 
-def update_portgroup(portgroup_id: int, changes: dict) -> dict:
-    values = dict(changes, updated_at=models.utcnow())
-    try:
-        with session.writer() as conn:
-            if (
-                conn.execute(update(PG).where(PG.c.id == portgroup_id).values(**values)).rowcount
-                != 1
-            ):
-                raise exceptions.PortgroupNotFound(portgroup=portgroup_id)
-            pg = one_or_none(conn, _portgroup_select().where(PG.c.id == portgroup_id))
-    except exc.IntegrityError as e:
-        raise_for_integrity(e, PG, values, _PORTGROUP_CONFLICTS)
-    return pg
-
-
-def destroy_portgroup(portgroup_id: int, ident: str) -> None:
-    """Delete an empty portgroup; one that still holds ports is refused."""
-    with session.writer() as conn:
+def _refuse_if_ports(ident: str) -> Callable[[Connection, int], None]:
+    def check(conn: Connection, portgroup_id: int) -> None:
         members = conn.execute(
             select(func.count()).select_from(P).where(P.c.portgroup_id == portgroup_id)
         ).scalar_one()
         if members:
             raise exceptions.PortgroupNotEmpty(portgroup=ident)
-        if conn.execute(delete(PG).where(PG.c.id == portgroup_id)).rowcount != 1:
-            raise exceptions.PortgroupNotFound(portgroup=ident)
+
+    return check
+
+
+def destroy_portgroup(portgroup_id: int, ident: str) -> None:
+    """Delete an empty portgroup; one that still holds ports is refused."""
+    _PORTGROUPS.delete(portgroup_id, ident, before=_refuse_if_ports(ident))

@@ -6,20 +6,17 @@ resource holds the queries; the module exports its methods under resource names.
 """
 
 import dataclasses
+import functools
 
-from sqlalchemy import Table, delete, exc, insert, or_, select, update
+from sqlalchemy import Table, delete, insert, or_, select, update
 
 from ironic_lite.common import exceptions
 from ironic_lite.db import models, session
 from ironic_lite.db.api._common import (
     is_uuid,
-    new_uuid,
-    one_or_none,
-    paginate,
-    raise_for_integrity,
     rows_to_dicts,
-    split_page,
 )
+from ironic_lite.db.api.crud import Crud
 
 __all__ = [
     "get_deploy_template",
@@ -82,8 +79,19 @@ class StepLists:
                 by_id[runbook_id]["traits"].append(trait)
         return [by_id[i] for i in ids]
 
-    def _not_found(self, ident) -> exceptions.NotFound:
-        return exceptions.ResourceNotFound(f"{self.kind.capitalize()} {ident} could not be found.")
+    @functools.cached_property
+    def crud(self) -> Crud:
+        return Crud(
+            self.table,
+            not_found=lambda ident: exceptions.ResourceNotFound(
+                f"{self.kind.capitalize()} {ident} could not be found."
+            ),
+            conflicts={
+                "name": lambda v: exceptions.DuplicateName(resource=self.kind, name=v.get("name")),
+                "uuid": lambda v: exceptions.AlreadyExists(resource=self.kind, uuid=v.get("uuid")),
+            },
+            attach=self._attach,
+        )
 
     def get(self, ident: str | int) -> dict:
         """One row by id, UUID or name, with its steps."""
@@ -92,11 +100,7 @@ class StepLists:
             cond = t.c.id == ident
         else:
             cond = t.c.uuid == ident if is_uuid(ident) else t.c.name == ident
-        with session.reader() as conn:
-            row = one_or_none(conn, select(t).where(cond))
-            if row is None:
-                raise self._not_found(ident)
-            return self._attach(conn, [row])[0]
+        return self.crud.get_where(cond, ident)
 
     def page(
         self,
@@ -108,22 +112,10 @@ class StepLists:
     ) -> tuple[list[dict], bool]:
         """A page of rows; ``projects`` keeps those owned by one of them (and public ones)."""
         t = self.table
-        with session.reader() as conn:
-            marker_row = None
-            if marker is not None:
-                marker_row = one_or_none(
-                    conn, select(t.c.id, t.c[sort_key]).where(t.c.uuid == marker)
-                )
-                if marker_row is None:
-                    raise self._not_found(marker)
-            stmt = select(t)
-            if projects is not None:
-                stmt = stmt.where(or_(t.c.owner.in_(projects), t.c.public.is_(True)))
-            rows = rows_to_dicts(
-                conn.execute(paginate(stmt, t, sort_key, sort_dir, marker_row, limit))
-            )
-            rows, more = split_page(rows, limit)
-            return self._attach(conn, rows), more
+        conditions = []
+        if projects is not None:
+            conditions.append(or_(t.c.owner.in_(projects), t.c.public.is_(True)))
+        return self.crud.page(conditions, limit, marker, sort_key, sort_dir)
 
     def named(self, names: list[str]) -> list[dict]:
         """Every row whose name is one of ``names``, with steps (deploy templates by trait)."""
@@ -140,12 +132,6 @@ class StepLists:
             return self._attach(conn, rows)
 
     # --- writing -----------------------------------------------------------------------------
-    def _conflicts(self) -> dict:
-        return {
-            "name": lambda v: exceptions.DuplicateName(resource=self.kind, name=v.get("name")),
-            "uuid": lambda v: exceptions.AlreadyExists(resource=self.kind, uuid=v.get("uuid")),
-        }
-
     def _write_steps(self, conn, row_id: int, steps: list[dict]) -> None:
         conn.execute(delete(self.steps).where(self.steps.c[self.parent] == row_id))
         if steps:
@@ -175,45 +161,35 @@ class StepLists:
             )
 
     def create(self, values: dict, steps: list[dict], traits: list[str] | None = None) -> dict:
-        values = dict(values)
-        values.setdefault("uuid", new_uuid())
-        try:
-            with session.writer() as conn:
-                row_id = conn.execute(insert(self.table).values(**values)).inserted_primary_key[0]
-                self._write_steps(conn, row_id, steps)
-                if self.traits is not None and traits:
-                    self._write_traits(conn, row_id, traits)
-        except exc.IntegrityError as e:
-            raise_for_integrity(e, self.table, values, self._conflicts())
-        return self.get(row_id)
+        def children(conn, row_id: int) -> None:
+            self._write_steps(conn, row_id, steps)
+            if self.traits is not None and traits:
+                self._write_traits(conn, row_id, traits)
+
+        return self.crud.insert(values, then=children)
 
     def update(self, row_id: int, changes: dict, steps: list[dict] | None = None) -> dict:
         """Change fields and, when ``steps`` is given, replace the steps, in one transaction."""
-        values = dict(changes, updated_at=models.utcnow())
-        try:
-            with session.writer() as conn:
-                stmt = update(self.table).where(self.table.c.id == row_id).values(**values)
-                if conn.execute(stmt).rowcount != 1:
-                    raise self._not_found(row_id)
-                if steps is not None:
-                    self._write_steps(conn, row_id, steps)
-        except exc.IntegrityError as e:
-            raise_for_integrity(e, self.table, values, self._conflicts())
-        return self.get(row_id)
+
+        def children(conn, row_id: int) -> None:
+            if steps is not None:
+                self._write_steps(conn, row_id, steps)
+
+        return self.crud.update(row_id, changes, then=children)
 
     def destroy(self, row_id: int) -> None:
-        with session.writer() as conn:
+        def children(conn, row_id: int) -> None:
             conn.execute(delete(self.steps).where(self.steps.c[self.parent] == row_id))
             if self.traits is not None:
                 conn.execute(delete(self.traits).where(self.traits.c.runbook_id == row_id))
-            if conn.execute(delete(self.table).where(self.table.c.id == row_id)).rowcount != 1:
-                raise self._not_found(row_id)
+
+        self.crud.delete(row_id, before=children)
 
     # --- traits (runbooks) ---------------------------------------------------------------------
     def _touch(self, conn, row_id: int) -> None:
         stmt = update(self.table).where(self.table.c.id == row_id)
         if conn.execute(stmt.values(updated_at=models.utcnow())).rowcount != 1:
-            raise self._not_found(row_id)
+            raise self.crud.not_found(row_id)
 
     def set_traits(self, row_id: int, traits: list[str]) -> list[str]:
         with session.writer() as conn:

@@ -5,21 +5,13 @@ A connector is one of the node's initiator identities (an IQN, a WWPN, an IP ...
 (node, boot_index). Both read back with their node's UUID.
 """
 
-import dataclasses
 from collections.abc import Callable
 
-from sqlalchemy import Table, delete, exc, insert, or_, select, update
+from sqlalchemy import Select, Table, or_, select
 
 from ironic_lite.common import exceptions
-from ironic_lite.db import models, session
-from ironic_lite.db.api._common import (
-    new_uuid,
-    one_or_none,
-    paginate,
-    raise_for_integrity,
-    rows_to_dicts,
-    split_page,
-)
+from ironic_lite.db import models
+from ironic_lite.db.api.crud import Crud
 
 __all__ = [
     "get_volume_connector",
@@ -37,33 +29,27 @@ __all__ = [
 N = models.Node.__table__
 
 
-@dataclasses.dataclass(frozen=True)
-class _Volumes:
-    kind: str  # "volume connector", "volume target"
-    table: Table
-    conflicts: dict[str, Callable[[dict], exceptions.IronicLiteError]]
-
-    def _select(self):
-        t = self.table
-        return select(*t.columns, N.c.uuid.label("node_uuid")).select_from(
-            t.outerjoin(N, t.c.node_id == N.c.id)
+def _with_node_uuid(table: Table) -> Callable[[], Select]:
+    def shape() -> Select:
+        return select(*table.columns, N.c.uuid.label("node_uuid")).select_from(
+            table.outerjoin(N, table.c.node_id == N.c.id)
         )
 
-    def _not_found(self, ident) -> exceptions.NotFound:
-        return exceptions.ResourceNotFound(f"{self.kind.capitalize()} {ident} could not be found.")
+    return shape
 
-    def get(self, ident: str | int) -> dict:
-        """One row by id or UUID, with ``node_uuid``."""
-        t = self.table
-        cond = t.c.id == ident if isinstance(ident, int) else t.c.uuid == ident
-        with session.reader() as conn:
-            row = one_or_none(conn, self._select().where(cond))
-        if row is None:
-            raise self._not_found(ident)
-        return row
 
+def _not_found(kind: str) -> Callable[[object], exceptions.IronicLiteError]:
+    return lambda ident: exceptions.ResourceNotFound(
+        f"{kind.capitalize()} {ident} could not be found."
+    )
+
+
+def _volumes(kind: str, table: Table, conflicts) -> Crud:
+    return Crud(table, _not_found(kind), conflicts, shape=_with_node_uuid(table))
+
+
+def _lister(crud: Crud) -> Callable[..., tuple[list[dict], bool]]:
     def page(
-        self,
         node_id: int | None = None,
         limit: int | None = None,
         marker: str | None = None,
@@ -71,54 +57,16 @@ class _Volumes:
         sort_dir: str = "asc",
         project: str | None = None,
     ) -> tuple[list[dict], bool]:
-        """A page of rows, of one node's or of the nodes ``project`` owns or leases."""
-        t = self.table
-        with session.reader() as conn:
-            marker_row = None
-            if marker is not None:
-                marker_row = one_or_none(
-                    conn, select(t.c.id, t.c[sort_key]).where(t.c.uuid == marker)
-                )
-                if marker_row is None:
-                    raise self._not_found(marker)
-            stmt = self._select()
-            if node_id is not None:
-                stmt = stmt.where(t.c.node_id == node_id)
-            if project is not None:
-                stmt = stmt.where(or_(N.c.owner == project, N.c.lessee == project))
-            stmt = paginate(stmt, t, sort_key, sort_dir, marker_row, limit)
-            return split_page(rows_to_dicts(conn.execute(stmt)), limit)
+        conditions = [] if node_id is None else [crud.table.c.node_id == node_id]
+        if project is not None:
+            # of the nodes ``project`` owns or leases (the node is joined in for node_uuid)
+            conditions.append(or_(N.c.owner == project, N.c.lessee == project))
+        return crud.page(conditions, limit, marker, sort_key, sort_dir)
 
-    def create(self, values: dict) -> dict:
-        values = dict(values)
-        values.setdefault("uuid", new_uuid())
-        try:
-            with session.writer() as conn:
-                row_id = conn.execute(insert(self.table).values(**values)).inserted_primary_key[0]
-                row = one_or_none(conn, self._select().where(self.table.c.id == row_id))
-        except exc.IntegrityError as e:
-            raise_for_integrity(e, self.table, values, self.conflicts)
-        return row
-
-    def update(self, row_id: int, changes: dict) -> dict:
-        values = dict(changes, updated_at=models.utcnow())
-        t = self.table
-        try:
-            with session.writer() as conn:
-                if conn.execute(update(t).where(t.c.id == row_id).values(**values)).rowcount != 1:
-                    raise self._not_found(row_id)
-                row = one_or_none(conn, self._select().where(t.c.id == row_id))
-        except exc.IntegrityError as e:
-            raise_for_integrity(e, t, values, self.conflicts)
-        return row
-
-    def destroy(self, row_id: int) -> None:
-        with session.writer() as conn:
-            if conn.execute(delete(self.table).where(self.table.c.id == row_id)).rowcount != 1:
-                raise self._not_found(row_id)
+    return page
 
 
-_CONNECTORS = _Volumes(
+_CONNECTORS = _volumes(
     "volume connector",
     models.VolumeConnector.__table__,
     {
@@ -129,7 +77,7 @@ _CONNECTORS = _Volumes(
         "uuid": lambda v: exceptions.AlreadyExists(resource="volume connector", uuid=v.get("uuid")),
     },
 )
-_TARGETS = _Volumes(
+_TARGETS = _volumes(
     "volume target",
     models.VolumeTarget.__table__,
     {
@@ -141,13 +89,13 @@ _TARGETS = _Volumes(
 )
 
 get_volume_connector = _CONNECTORS.get
-list_volume_connectors = _CONNECTORS.page
-create_volume_connector = _CONNECTORS.create
+list_volume_connectors = _lister(_CONNECTORS)
+create_volume_connector = _CONNECTORS.insert
 update_volume_connector = _CONNECTORS.update
-destroy_volume_connector = _CONNECTORS.destroy
+destroy_volume_connector = _CONNECTORS.delete
 
 get_volume_target = _TARGETS.get
-list_volume_targets = _TARGETS.page
-create_volume_target = _TARGETS.create
+list_volume_targets = _lister(_TARGETS)
+create_volume_target = _TARGETS.insert
 update_volume_target = _TARGETS.update
-destroy_volume_target = _TARGETS.destroy
+destroy_volume_target = _TARGETS.delete

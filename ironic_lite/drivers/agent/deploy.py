@@ -26,8 +26,6 @@ import time
 import urllib.parse
 
 from ironic_lite.common import exceptions, masking, states
-from ironic_lite.conductor import power, transitions
-from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base, configdrive
 from ironic_lite.drivers.agent import client as agent_client
@@ -189,7 +187,7 @@ def _checksum(node: dict, info: dict, field: str) -> str:
     )
 
 
-def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
+def run_on_agent(task, step: str, args: dict | None = None) -> base.Outcome | None:
     """Run one of the agent's steps of the flow the node is in.
 
     No agent of this flow yet: boot the ramdisk and park; the step runs again once the agent
@@ -199,7 +197,7 @@ def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
     kind = session.kind_of(task)
     if not session.reusable(task.node, kind):
         session.boot_ramdisk(task, kind, rerun=True)
-        return Outcome.WAIT
+        return base.Outcome.WAIT
     client = agent_client.AgentClient(task.node)
     offered = client.steps(kind, _node_doc(task.node), _port_docs(task)).get(f"{kind}_steps") or {}
     names = {s.get("step") for found in offered.values() for s in found or []}
@@ -223,7 +221,7 @@ def run_on_agent(task, step: str, args: dict | None = None) -> Outcome | None:
     result = client.run(f"{kind}.execute_{kind}_step", params)
     if session.await_command(task, kind, step, result):
         return None
-    return Outcome.WAIT
+    return base.Outcome.WAIT
 
 
 class DirectDeploy(base.DeployInterface):
@@ -233,6 +231,22 @@ class DirectDeploy(base.DeployInterface):
         image_info(task.node)
         configdrive.for_agent(task.node)
         kexec_wanted(task.node)
+
+    # --- the agent's heart-beats (the conductor dispatches them here) ----------------------
+    def heartbeat(
+        self,
+        task,
+        callback_url: str,
+        agent_version: str | None = None,
+        agent_verify_ca: str | None = None,
+    ) -> bool:
+        """Remember the agent; True when the node's flow waits for it (booted, or running a
+        command of ours)."""
+        super().heartbeat(task, callback_url, agent_version, agent_verify_ca)
+        return session.waits_for_agent(task)
+
+    def continue_after_heartbeat(self, task) -> bool:
+        return session.on_heartbeat(task)
 
     # --- deploy ----------------------------------------------------------------------------
     @base.step("deploy", priority=100, rerunnable=True)
@@ -244,7 +258,7 @@ class DirectDeploy(base.DeployInterface):
             task.remember(agent_flow="deploy", agent_wait=None)
             return None
         session.boot_ramdisk(task, "deploy", rerun=False)
-        return Outcome.WAIT
+        return base.Outcome.WAIT
 
     @base.step("deploy", priority=80, requires_ramdisk=True)
     def write_image(self, task):
@@ -299,7 +313,7 @@ class DirectDeploy(base.DeployInterface):
         if (task.node["driver_internal_info"] or {}).get("deploy_kexec_booted"):
             task.remember(deploy_kexec_booted=None)
             return
-        power.apply(task, states.POWER_ON)
+        task.power(states.POWER_ON)
 
     def tear_down(self, task) -> None:
         """Undeploy: power off (the flows do the rest)."""
@@ -423,8 +437,7 @@ def boot_by_kexec(task) -> bool:
         )
     except (agent_client.AgentError, agent_client.AgentNotRunning) as exc:
         LOG.warning("Node %s: kexec failed, power cycling instead: %s", task.node["uuid"], exc)
-        transitions.history(
-            task,
+        task.history(
             f"kexec into the deployed OS failed, rebooting through the BMC instead: {exc}",
             severity="WARNING",
         )
@@ -433,8 +446,7 @@ def boot_by_kexec(task) -> bool:
     session.forget(task)
     task.remember(deploy_kexec_booted=True)
     task.save(power_state=states.POWER_ON, target_power_state=None)
-    transitions.history(
-        task,
+    task.history(
         f"Booted the deployed OS by kexec (kernel {loaded.get('kernel', params['kernel'])}, "
         f"initrd {loaded.get('initrd', params['initrd'])}, root {loaded.get('root')}) "
         "without a power cycle",
@@ -460,4 +472,4 @@ def power_off_through_agent(task) -> None:
                 LOG.info("Node %s: power state unknown (%s)", task.node["uuid"], exc)
             time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
     session.forget(task)
-    power.apply(task, states.POWER_OFF)
+    task.power(states.POWER_OFF)

@@ -2,7 +2,8 @@
 
 ``inspect_hardware`` boots the ramdisk (with the inspection callback URL on its kernel command
 line) and parks the node in ``inspect wait``; the agent POSTs its inventory to
-``/v1/continue_inspection`` and ``finish`` (run by the conductor on that call) records it,
+``/v1/continue_inspection`` and ``continue_inspection`` (run by the conductor on that call,
+on a worker) records it,
 adds a port for every NIC that has none, fills the scheduling properties and powers the
 machine off. With fast track and a live agent, the agent is asked to inspect at once.
 """
@@ -10,9 +11,6 @@ machine off. With fast track and a live agent, the agent is asked to inspect at 
 import logging
 
 from ironic_lite.common import exceptions, states
-from ironic_lite.conductor import inventory as inventory_store
-from ironic_lite.conductor import power
-from ironic_lite.conductor.steps import Outcome
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base
 from ironic_lite.drivers.agent import client as agent_client
@@ -29,7 +27,7 @@ class AgentInspect(base.InspectInterface):
             try:
                 client = agent_client.AgentClient(task.node)
                 agent_client.checked(client.run("system.inspect"), client, "inspection")
-                return Outcome.WAIT
+                return base.Outcome.WAIT
             except agent_client.AgentError as exc:
                 LOG.info(
                     "Node %s: fast-track inspection failed (%s); rebooting", task.node["uuid"], exc
@@ -39,8 +37,11 @@ class AgentInspect(base.InspectInterface):
         )
         session.forget(task)
         task.remember(agent_flow="inspect")
-        power.apply(task, states.REBOOT)
-        return Outcome.WAIT
+        task.power(states.REBOOT)
+        return base.Outcome.WAIT
+
+    def continue_inspection(self, task, inventory: dict, plugin_data: dict) -> None:
+        finish(task, inventory, plugin_data)
 
 
 class InspectionReportedError(exceptions.IronicLiteError):
@@ -61,11 +62,11 @@ def finish(task, inventory: dict, plugin_data: dict) -> None:
     properties.update(_properties(inventory, plugin_data))
     task.save(properties=properties)
     # Last, so inspection rules see the ports and properties (and may override them).
-    inventory_store.record(task, inventory, plugin_data, source="agent")
+    task.record_inventory(inventory, plugin_data, source="agent")
     task.driver.boot.clean_up_ramdisk(task)
     if not CONF.deploy.fast_track:
         session.forget(task)
-        power.apply(task, states.POWER_OFF)
+        task.power(states.POWER_OFF)
 
 
 def _add_ports(task, inventory: dict, boot_interface: str | None) -> None:

@@ -5,62 +5,34 @@ The agent's life, as the conductor sees it (all in ``driver_internal_info``):
 1. a flow boots the ramdisk (``boot_ramdisk``): the old token and URL are wiped, the node
    reboots, and ``agent_wait`` says why the flow parked (``boot``: go on with the next step;
    ``rerun``: run the step that asked for the ramdisk again, now that an agent is there);
-2. the agent looks the node up: the first lookup gets a fresh ``agent_secret_token``
-   (``issue_token``); every later lookup of this boot sees it masked;
-3. every heart-beat must carry that token (``check_token``); it records the agent's URL and
-   time (``record_heartbeat``) and, when the flow waits for the agent, resumes it
-   (``on_heartbeat``): at once after a boot, or once the command it started has ended;
+2. the agent looks the node up: the conductor hands out a fresh ``agent_secret_token`` on the
+   first lookup (``conductor/agent_token.py``); every later lookup of this boot sees it masked;
+3. every heart-beat must carry that token (the conductor checks it); the deploy interface
+   records the agent's URL and time (``DeployInterface.heartbeat``) and, when the flow waits
+   for the agent (``waits_for_agent``), the conductor resumes it on a worker once
+   ``on_heartbeat`` says so: at once after a boot, or once the command it started has ended;
 4. a flow that ends with the machine off wipes it all again (``forget``).
+
+The node's state decides nothing here: ``task.step_kind`` says which kind of steps its flow
+runs, and a command that failed fails the flow through ``task.fail``.
 
 A heart-beat while a command still runs touches ``provision_updated_at``, so the wait timeout
 of the periodic check (``[conductor] deploy_callback_timeout`` ...) counts from the last sign
 of life: an agent that dies mid-command fails the flow once that timeout passes.
 """
 
-import hmac
 import logging
-import secrets
 import time
 
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.timestamps import utcnow
-from ironic_lite.conductor import power, transitions
-from ironic_lite.conductor.task import Task
 from ironic_lite.conf import CONF
 from ironic_lite.drivers.agent import client as agent_client
 from ironic_lite.drivers.agent import logs
+from ironic_lite.drivers.base import Task
 
 LOG = logging.getLogger(__name__)
 
-# Which kind of steps a node runs in each state (the agent's command extension has the name).
-KIND_BY_STATE = {
-    states.DEPLOYING: "deploy",
-    states.DEPLOYWAIT: "deploy",
-    states.CLEANING: "clean",
-    states.CLEANWAIT: "clean",
-    states.SERVICING: "service",
-    states.SERVICEWAIT: "service",
-}
-_FLOW_WAITS = frozenset({states.DEPLOYWAIT, states.CLEANWAIT, states.SERVICEWAIT})
-_CLEAN_FAULT = "clean failure"
-_SERVICE_FAULT = "service failure"
-# States in which an agent may look its node up (and heart-beat), as in Ironic.
-LOOKUP_STATES = frozenset(
-    {
-        states.DEPLOYING,
-        states.DEPLOYWAIT,
-        states.CLEANING,
-        states.CLEANWAIT,
-        states.INSPECTING,
-        states.INSPECTWAIT,
-        states.RESCUING,
-        states.RESCUEWAIT,
-        states.SERVICING,
-        states.SERVICEWAIT,
-    }
-)
-# With fast track, an agent may also stay up (and be found) while the node rests.
-FAST_TRACK_STATES = LOOKUP_STATES | {states.ENROLL, states.MANAGEABLE, states.AVAILABLE}
 _AGENT_KEYS = (
     "agent_secret_token",
     "agent_url",
@@ -72,13 +44,8 @@ _AGENT_KEYS = (
 )
 
 
-def lookup_allowed(node: dict) -> bool:
-    allowed = FAST_TRACK_STATES if CONF.deploy.fast_track else LOOKUP_STATES
-    return node["provision_state"] in allowed
-
-
 def kind_of(task: Task) -> str:
-    kind = KIND_BY_STATE.get(task.node["provision_state"])
+    kind = task.step_kind
     if kind is None:
         raise exceptions.NodeInWrongState(
             err=f"Node {task.node['uuid']} runs no steps in {task.node['provision_state']}"
@@ -86,43 +53,13 @@ def kind_of(task: Task) -> str:
     return kind
 
 
-# --- token -------------------------------------------------------------------------------------
-def issue_token(task: Task) -> tuple[dict, bool]:
-    """The node, with a new agent token if it had none; True when the token is new."""
-    if (task.node["driver_internal_info"] or {}).get("agent_secret_token"):
-        return task.node, False
-    # 96 random bytes: 128 URL-safe characters, as long as Ironic's tokens.
-    node = task.remember(agent_secret_token=secrets.token_urlsafe(96))
-    return node, True
-
-
-def check_token(node: dict, token: str | None) -> None:
-    """400 unless ``token`` is the one handed out at this boot's lookup."""
-    known = (node["driver_internal_info"] or {}).get("agent_secret_token")
-    # Bytes: compare_digest refuses str with non-ASCII characters (a caller's token may have).
-    if not token or not known or not hmac.compare_digest(str(token).encode(), str(known).encode()):
-        raise exceptions.InvalidParameterValue(err="Invalid or missing agent token received.")
-
-
 # --- heart-beats -------------------------------------------------------------------------------
-def record_heartbeat(
-    task: Task,
-    callback_url: str,
-    agent_version: str | None = None,
-    agent_verify_ca: str | None = None,
-) -> None:
-    task.remember(
-        agent_url=callback_url,
-        agent_last_heartbeat=time.time(),
-        agent_version=agent_version,
-        agent_verify_ca=agent_verify_ca,
-    )
-
-
-def waits_for_agent(node: dict) -> bool:
-    """Whether a heart-beat has work to do for the node's flow."""
-    info = node["driver_internal_info"] or {}
-    return node["provision_state"] in _FLOW_WAITS and bool(info.get("agent_wait"))
+def waits_for_agent(task: Task) -> bool:
+    """Whether a heart-beat has work to do for the node's flow: a flow of steps parked in its
+    wait state for the agent."""
+    info = task.node["driver_internal_info"] or {}
+    waiting = task.step_kind is not None and task.node["provision_state"] in states.WAIT_STATES
+    return waiting and bool(info.get("agent_wait"))
 
 
 def alive(node: dict, within: float | None = None) -> bool:
@@ -162,7 +99,7 @@ def boot_ramdisk(task: Task, kind: str, rerun: bool) -> None:
     """Reboot into the (already prepared) ramdisk and park until its agent heart-beats."""
     forget(task)
     task.remember(agent_flow=kind, agent_wait={"reason": "rerun" if rerun else "boot"})
-    power.apply(task, states.REBOOT)
+    task.power(states.REBOOT)
 
 
 def await_command(task: Task, kind: str, step: str, result: dict) -> bool:
@@ -186,7 +123,7 @@ def on_heartbeat(task: Task) -> bool:
     """Act on a heart-beat for a flow parked for the agent; True: resume the flow now."""
     info = task.node["driver_internal_info"] or {}
     wait = info.get("agent_wait") or {}
-    kind = KIND_BY_STATE[task.node["provision_state"]]
+    kind = kind_of(task)
     reason = wait.get("reason")
     if reason in ("boot", "rerun"):
         changes = {"agent_wait": None}
@@ -222,7 +159,4 @@ def on_heartbeat(task: Task) -> bool:
 
 def _fail(task: Task, kind: str, step: str, reason: str) -> None:
     task.remember(agent_wait=None)
-    fault = {"clean": _CLEAN_FAULT, "service": _SERVICE_FAULT}.get(kind)
-    transitions.fail(
-        task, f"{kind.capitalize()} step deploy.{step} failed on the agent: {reason}", fault=fault
-    )
+    task.fail(f"{kind.capitalize()} step deploy.{step} failed on the agent: {reason}")

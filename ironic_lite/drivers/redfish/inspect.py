@@ -4,7 +4,7 @@ CPUs and their architecture (Processors), memory (MemorySummary), the largest di
 (SimpleStorage, else Storage) and the NICs' MAC addresses (EthernetInterfaces). Properties
 the BMC does not report are left as they were; each MAC that is not a port of the node yet
 becomes one (a MAC already on another node is skipped with a warning). What was found is
-recorded as the node's inventory (``conductor.inventory.record``), so inspection rules run.
+recorded as the node's inventory (``task.record_inventory``), so inspection rules run.
 """
 
 import logging
@@ -12,7 +12,6 @@ import logging
 import sushy
 
 from ironic_lite.common import exceptions
-from ironic_lite.conductor import inventory as recorder
 from ironic_lite.drivers import base
 from ironic_lite.drivers.redfish import client
 
@@ -128,5 +127,5 @@ class RedfishInspect(base.InspectInterface):
                     "Inspection of node %s: not adding port %s: %s", task.node["uuid"], mac, exc
                 )
         # After the ports exist: rules may set their attributes.
-        recorder.record(task, inventory, source="redfish")
+        task.record_inventory(inventory, source="redfish")
         return None
