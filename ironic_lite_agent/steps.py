@@ -124,7 +124,7 @@ class Steps:
         """Erase every byte of every disk, each by the best method it supports."""
         return {"erased": {d.name: self.backend.erase_disk(d) for d in self._disks(node)}}
 
-    @step(clean=99, abortable=True)
+    @step(clean=99, deploy=0, abortable=True)
     def erase_devices_metadata(self, node=None, ports=None) -> dict:
         """Wipe partition tables and signatures (first and last MiB) of every disk."""
         wiped = []
@@ -133,8 +133,14 @@ class Steps:
             wiped.append(disk.name)
         return {"wiped": wiped}
 
+    @step(clean=0, abortable=True)
+    def erase_devices_express(self, node=None, ports=None) -> dict:
+        """Fast erase (IPA's step of the same name): each disk's quick hardware erase where
+        the backend has one, else its metadata wiped."""
+        return {"erased": {d.name: self.backend.erase_disk_express(d) for d in self._disks(node)}}
+
     @step(
-        deploy=80,
+        deploy=0,
         argsinfo={
             "image_info": {
                 "description": "the image to write (Ironic's image_info)",
@@ -194,9 +200,32 @@ class Steps:
         },
     )
     def create_configuration(self, node=None, ports=None, target_raid_config=None) -> dict:
+        """Build the software RAID; the answer is the configuration built (Ironic records
+        it as the node's raid_config) plus the arrays (``raid``)."""
         config = target_raid_config or (node or {}).get("target_raid_config") or {}
         arrays = raid.plan(config, self.backend.disks())
-        return {"raid": self.backend.create_raid(arrays)}
+        built = self.backend.create_raid(arrays)
+        return {"logical_disks": list(config.get("logical_disks") or []), "raid": built}
+
+    @step(
+        "raid",
+        deploy=0,
+        service=0,
+        argsinfo={
+            "raid_config": {"description": "the RAID configuration to build", "required": True},
+            "delete_existing": {
+                "description": "delete the existing software RAID first (default true)",
+                "required": False,
+            },
+        },
+    )
+    def apply_configuration(
+        self, node=None, ports=None, raid_config=None, delete_existing: bool = True
+    ) -> dict:
+        """IPA's deploy step: build ``raid_config``, replacing what exists by default."""
+        if delete_existing:
+            self.backend.delete_raid()
+        return self.create_configuration(node=node, ports=ports, target_raid_config=raid_config)
 
     @step("raid", clean=0, deploy=0)
     def delete_configuration(self, node=None, ports=None) -> dict:

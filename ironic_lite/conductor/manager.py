@@ -218,12 +218,12 @@ class ConductorManager:
         with self._work(context, node_id, "agent heartbeat") as work:
             task = work.task
             tokens.check(task.node, agent_token)
-            deploy = task.driver.deploy
-            if not deploy.heartbeat(task, callback_url, agent_version, agent_verify_ca):
+            target = _heartbeat_target(task)
+            if not target.heartbeat(task, callback_url, agent_version, agent_verify_ca):
                 return
 
             def body(task: Task, stopping) -> None:
-                if task.driver.deploy.continue_after_heartbeat(task):
+                if _heartbeat_target(task).continue_after_heartbeat(task):
                     control.continue_body(task)(task, stopping)
 
             work.hand_off(body)
@@ -511,3 +511,14 @@ class ConductorManager:
 
 # Fails the import when a method strays from the contract the API and transports read.
 rpc_contract.check(ConductorManager)
+
+
+def _heartbeat_target(task: Task):
+    """The interface an agent's heart-beat is for: the rescue interface while it rescues the
+    node with an agent of its own (``agent`` rescue), else the deploy interface."""
+    rescue = task.driver.rescue
+    rescuing = task.node["provision_state"] in (states.RESCUING, states.RESCUEWAIT)
+    # On the class: a no-* implementation answers any attribute.
+    if rescuing and hasattr(type(rescue), "continue_after_heartbeat"):
+        return rescue
+    return task.driver.deploy

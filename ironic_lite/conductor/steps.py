@@ -17,6 +17,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ironic_lite.common import exceptions, states, step_rules
+from ironic_lite.conf import CONF
 from ironic_lite.drivers import loader
 from ironic_lite.drivers.base import Outcome, StepSpec
 
@@ -73,9 +74,34 @@ def enabled_offers(kind: str) -> list[dict]:
     for hw in loader.hardware_types().values():
         for itype, (usable, _default) in loader.enabled_interfaces(hw).items():
             for impl in usable:
-                for name, spec in _declared(loader.implementation(itype, impl), kind):
+                iface = loader.implementation(itype, impl)
+                for name, spec in _declared(iface, kind):
                     found.setdefault((itype, name), _as_dict(itype, name, spec))
+                # An agent may offer steps of these interfaces that nobody declares: any name
+                # is possible (``*``), checked when the agent is up, as Ironic does.
+                # (Looked up on the class: a no-* implementation answers any attribute.)
+                cls = type(iface)
+                if hasattr(cls, "agent_step_requested") or getattr(cls, "agent_based", False):
+                    found.setdefault((itype, AGENT_STEP), _agent_wildcard(itype))
     return [found[key] for key in sorted(found)]
+
+
+# The name standing for "any step the agent offers" in what enabled interfaces offer.
+AGENT_STEP = "*"
+
+
+def _agent_wildcard(itype: str) -> dict:
+    return {
+        "interface": itype,
+        "step": AGENT_STEP,
+        "priority": 0,
+        "args": {},
+        "abortable": False,
+        "requires_ramdisk": True,
+        "rerunnable": False,
+        "argsinfo": None,
+        "agent": True,
+    }
 
 
 def _as_dict(
@@ -98,8 +124,18 @@ def sort_key(step: dict) -> tuple[int, int]:
 
 
 def offered(task: Task, kind: str) -> list[dict]:
-    """Every ``kind`` step the node's interfaces offer, whatever its priority."""
-    return sorted((_as_dict(*found) for found in _steps_of(task, kind)), key=sort_key)
+    """Every ``kind`` step the node's interfaces offer, whatever its priority, and those its
+    agent offered the last time it was asked that no interface declares."""
+    found = [_as_dict(*declared) for declared in _steps_of(task, kind)]
+    agent_offers = getattr(type(task.driver.deploy), "agent_offered_steps", None)
+    if agent_offers is not None:
+        known = {(s["interface"], s["step"]) for s in found}
+        found += [
+            s
+            for s in agent_offers(task.driver.deploy, task, kind)
+            if (s["interface"], s["step"]) not in known
+        ]
+    return sorted(found, key=sort_key)
 
 
 def automated(task: Task, kind: str, overrides: dict[str, str] | None = None) -> list[dict]:
@@ -142,6 +178,12 @@ def requested(task: Task, kind: str, user_steps: list[dict]) -> list[dict]:
             continue
         found = available.get((user.get("interface"), user.get("step")))
         if found is None:
+            # A step only an agent that is not up yet may offer: checked when it is.
+            agent_step = getattr(type(task.driver.deploy), "agent_step_requested", None)
+            pending = agent_step(task.driver.deploy, task, user) if agent_step else None
+            if pending is not None:
+                result.append(pending)
+                continue
             names = ", ".join(f"{i}.{n}" for i, n in sorted(available)) or "none"
             raise exceptions.InvalidParameterValue(
                 err=f"The {kind} step {user.get('interface')}.{user.get('step')} is not "
@@ -152,6 +194,44 @@ def requested(task: Task, kind: str, user_steps: list[dict]) -> list[dict]:
         priority = user.get("priority", found["priority"])
         result.append(dict(found, args=user.get("args") or {}, priority=priority))
     return result
+
+
+# --- steps only the agent offers ----------------------------------------------------------------
+_OVERRIDE_OPTIONS = {
+    "clean": "clean_step_priority_override",
+    "deploy": "deploy_step_priority_override",
+}
+
+
+def settle_agent_steps(task: Task, kind: str, step_list: list[dict], start: int) -> list[dict]:
+    """The step list once the agent has told its steps (the deploy interface cached them):
+    each step requested before (``provisional``) takes the agent's attributes, or the flow
+    fails naming what the agent offers; an automated flow gains the agent's steps of positive
+    priority it does not run yet, by priority. Steps before ``start`` stay as they were."""
+    offers = {(s["interface"], s["step"]): s for s in offered(task, kind) if s.get("agent")}
+    remaining = []
+    for step in step_list[start:]:
+        if step.get("provisional"):
+            found = offers.get((step["interface"], step["step"]))
+            if found is None:
+                names = ", ".join(f"{i}.{n}" for i, n in sorted(offers)) or "none"
+                raise StepFailed(
+                    step,
+                    f"the agent of node {task.node['uuid']} does not offer it (it offers: {names})",
+                )
+            step = dict(found, args=step.get("args") or {}, priority=step["priority"])
+        remaining.append(step)
+    info = task.node["driver_internal_info"] or {}
+    if kind == "deploy" or (kind == "clean" and not info.get("clean_manual")):
+        present = {(s["interface"], s["step"]) for s in step_list}
+        overrides = getattr(CONF.conductor, _OVERRIDE_OPTIONS[kind], None) or {}
+        remaining += [
+            s
+            for s in automated(task, kind, overrides)
+            if s.get("agent") and (s["interface"], s["step"]) not in present
+        ]
+        remaining.sort(key=sort_key)
+    return step_list[:start] + remaining
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -207,6 +287,10 @@ def run(task: Task, kind: str, steps: list[dict], start: int = 0, stopping=None)
     A step that returns ``Outcome.WAIT`` has started something asynchronous (e.g. on the
     agent); the flow parks and is resumed later at the next step.
     """
+    if (task.node["driver_internal_info"] or {}).get("agent_steps_fresh") == kind:
+        # The agent just told its steps: settle the rest of the list first.
+        task.remember(agent_steps_fresh=None)
+        steps = settle_agent_steps(task, kind, steps, start)
     for index in range(start, len(steps)):
         if stopping is not None and stopping.is_set():
             raise HandBack()
@@ -215,6 +299,8 @@ def run(task: Task, kind: str, steps: list[dict], start: int = 0, stopping=None)
         try:
             if step["step"] in FLOW_CONTROL:
                 outcome = _run_flow_control(task, step)
+            elif step.get("agent"):
+                outcome = task.driver.deploy.execute_agent_step(task, step)
             else:
                 iface = getattr(task.driver, step["interface"])
                 method = getattr(iface, step["step"])

@@ -188,6 +188,13 @@ opts = [
         min=1,
         help="Seconds a node may stay in 'rescue wait' before rescue fails.",
     ),
+    cfg.StrOpt(
+        "rescue_password_hash_algorithm",
+        default="sha256",
+        choices=["sha256", "sha512"],
+        help="crypt(3) scheme of the rescue password sent to the agent (SHA-256 crypt '$5$' "
+        "or SHA-512 crypt '$6$', as Ironic's option of the same name).",
+    ),
     cfg.IntOpt(
         "workers_pool_size",
         default=100,

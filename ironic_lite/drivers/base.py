@@ -373,6 +373,23 @@ class NetworkInterface(_Simple):
     def vif_detach(self, task, vif_id: str) -> None:
         """Detach a VIF; VifNotAttached when the node does not have it."""
 
+    # Rescue moves the machine between the tenant's network and the rescuing network and
+    # back. With one shared provider network (flat, noop) there is nothing to move.
+    def validate_rescue(self, task) -> None:
+        """Refuse a rescue this network interface cannot wire up (400)."""
+
+    def unconfigure_tenant_networks(self, task) -> None:
+        """Take the machine off its tenant networks (before the rescue ramdisk boots)."""
+
+    def add_rescuing_network(self, task) -> None:
+        """Put the machine on the rescuing network, where the rescue ramdisk's agent runs."""
+
+    def remove_rescuing_network(self, task) -> None:
+        """Take it off the rescuing network again (rescue finished, or unrescue)."""
+
+    def configure_tenant_networks(self, task) -> None:
+        """Put the machine back on its tenant networks."""
+
 
 # What a logical disk of target_raid_config may say (Ironic's RAID schema keys).
 LOGICAL_DISK_PROPERTIES: Mapping[str, str] = {

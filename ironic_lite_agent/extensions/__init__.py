@@ -1,5 +1,6 @@
 """The command extensions the agent serves (``<extension>.<command>``)."""
 
+from ironic_lite_agent.extensions.rescue import RescueExtension
 from ironic_lite_agent.extensions.standby import ImageExtension, StandbyExtension
 from ironic_lite_agent.extensions.steps import CleanExtension, DeployExtension, ServiceExtension
 from ironic_lite_agent.extensions.system import LogExtension, SystemExtension
@@ -12,6 +13,7 @@ EXTENSIONS = (
     ServiceExtension,
     SystemExtension,
     LogExtension,
+    RescueExtension,
 )
 
 

@@ -227,6 +227,28 @@ class Backend(abc.ABC):
     def erase_disk_metadata(self, disk: Disk) -> None:
         """Wipe partition tables and file system signatures: the first and last MiB."""
 
+    def erase_disk_express(self, disk: Disk) -> str:
+        """A fast erase of ``disk``; the method used. Here: its metadata only (a backend with
+        a quick hardware erase overrides it)."""
+        self.erase_disk_metadata(disk)
+        return "metadata"
+
+    # --- rescue -----------------------------------------------------------------------------
+    # Where IPA's rescue ramdisks look for the rescue user's password hash, and IPA's marker
+    # of a rescued machine (the agent's service does not start again once it exists).
+    rescue_password_file = "/etc/ipa-rescue-config/ipa-rescue-password"
+    rescued_marker = "/etc/.rescued"
+
+    def set_rescue_password(self, hashed: str) -> None:
+        """Leave the rescue user's crypt(3) password hash where the ramdisk's rescue unit
+        reads it (IPA's file), readable by root only, and mark the machine rescued."""
+        os.makedirs(os.path.dirname(self.rescue_password_file), mode=0o700, exist_ok=True)
+        fd = os.open(self.rescue_password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(hashed)
+        with open(self.rescued_marker, "w"):
+            pass
+
     # --- power ----------------------------------------------------------------------------
     def sync(self) -> None:
         """Flush file system buffers to the disks."""

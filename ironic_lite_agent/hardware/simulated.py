@@ -349,6 +349,24 @@ class SimulatedBackend(Backend):
         )
         self.record("erase_disk_metadata", disk=disk.name)
 
+    def erase_disk_express(self, disk: Disk) -> str:
+        self.record("erase_express", disk=disk.name)
+        self.erase_disk_metadata(disk)
+        return "metadata"
+
+    # --- rescue -----------------------------------------------------------------------------
+    @property
+    def rescue_password_file(self) -> str:
+        return os.path.join(self.root, "rescue", "ipa-rescue-password")
+
+    @property
+    def rescued_marker(self) -> str:
+        return os.path.join(self.root, "rescue", "rescued")
+
+    def set_rescue_password(self, hashed: str) -> None:
+        super().set_rescue_password(hashed)
+        self.record("rescue_password_set")
+
     # --- power ----------------------------------------------------------------------------
     def sync(self) -> None:
         self.record("sync")

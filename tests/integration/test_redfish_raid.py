@@ -137,7 +137,14 @@ def test_create_root_volume_only_and_named_drives(rsdk, lab):
         rsdk,
         node,
         [
-            {"size_gb": 50, "raid_level": "0", "is_root_volume": True, "physical_disks": ["3"]},
+            # Ironic's schema: physical_disks go with the controller that holds them.
+            {
+                "size_gb": 50,
+                "raid_level": "0",
+                "is_root_volume": True,
+                "controller": "1",
+                "physical_disks": ["3"],
+            },
             {"size_gb": 50, "raid_level": "1"},
         ],
     )
@@ -183,12 +190,15 @@ def test_a_bmc_without_storage_is_a_clear_error(rsdk, bare_lab):
     assert f"BMC {bare_lab.url} does not support read RAID storage" in node.last_error
 
 
-def test_a_malformed_target_shows_in_validate_and_fails_cleaning(rsdk, lab):
+def test_a_malformed_target_is_refused_when_set(rsdk, lab):
+    """As Ironic: the RAID interface checks the target at PUT states/raid (schema and
+    message), so a malformed one never reaches cleaning."""
     node = _manageable(rsdk, lab, 3)
-    _target(rsdk, node, [{"size_gb": 10, "raid_level": "7"}])
-    verdict = rsdk.baremetal.validate_node(node.id, required=())["raid"]
-    assert verdict.result is False
-    assert "logical_disks[0]/raid_level '7' is not one of" in verdict.reason
-    node = _clean(rsdk, node, STEPS[1:])
-    assert node.provision_state == "clean failed"
-    assert "logical_disks[0]/raid_level '7'" in node.last_error
+    resp = rsdk.baremetal.put(
+        f"/nodes/{node.id}/states/raid",
+        json={"logical_disks": [{"size_gb": 10, "raid_level": "7"}]},
+        microversion="1.12",
+    )
+    assert resp.status_code == 400
+    assert "RAID config validation error: '7' is not one of" in resp.text
+    assert not rsdk.baremetal.get_node(node.id).target_raid_config

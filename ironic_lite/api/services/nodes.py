@@ -13,7 +13,7 @@ from ironic_lite.api.microversions import Version, require, supports
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.services import access
 from ironic_lite.api.views import nodes as views
-from ironic_lite.common import exceptions, states
+from ironic_lite.common import exceptions, raid, states
 from ironic_lite.common.context import RequestContext
 from ironic_lite.common.interfaces import INTERFACE_FIELDS
 from ironic_lite.conf import CONF
@@ -388,3 +388,14 @@ def delete(ctx: RequestContext, node: dict, rpc) -> None:
             f"{', '.join(sorted(_DELETABLE_STATES))}, or set the node into maintenance mode"
         )
     rpc.destroy_node(ctx, node)
+
+
+def set_target_raid_config(node: dict, config: dict) -> dict:
+    """Store a target RAID configuration, checked as Ironic's conductor checks it: ``{}``
+    unsets it; anything else must fit Ironic's RAID schema, and a node whose RAID interface
+    is ``no-raid`` takes none (400 both)."""
+    if config:
+        if node.get("raid_interface") == "no-raid":
+            raise exceptions.UnsupportedDriverExtension(driver=node["driver"], extension="raid")
+        raid.validate(config)
+    return write(node, {"target_raid_config": config})

@@ -93,9 +93,7 @@ def set_secure_boot(ident):
 def set_target_raid_config(ident):
     params.require_version("raid_config")
     doc = spec.body()
-    node_service.write(
-        node_for(ident, "baremetal:node:set_raid_state"), {"target_raid_config": doc}
-    )
+    node_service.set_target_raid_config(node_for(ident, "baremetal:node:set_raid_state"), doc)
     return no_content()
 
 

@@ -93,8 +93,12 @@ class StepListAPI:
                 step_rules.check_wait_args(step)
                 continue
             found = offered.get(key)
+            if found is None and (step["interface"], "*") in offered:
+                # A step only an agent may offer: its name and arguments are the agent's to
+                # check, when a node runs it.
+                continue
             if found is None:
-                names = ", ".join(f"{i}.{n}" for i, n in sorted(offered)) or "none"
+                names = ", ".join(f"{i}.{n}" for i, n in sorted(offered) if n != "*") or "none"
                 raise exceptions.InvalidParameterValue(
                     err=f"The {'/'.join(self.step_kinds)} step {name} of {self.kind} is not "
                     f"offered by any enabled interface (offered: {names})"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ironic_lite.common import exceptions, states
+from ironic_lite.common import exceptions, rescue_password, states
 from ironic_lite.conductor import transitions
 from ironic_lite.conductor.flows import runner
 from ironic_lite.conductor.flows.declaration import Flow
@@ -20,13 +20,21 @@ if TYPE_CHECKING:
     from ironic_lite.conductor.task import Task
 
 
-def start(task: Task, rescue_password: str) -> None:
-    if not rescue_password or not rescue_password.strip():
+def start(task: Task, password: str) -> None:
+    if not password or not password.strip():
         raise exceptions.MissingParameterValue(
             err='A non-empty "rescue_password" is required when setting target provision '
             "state to rescue"
         )
-    info = dict(task.node["instance_info"] or {}, rescue_password=rescue_password)
+    if not task.driver.rescue.supported:
+        # Refused before the node moves: a rescue it cannot do would strand it in
+        # "rescue failed".
+        raise exceptions.UnsupportedDriverExtension(driver=task.node["driver"], extension="rescue")
+    info = dict(
+        task.node["instance_info"] or {},
+        rescue_password=password,
+        hashed_rescue_password=rescue_password.hash_password(password),
+    )
     transitions.advance(task, "rescue", last_error=None, instance_info=info)
 
 
@@ -49,6 +57,7 @@ def run_unrescue(task: Task, stopping=None) -> None:
         task.driver.rescue.unrescue(task)
         info = dict(task.node["instance_info"] or {})
         info.pop("rescue_password", None)
+        info.pop("hashed_rescue_password", None)
         task.save(instance_info=info)
 
     if runner.guarded(task, "Unrescue", unrescue):

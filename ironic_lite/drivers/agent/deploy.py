@@ -25,11 +25,13 @@ import re
 import time
 import urllib.parse
 
-from ironic_lite.common import exceptions, masking, states
+from ironic_lite.common import exceptions, states
 from ironic_lite.conf import CONF
 from ironic_lite.drivers import base, configdrive
+from ironic_lite.drivers.agent import agent_steps, logs, session
 from ironic_lite.drivers.agent import client as agent_client
-from ironic_lite.drivers.agent import logs, session
+from ironic_lite.drivers.agent.node_document import node_doc as _node_doc
+from ironic_lite.drivers.agent.node_document import port_docs as _port_docs
 
 LOG = logging.getLogger(__name__)
 
@@ -50,18 +52,6 @@ _burnin_step = base.step(
 )
 
 
-# How the agent erases disks, sent in driver_internal_info as Ironic's conductor does (its
-# [deploy] defaults): IPA reads these, and without them falls back to its own.
-ERASE_SETTINGS = {
-    "agent_erase_devices_iterations": 1,
-    "agent_erase_devices_zeroize": True,
-    "agent_continue_if_ata_erase_failed": False,
-    "agent_enable_ata_secure_erase": True,
-    "agent_enable_nvme_secure_erase": True,
-    "agent_continue_if_secure_erase_failed": False,
-    "agent_erase_skip_read_only": False,
-    "disk_erasure_concurrency": 4,
-}
 # The driver_info key IPA reads each burn-in's length from: a step's ``duration`` lands there.
 BURNIN_DRIVER_INFO = {
     "burnin_cpu": "agent_burnin_cpu_timeout",
@@ -69,29 +59,6 @@ BURNIN_DRIVER_INFO = {
     "burnin_disk": "agent_burnin_fio_disk_runtime",
     "burnin_network": "agent_burnin_fio_network_runtime",
 }
-
-
-def _node_doc(node: dict, driver_info: dict | None = None) -> dict:
-    """The node as the agent sees it with each command, shaped like Ironic's (secrets
-    masked): IPA reads driver_info (burn-in settings), driver_internal_info (erase
-    settings), properties (root device hints) and instance_info."""
-    info = node["driver_internal_info"] or {}
-    return {
-        "uuid": node["uuid"],
-        "name": node.get("name"),
-        "properties": node["properties"] or {},
-        "instance_info": masking.mask_instance_info(node["instance_info"] or {}),
-        "driver_info": masking.mask_driver_info(
-            {**(node["driver_info"] or {}), **(driver_info or {})}
-        ),
-        "driver_internal_info": {**masking.mask(info), **ERASE_SETTINGS},
-        "target_raid_config": node.get("target_raid_config") or {},
-        "boot_mode": node.get("boot_mode"),
-    }
-
-
-def _port_docs(task) -> list[dict]:
-    return [{"address": p["address"], "pxe_enabled": p.get("pxe_enabled")} for p in task.ports]
 
 
 def image_info(node: dict) -> dict:
@@ -187,12 +154,14 @@ def _checksum(node: dict, info: dict, field: str) -> str:
     )
 
 
-def run_on_agent(task, step: str, args: dict | None = None) -> base.Outcome | None:
+def run_on_agent(
+    task, step: str, args: dict | None = None, interface: str = "deploy", node: dict | None = None
+) -> base.Outcome | None:
     """Run one of the agent's steps of the flow the node is in.
 
     No agent of this flow yet: boot the ramdisk and park; the step runs again once the agent
     heart-beats. Otherwise start the step on the agent and park until it ends (None when it
-    ended at once).
+    ended at once). ``node`` replaces fields of the node document the agent is sent.
     """
     kind = session.kind_of(task)
     if not session.reusable(task.node, kind):
@@ -208,23 +177,46 @@ def run_on_agent(task, step: str, args: dict | None = None) -> base.Outcome | No
             operation=f"{kind} step {step}",
             reason=f"the agent does not offer it (it offers {', '.join(sorted(names)) or 'none'})",
         )
+    reboot = any(
+        s.get("step") == step and s.get("interface") == interface and s.get("reboot_requested")
+        for found in offered.values()
+        for s in found or []
+    )
     args = dict(args or {})
     # IPA's burn-in steps take no arguments: their settings come from driver_info.
     overrides = {}
     if step in BURNIN_DRIVER_INFO and "duration" in args:
         overrides[BURNIN_DRIVER_INFO[step]] = args.pop("duration")
     params = {
-        "step": {"step": step, "interface": "deploy", "args": args},
-        "node": _node_doc(task.node, overrides),
+        "step": {"step": step, "interface": interface, "args": args},
+        "node": {**_node_doc(task.node, overrides), **(node or {})},
         "ports": _port_docs(task),
     }
     result = client.run(f"{kind}.execute_{kind}_step", params)
-    if session.await_command(task, kind, step, result):
+    if session.await_command(task, kind, step, result, interface=interface, reboot=reboot):
         return None
     return base.Outcome.WAIT
 
 
-class DirectDeploy(base.DeployInterface):
+class AgentStepsMixin:
+    """What a deploy interface that talks to an agent adds to the node's steps: the steps
+    only the agent offers (``agent_steps``)."""
+
+    def agent_offered_steps(self, task, kind: str) -> list[dict]:
+        return agent_steps.cached(task, kind)
+
+    def agent_step_requested(self, task, user: dict) -> dict | None:
+        if user.get("interface") in agent_steps.interfaces(task):
+            return agent_steps.provisional(user)
+        return None
+
+    def execute_agent_step(self, task, step: dict):
+        return run_on_agent(
+            task, step["step"], step.get("args") or {}, interface=step.get("interface") or "deploy"
+        )
+
+
+class DirectDeploy(AgentStepsMixin, base.DeployInterface):
     """Deploys through the agent; see the module docstring for the steps."""
 
     def validate(self, task) -> None:

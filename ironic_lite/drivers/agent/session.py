@@ -27,8 +27,8 @@ import time
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.timestamps import utcnow
 from ironic_lite.conf import CONF
+from ironic_lite.drivers.agent import agent_steps, logs
 from ironic_lite.drivers.agent import client as agent_client
-from ironic_lite.drivers.agent import logs
 from ironic_lite.drivers.base import Task
 
 LOG = logging.getLogger(__name__)
@@ -102,21 +102,52 @@ def boot_ramdisk(task: Task, kind: str, rerun: bool) -> None:
     task.power(states.REBOOT)
 
 
-def await_command(task: Task, kind: str, step: str, result: dict) -> bool:
-    """Remember the command just started; True when it has already ended well."""
+def await_command(
+    task: Task,
+    kind: str,
+    step: str,
+    result: dict,
+    interface: str = "deploy",
+    reboot: bool = False,
+) -> bool:
+    """Remember the command just started; True when it has already ended well (and the
+    step asked for no reboot: then the machine reboots into the ramdisk and the flow waits).
+    """
     client = agent_client.AgentClient(task.node)
     status = result.get("command_status")
     if status == "FAILED":
         logs.collect(task, f"{kind}-{step}-failed")
         agent_client.checked(result, client, f"{kind} step {step}")
+    wait = {
+        "reason": "command",
+        "command_id": result.get("id"),
+        "step": step,
+        "interface": interface,
+        "reboot": reboot,
+    }
     if status == "SUCCEEDED":
         task.remember(agent_last_result=result.get("command_result") or {})
-        return True
-    task.remember(
-        agent_wait={"reason": "command", "command_id": result.get("id"), "step": step},
-        agent_flow=kind,
-    )
+        return _step_done(task, kind, wait, result)
+    task.remember(agent_wait=wait, agent_flow=kind)
     return False
+
+
+def _step_done(task: Task, kind: str, wait: dict, result: dict) -> bool:
+    """What follows an agent step that succeeded: its interface's ``after_<step>`` hook (e.g.
+    RAID records the configuration built), then the reboot the step asked for. True: the
+    flow goes on now."""
+    iface = getattr(task.driver, wait.get("interface") or "deploy", None)
+    # On the class: a no-* implementation answers any attribute.
+    hook = getattr(type(iface), f"after_{wait.get('step')}", None)
+    if hook is not None:
+        hook(iface, task, result.get("command_result") or {})
+    if wait.get("reboot"):
+        task.history(
+            f"{kind} step {wait.get('step')} asked for a reboot: rebooting into the ramdisk"
+        )
+        boot_ramdisk(task, kind, rerun=False)
+        return False
+    return True
 
 
 def on_heartbeat(task: Task) -> bool:
@@ -132,6 +163,10 @@ def on_heartbeat(task: Task) -> bool:
             index = info.get(f"{kind}_step_index") or 1
             changes[f"{kind}_step_index"] = max(0, index - 1)
         task.remember(**changes)
+        try:
+            agent_steps.fetch(task, kind)
+        except agent_client.AgentError as exc:
+            LOG.warning("Node %s: cannot read the agent's steps: %s", task.node["uuid"], exc)
         return True
     step = wait.get("step") or "?"
     try:
@@ -154,9 +189,19 @@ def on_heartbeat(task: Task) -> bool:
     if CONF.agent.deploy_logs_collect == "always":
         logs.collect(task, f"{kind}-{step}")
     task.remember(agent_wait=None, agent_last_result=result.get("command_result") or {})
-    return True
+    try:
+        return _step_done(task, kind, wait, result)
+    except exceptions.IronicLiteError as exc:
+        task.fail(
+            f"{kind.capitalize()} step {wait.get('interface') or 'deploy'}.{step} failed "
+            f"after the agent ran it: {exc}"
+        )
+        return False
 
 
 def _fail(task: Task, kind: str, step: str, reason: str) -> None:
+    interface = ((task.node["driver_internal_info"] or {}).get("agent_wait") or {}).get("interface")
     task.remember(agent_wait=None)
-    task.fail(f"{kind.capitalize()} step deploy.{step} failed on the agent: {reason}")
+    task.fail(
+        f"{kind.capitalize()} step {interface or 'deploy'}.{step} failed on the agent: {reason}"
+    )

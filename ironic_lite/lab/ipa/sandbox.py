@@ -14,6 +14,9 @@ mount namespace whose mounts propagate nowhere) builds its world first:
 - ``/sys/block``, ``/sys/class/block`` and ``/sys/dev/block`` are empty read-only tmpfs;
 - ``/proc`` is the namespace's own; ``/proc/cmdline`` is the machine's kernel command line
   (``ipa-api-url`` ...), ``/proc/sysrq-trigger`` is ``/dev/null``;
+- ``/etc`` is an overlay whose writable layer is a tmpfs: what IPA writes there (the rescue
+  password, ``/etc/.rescued``) never reaches this host's ``/etc``; IPA's rescue password file
+  directory, ``/etc/ipa-rescue-config``, is the machine's ``ipa/rescue-config``;
 - ``TMPDIR`` is the machine's own directory (IPA's image cache);
 - PATH starts with the lab's tools (``ironic_lite.lab.ipa.tools``), which act on the
   machine's disk files and refuse any real device;
@@ -96,6 +99,31 @@ def bind(source: str, target: str) -> None:
     _mount("--bind", source, target)
 
 
+RESCUE_CONFIG = "/etc/ipa-rescue-config"
+
+
+def overlay_etc(machine: str) -> None:
+    """``/etc`` writable for IPA, its writes kept in a tmpfs (and the rescue password file in
+    the machine's directory, where the lab reads it)."""
+    rw = os.path.join(machine, "ipa", "etc-rw")
+    os.makedirs(rw, exist_ok=True)
+    _mount("-t", "tmpfs", "-o", "mode=0755,size=16m", "lab-etc-rw", rw)
+    for name in ("upper", "work"):
+        os.mkdir(os.path.join(rw, name))
+    _mount(
+        "-t",
+        "overlay",
+        "-o",
+        f"lowerdir=/etc,upperdir={rw}/upper,workdir={rw}/work",
+        "lab-etc",
+        "/etc",
+    )
+    rescue = os.path.join(machine, "ipa", "rescue-config")
+    os.makedirs(rescue, exist_ok=True)
+    os.makedirs(RESCUE_CONFIG, exist_ok=True)
+    bind(rescue, RESCUE_CONFIG)
+
+
 def verify() -> None:
     """No block device under /dev, nothing listed under the masked /sys directories."""
     for root, _dirs, files in os.walk("/dev"):
@@ -107,12 +135,17 @@ def verify() -> None:
     for path in _MASKED:
         if os.path.isdir(path) and os.listdir(path):
             raise SandboxError(f"{path} still lists devices")
+    with open("/proc/self/mountinfo") as f:
+        etc = [line.split() for line in f if line.split()[4] == "/etc"]
+    if not etc or "overlay" not in etc[-1]:
+        raise SandboxError("/etc is not the sandbox's overlay")
 
 
 def build(machine: str, cmdline: str) -> None:
     check_private()
     build_dev()
     mask_sys()
+    overlay_etc(machine)
     bind(cmdline, "/proc/cmdline")
     if os.path.exists("/proc/sysrq-trigger"):
         bind("/dev/null", "/proc/sysrq-trigger")

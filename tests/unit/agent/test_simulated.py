@@ -91,6 +91,7 @@ def test_step_lists_per_kind(machine):
     assert set(names) == {
         "erase_devices",
         "erase_devices_metadata",
+        "erase_devices_express",
         "burnin_cpu",
         "burnin_memory",
         "burnin_disk",
@@ -102,11 +103,23 @@ def test_step_lists_per_kind(machine):
     deploy = {
         s["step"] for s in steps.for_kind("deploy")["deploy_steps"]["SimulatedHardwareManager"]
     }
-    assert deploy == {"write_image", "create_configuration", "delete_configuration"}
+    assert deploy == {
+        "write_image",
+        "erase_devices_metadata",
+        "create_configuration",
+        "delete_configuration",
+        "apply_configuration",
+    }
     service = {
         s["step"] for s in steps.for_kind("service")["service_steps"]["SimulatedHardwareManager"]
     }
-    assert service == {"burnin_cpu", "burnin_memory", "burnin_disk", "burnin_network"}
+    assert service == {
+        "burnin_cpu",
+        "burnin_memory",
+        "burnin_disk",
+        "burnin_network",
+        "apply_configuration",
+    }
 
 
 def test_erase_metadata_wipes_head_and_tail_only(machine):
