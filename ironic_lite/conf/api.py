@@ -31,6 +31,14 @@ opts = [
         help="Put tracebacks of server errors into the error body's debuginfo. "
         "Never enable in production.",
     ),
+    cfg.BoolOpt(
+        "project_admin_can_manage_own_nodes",
+        default=True,
+        mutable=True,
+        help="Let a project-scoped administrator create nodes owned by its project and "
+        "delete the nodes its project owns (the baremetal:node:create:self_owned_node and "
+        "baremetal:node:delete:self_owned_node rules).",
+    ),
 ]
 
 

@@ -331,8 +331,9 @@ def test_bad_patches_on_ports_portgroups_and_chassis(api, node):
          "Cannot patch /uuid"),
         (f"/v1/ports/{port['uuid']}", [{"op": "replace", "path": "/address", "value": "zz"}],
          "'zz'"),
+        # Ironic's answer for a node that is missing or not the caller's alike
         (f"/v1/ports/{port['uuid']}", [{"op": "replace", "path": "/node_uuid", "value": MISSING}],
-         f"Node {MISSING} could not be found."),
+         f"Unable to apply the requested node_uuid '{MISSING}'. Requested value was invalid."),
         (f"/v1/ports/{port['uuid']}",
          [{"op": "add", "path": "/local_link_connection/colour", "value": "red"}],
          "'colour' was unexpected"),

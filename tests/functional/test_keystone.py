@@ -1,9 +1,8 @@
 """auth_strategy = keystone against a real Keystone: tokens, public routes, node visibility.
 
 Every client here authenticates with a password against the Keystone the ``keystone`` fixture
-runs and finds ironic-lite in Keystone's catalog, as a cloud's users and Nova do. Node list and
-show apply Ironic's policy; the other endpoints are held to system personas until each checks
-its own rule (see docs/keystone.md).
+runs and finds ironic-lite in Keystone's catalog, as a cloud's users and Nova do. What each
+persona may change and provision is tested in test_keystone_policy.py.
 """
 
 import json
@@ -18,7 +17,7 @@ import openstack.exceptions
 import pytest
 import requests
 
-from tests.lab.keystone import PERSONAS, REGION, TokenAuth
+from tests.lab.keystone import PERSONAS, REGION, TokenAuth, connect, ironic_conf
 from tests.lab.server import Service
 
 pytestmark = pytest.mark.xdist_group("keystone")
@@ -26,47 +25,17 @@ pytestmark = pytest.mark.xdist_group("keystone")
 H = {"X-OpenStack-Ironic-API-Version": "latest"}
 
 
-def _conf(keystone, extra: str = "") -> str:
-    return f"""
-        [DEFAULT]
-        auth_strategy = keystone
-        {extra}
-        [keystone_authtoken]
-        www_authenticate_uri = {keystone.url}
-        auth_url = {keystone.url}
-        auth_type = password
-        username = ironic
-        password = {PERSONAS["ironic"].password}
-        user_domain_id = default
-        project_name = service
-        project_domain_id = default
-        service_token_roles_required = true
-        """
-
-
 @pytest.fixture(scope="module")
 def ks_service(keystone, tmp_path_factory):
     svc = Service(
         state_dir=str(tmp_path_factory.mktemp("keystone-service")),
-        extra_conf=_conf(keystone),
+        extra_conf=ironic_conf(keystone),
         auth=TokenAuth(keystone),
     )
     svc.start()
     keystone.register_endpoint("baremetal", svc.url)
     yield svc
     svc.stop()
-
-
-def connect(keystone, persona: str):
-    return openstack.connect(
-        auth_type="password",
-        auth=PERSONAS[persona].auth(keystone.url),
-        region_name=REGION,
-        interface="public",
-        identity_api_version="3",
-        load_yaml_config=False,
-        load_envvars=False,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -245,24 +214,6 @@ def test_cli_with_real_tokens(keystone, ks_service, nodes):
     )
 
 
-def test_endpoints_without_their_own_rule_yet_admit_only_system_personas(keystone, nodes):
-    owner_admin = connect(keystone, "owner-admin")
-    reader = connect(keystone, "system-reader")
-    admin = connect(keystone, "system-admin")
-    try:
-        with pytest.raises(openstack.exceptions.ForbiddenException):
-            owner_admin.baremetal.create_node(driver="fake-hardware", name="ks-refused")
-        with pytest.raises(openstack.exceptions.ForbiddenException):
-            list(owner_admin.baremetal.drivers())
-        assert list(reader.baremetal.drivers())
-        with pytest.raises(openstack.exceptions.ForbiddenException):
-            reader.baremetal.set_node_provision_state(nodes["free"], "manage")
-        admin.baremetal.set_node_provision_state(nodes["free"], "manage", wait=True, timeout=60)
-    finally:
-        for conn in (owner_admin, reader, admin):
-            conn.close()
-
-
 def test_the_callers_keystone_identity_reaches_the_conductor(keystone, nodes):
     """Node history records the Keystone user who asked (the context crossed the RPC)."""
     admin = connect(keystone, "system-admin")
@@ -276,31 +227,6 @@ def test_the_callers_keystone_identity_reaches_the_conductor(keystone, nodes):
         assert admin_id in users
     finally:
         admin.close()
-
-
-def test_nova_with_elevated_access_sees_every_node(keystone, tmp_path):
-    svc = Service(
-        state_dir=str(tmp_path),
-        extra_conf=_conf(keystone, "rbac_service_role_elevated_access = true"),
-        auth=TokenAuth(keystone),
-    )
-    svc.start()
-    try:
-        admin = {**H, "X-Auth-Token": keystone.token("system-admin")}
-        made = set()
-        for owner in (keystone.project_ids["owner"], None):
-            body = {"driver": "fake-hardware", "owner": owner}
-            resp = requests.post(svc.url + "/v1/nodes", json=body, headers=admin, timeout=10)
-            assert resp.status_code == 201, resp.text
-            made.add(resp.json()["uuid"])
-        nova = {**H, "X-Auth-Token": keystone.token("nova")}
-        resp = requests.get(svc.url + "/v1/nodes?associated=false", headers=nova, timeout=10)
-        assert resp.status_code == 200
-        assert {n["uuid"] for n in resp.json()["nodes"]} == made
-        for ident in made:
-            assert requests.get(svc.url + f"/v1/nodes/{ident}", headers=nova, timeout=10).ok
-    finally:
-        svc.stop()
 
 
 def test_service_catalog_options_authenticate_and_find_the_endpoint(keystone, ks_service, tmp_path):

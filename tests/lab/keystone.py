@@ -183,6 +183,44 @@ def _personas() -> dict[str, Persona]:
 PERSONAS = _personas()
 
 
+def ironic_conf(keystone: "Keystone", extra: str = "") -> str:
+    """ironic-lite configuration for ``auth_strategy = keystone`` against ``keystone``
+    (``extra``: more ``[DEFAULT]`` lines)."""
+    return f"""
+        [DEFAULT]
+        auth_strategy = keystone
+        {extra}
+        [keystone_authtoken]
+        www_authenticate_uri = {keystone.url}
+        auth_url = {keystone.url}
+        auth_type = password
+        username = ironic
+        password = {PERSONAS["ironic"].password}
+        user_domain_id = default
+        project_name = service
+        project_domain_id = default
+        service_token_roles_required = true
+        """
+
+
+def connect(keystone: "Keystone", persona: str, endpoint: str | None = None):
+    """An openstacksdk connection logged in as ``persona``; it finds ironic-lite in the
+    catalog unless ``endpoint`` names one."""
+    import openstack
+
+    extra = {"baremetal_endpoint_override": endpoint} if endpoint else {}
+    return openstack.connect(
+        auth_type="password",
+        auth=PERSONAS[persona].auth(keystone.url),
+        region_name=REGION,
+        interface="public",
+        identity_api_version="3",
+        load_yaml_config=False,
+        load_envvars=False,
+        **extra,
+    )
+
+
 class TokenAuth(requests.auth.AuthBase):
     """``requests`` auth that sends a persona's Keystone token (fetched on first use)."""
 

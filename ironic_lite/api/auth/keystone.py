@@ -11,9 +11,7 @@ are public (discovery and the agent's routes) and refuses the rest with Ironic's
 import logging
 from collections.abc import Callable, Mapping
 
-from flask import request
-
-from ironic_lite.common import exceptions, policy
+from ironic_lite.common import exceptions
 from ironic_lite.common.context import RequestContext
 from ironic_lite.conf import CONF
 
@@ -22,13 +20,6 @@ LOG = logging.getLogger(__name__)
 # Identity headers that keystonemiddleware sets but does not strip from the client's request
 # before it validates the token.
 _UNSTRIPPED = ("HTTP_OPENSTACK_SYSTEM_SCOPE",)
-
-# Interim, until the service layer checks each endpoint's own rule (issue 13): endpoints that
-# check nothing yet admit a Keystone caller only as Ironic's strictest personas would: reads
-# as a system reader (baremetal:node:list_all), changes as a system admin or system-scoped
-# service (baremetal:node:create). Node list and show already check their own rules.
-_CHECKED_ENDPOINTS = frozenset({"nodes.list_nodes", "nodes.list_nodes_detail", "nodes.show_node"})
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Unauthorized(exceptions.NotAuthorized):
@@ -97,12 +88,4 @@ def authenticate(headers: Mapping[str, str], request_id: str) -> RequestContext:
         service_roles=_roles(headers.get("X-Service-Roles")),
         request_id=request_id,
     )
-    _interim_guard(context)
     return context
-
-
-def _interim_guard(context: RequestContext) -> None:
-    if request.endpoint is None or request.endpoint in _CHECKED_ENDPOINTS:
-        return  # no such route (its 404 follows), or one that checks its own rule
-    rule = "baremetal:node:list_all" if request.method in _READS else "baremetal:node:create"
-    policy.authorize(rule, context)

@@ -11,6 +11,7 @@ from ironic_lite.api import body, hardware, patch
 from ironic_lite.api.identifiers import is_valid_name
 from ironic_lite.api.microversions import Version, require, supports
 from ironic_lite.api.schemas import nodes as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.views import nodes as views
 from ironic_lite.common import exceptions, raid, states
 from ironic_lite.common.context import RequestContext
@@ -99,8 +100,9 @@ def check_name(name: str | None, verb: str) -> None:
         raise exceptions.InvalidParameterValue(err=f"{verb} invalid name '{name}'")
 
 
-def _resolve_references(values: dict) -> None:
-    """Turn chassis_uuid into chassis_id and a parent node name into its UUID (400 if gone)."""
+def _resolve_references(ctx: RequestContext, values: dict, owner: str | None) -> None:
+    """Turn chassis_uuid into chassis_id and a parent node name into its UUID (400 if gone,
+    or if the caller may not see it or it has another owner than ``owner``)."""
     if "chassis_uuid" in values:
         chassis_uuid = values.pop("chassis_uuid")
         if chassis_uuid is None:
@@ -112,18 +114,23 @@ def _resolve_references(values: dict) -> None:
                 raise exceptions.InvalidParameterValue(err=str(exc)) from None
     if values.get("parent_node"):
         try:
-            values["parent_node"] = dbapi.get_node(values["parent_node"])["uuid"]
+            parent = dbapi.get_node(values["parent_node"])
         except exceptions.NodeNotFound:
-            raise exceptions.InvalidParameterValue(
-                err=f"Unable to apply the requested parent_node '{values['parent_node']}'. "
-                "Requested value was invalid."
-            ) from None
+            parent = None
+        access.node_link(ctx, owner, parent, "parent_node", values["parent_node"])
+        values["parent_node"] = parent["uuid"]
 
 
 # --- create -----------------------------------------------------------------------------------
 def create(ctx: RequestContext, version: Version, doc: dict) -> dict:
-    """A new node from a validated body: defaults from config, interfaces from its type."""
+    """A new node from a validated body: defaults from config, interfaces from its type.
+
+    ``baremetal:node:create``, or a project admin creating a node its project owns (1.80).
+    """
     doc = dict(doc)
+    owner = access.node_create_owner(ctx, doc.get("owner"))
+    if owner is not None:
+        doc["owner"] = owner
     if doc.get("uuid") == "":
         # Ironic generates a UUID for an empty one, and Bifrost sends `uuid: ""` for nodes
         # its inventory gives none.
@@ -135,7 +142,7 @@ def create(ctx: RequestContext, version: Version, doc: dict) -> dict:
         raise exceptions.NotAcceptable()
     check_name(doc.get("name"), "Cannot create node with")
     values = {k: (as_bool(v) if k in _BOOLEANS else v) for k, v in doc.items()}
-    _resolve_references(values)
+    _resolve_references(ctx, values, values.get("owner"))
     values["conductor_group"] = (
         values.get("conductor_group") or CONF.default_conductor_group or ""
     ).lower()
@@ -200,6 +207,16 @@ def _check_patch_rules(
                     f"allowed ({', '.join(sorted(_INTERFACE_CHANGE_STATES))}) states or in "
                     f"maintenance mode. Current state is '{state}'."
                 )
+    if "owner" in changed and node["allocation_id"]:
+        try:
+            allocated = dbapi.get_allocation_by_id(node["allocation_id"])
+        except exceptions.NotFound:
+            allocated = {}
+        if allocated.get("owner"):
+            raise exceptions.Conflict(
+                f'Cannot update owner of node "{ident}" while it is allocated to an '
+                "allocation with an owner."
+            )
     if changed.get("instance_uuid") and node["instance_uuid"]:
         raise exceptions.NodeAssociated(node=ident, instance=node["instance_uuid"])
     if "driver" in changed and node["console_enabled"]:
@@ -241,7 +258,9 @@ def _check_flag_with_reason(node: dict, changed: dict) -> None:
         changed["retired_reason"] = None
 
 
-def _normalise_changes(node: dict, patched: dict, changed: dict, reset: bool | None) -> dict:
+def _normalise_changes(
+    ctx: RequestContext, node: dict, patched: dict, changed: dict, reset: bool | None
+) -> dict:
     for key in ("automated_clean", "maintenance", "retired", "protected", "disable_power_off"):
         if key in changed:
             changed[key] = as_bool(changed[key])
@@ -257,7 +276,7 @@ def _normalise_changes(node: dict, patched: dict, changed: dict, reset: bool | N
         display = (changed["instance_info"] or {}).get("display_name")
         if display:
             changed["instance_name"] = display
-    _resolve_references(changed)
+    _resolve_references(ctx, changed, node["owner"])
     if changed.get("parent_node") == node["uuid"]:
         raise exceptions.InvalidParameterValue(
             err=f"Node {node['uuid']} can not be its own parent_node"
@@ -295,7 +314,8 @@ def update(
     reset: bool | None = None,
     reload: Callable[[], dict] | None = None,
 ) -> dict:
-    """Apply a JSON-Patch to ``node`` under the node rules; the node as it now is.
+    """Apply a JSON-Patch to ``node`` under the node rules and Ironic's per-field policy
+    rules (``services/access.py``); the node as it now is.
 
     The write is conditional on the node's revision: when another writer got there first,
     the node is read again (``reload``, by default by id) and the patch applied afresh.
@@ -304,12 +324,13 @@ def update(
     for attempt in range(_CHANGE_ATTEMPTS):
         if attempt:
             node = reload()
+        access.node_patch(ctx, node, ops, node["uuid"])
         doc = {f: node.get(f) for f in schemas.PATCHABLE}
         patched = patch.apply_patch(doc, ops)
         body.validate({k: v for k, v in patched.items() if v is not None}, schemas.PATCHED, "node")
         changed = patch.changed_fields(doc, patched, schemas.PATCHABLE, _DEFAULTS)
         _check_patch_rules(version, node, ops, changed, reset)
-        changed = _normalise_changes(node, patched, changed, reset)
+        changed = _normalise_changes(ctx, node, patched, changed, reset)
         if not changed:
             return node
         # Taking the instance off a node also ends the allocation that put it there.
@@ -330,17 +351,21 @@ def update(
 
 # --- maintenance ------------------------------------------------------------------------------
 def set_maintenance(ctx: RequestContext, node: dict, reason: str | None) -> dict:
+    access.on_node(ctx, "baremetal:node:set_maintenance", node)
     return write(node, {"maintenance": True, "maintenance_reason": reason})
 
 
 def unset_maintenance(ctx: RequestContext, node: dict) -> dict:
+    access.on_node(ctx, "baremetal:node:clear_maintenance", node)
     return write(node, {"maintenance": False, "maintenance_reason": None, "fault": None})
 
 
 # --- delete -----------------------------------------------------------------------------------
 def delete(ctx: RequestContext, node: dict, rpc) -> None:
     """Refuse to delete a node that is in use, protected or a parent; else its conductor
-    deletes it (under its lock, with its ports and boot files)."""
+    deletes it (under its lock, with its ports and boot files). ``baremetal:node:delete``, or
+    a project admin deleting a node its project owns."""
+    access.node_delete(ctx, node, node["uuid"])
     if node["instance_uuid"] and not node["maintenance"]:
         raise exceptions.NodeAssociated(node=node["uuid"], instance=node["instance_uuid"])
     if node["protected"]:

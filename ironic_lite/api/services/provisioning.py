@@ -7,6 +7,7 @@ these rules say which options go with which verb, at which version, on which nod
 from collections.abc import Callable
 
 from ironic_lite.api.microversions import Version, require, require_minor
+from ironic_lite.api.services import access
 from ironic_lite.common import exceptions, node_rules, states
 from ironic_lite.common.context import RequestContext
 
@@ -107,8 +108,11 @@ def runbook_steps(ctx: RequestContext, node: dict, runbook: dict, target: str) -
     """The clean or service steps (and disable_ramdisk) of a runbook the node may run.
 
     A node may run a runbook whose name is one of its traits, or (1.112) one whose traits
-    meet its own; an owned runbook only on nodes its owner owns or leases.
+    meet its own; an owned runbook only on nodes its owner owns or leases. The caller needs
+    ``baremetal:runbook:use`` on it, and an owned, private runbook's steps pass the
+    step-level rules (a public or unowned one counts as approved by an administrator).
     """
+    access.runbook(ctx, "baremetal:runbook:use", runbook)
     node_traits = set(node.get("traits") or [])
     if runbook["name"] not in node_traits and not node_traits & set(runbook["traits"]):
         raise exceptions.InvalidParameterValue(
@@ -118,6 +122,8 @@ def runbook_steps(ctx: RequestContext, node: dict, runbook: dict, target: str) -
         )
     if runbook["owner"] and runbook["owner"] not in (node["owner"], node["lessee"]):
         raise exceptions.Forbidden(resource=f"runbook {runbook['name']} on node {node['uuid']}")
+    if runbook["owner"] and not runbook["public"]:
+        access.steps(ctx, runbook["steps"], node)
     ordered = sorted(runbook["steps"], key=lambda s: s["order"])
     return {
         f"{target}_steps": [
@@ -125,6 +131,16 @@ def runbook_steps(ctx: RequestContext, node: dict, runbook: dict, target: str) -
         ],
         "disable_ramdisk": bool(runbook["disable_ramdisk"]),
     }
+
+
+def provision_rules(doc: dict) -> list[str]:
+    """``set_provision_state``, plus the rule for explicit clean or service steps."""
+    rules = ["baremetal:node:set_provision_state"]
+    if "runbook" not in doc:
+        for key in ("clean_steps", "service_steps"):
+            if doc.get(key):
+                rules.append(f"baremetal:node:set_provision_state:{key}")
+    return rules
 
 
 def provision(
@@ -140,12 +156,15 @@ def provision(
     ``find_runbook`` finds the runbook a request names as the caller may see it (the view's
     lookup: it knows which runbooks the caller's project sees).
     """
+    access.on_node(ctx, provision_rules(doc), node)
     check_request(ctx, version, node, doc)
     kwargs = {k: doc[k] for k in _PASSED_ON if k in doc}
     if "runbook" in doc:
         if find_runbook is None:
             raise exceptions.InvalidParameterValue(err="No runbook lookup for this request")
         kwargs.update(runbook_steps(ctx, node, find_runbook(doc["runbook"]), doc["target"]))
+    else:
+        access.steps(ctx, [s for key in _STEP_ARGS for s in doc.get(key) or ()], node)
     for key in ("clean_steps", "deploy_steps", "service_steps"):
         for step in kwargs.get(key, []):
             if isinstance(step.get("priority"), str):
@@ -157,6 +176,7 @@ def set_power(
     ctx: RequestContext, version: Version, node: dict, target: str, timeout: int | None, rpc
 ) -> None:
     """Check a power request (target, version, timeout) and hand it to the node's conductor."""
+    access.on_node(ctx, "baremetal:node:set_power_state", node)
     if target not in POWER_TARGETS:
         raise exceptions.InvalidStateRequested(
             action=target, node=node["uuid"], state=node["power_state"]

@@ -21,7 +21,8 @@ from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import allocations as schemas
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.services import access
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import allocations as views
 from ironic_lite.common import exceptions, states
 from ironic_lite.db import api as dbapi
@@ -78,6 +79,15 @@ def find_allocation(ident: str) -> dict:
     if dbapi.is_uuid(ident):
         return dbapi.get_allocation(ident)
     return dbapi.get_allocation(ident, by="name")
+
+
+def allocation_for(ident: str, rule: str) -> dict:
+    """The allocation ``ident`` names, if the caller may apply ``rule`` to it (one the caller
+    may not see, not its project's, is a 404)."""
+    row = find_allocation(ident)
+    hidden = exceptions.NotFound(f"Allocation {ident} could not be found.")
+    access.allocation(g.context, rule, row, hidden)
+    return row
 
 
 def _renderer(fields: list[str] | None = None):
@@ -137,6 +147,8 @@ def list_allocations():
     # ``fields``: each a known field of the negotiated version (owner 406 before 1.60).
     ALLOCATIONS.selection(args)
     filters = _list_filters(args)
+    # A caller who may not list every allocation sees those its project owns.
+    filters["owner"] = access.list_filter("allocation", g.context, filters.get("owner"))
     return ALLOCATIONS.listing(
         args,
         "allocations",
@@ -153,7 +165,7 @@ def show_allocation(ident):
     _require_api("GET")
     args = spec.arguments()
     fields = ALLOCATIONS.selection(args)
-    return json_response(render(find_allocation(ident), fields))
+    return json_response(render(allocation_for(ident, "baremetal:allocation:get"), fields))
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -195,6 +207,12 @@ def create_allocation():
     _require_api("POST")
     doc = spec.body()
     values, node = _creation_values(doc)
+    owner = access.allocation_create_owner(g.context, values.get("owner"))
+    if owner is not None:
+        values["owner"] = owner
+    if node is not None:
+        hidden = exceptions.InvalidParameterValue(err=f"Node {doc['node']} could not be found.")
+        access.list_filter("allocation", g.context, parent=node, hide=hidden)
     uuid = rpcapi().create_allocation(
         g.context, values=values, backfill_node_id=node["id"] if node else None
     )
@@ -212,7 +230,7 @@ def create_allocation():
 def update_allocation(ident):
     if not supports("allocation_update"):
         raise exceptions.MethodNotAllowed("The API version does not allow updating allocations")
-    row = find_allocation(ident)
+    row = allocation_for(ident, "baremetal:allocation:update")
     ops = spec.body()
     _, changed = ALLOCATIONS.patched(
         row, ops, lambda patched: body.validate(patched, schemas.PATCHED, "allocation")
@@ -264,17 +282,20 @@ def _destroy(allocation: dict):
 @spec.operation("Delete an allocation, freeing its node", status=204)
 def delete_allocation(ident):
     _require_api("DELETE")
-    return _destroy(find_allocation(ident))
+    return _destroy(allocation_for(ident, "baremetal:allocation:delete"))
 
 
 # --- the allocation of a node ----------------------------------------------------------------
-def _node_allocation(ident: str) -> dict:
+def _node_allocation(ident: str, rule: str) -> dict:
+    """The allocation of a node the caller may see, if the caller may apply ``rule`` to it."""
     if not supports("allocations"):
         raise exceptions.NotFound("The API version does not allow allocations")
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:get")
     rows, _ = dbapi.list_allocations({"node_id": node["id"]}, limit=1)
+    hidden = exceptions.NotFound(f"Allocation for node {ident} was not found")
     if not rows:
-        raise exceptions.NotFound(f"Allocation for node {ident} was not found")
+        raise hidden
+    access.allocation(g.context, rule, rows[0], hidden)
     return rows[0]
 
 
@@ -282,11 +303,11 @@ def _node_allocation(ident: str) -> dict:
 @spec.operation("Show the allocation of a node", query=("fields",))
 def show_node_allocation(ident):
     args = spec.arguments()
-    allocation = _node_allocation(ident)
+    allocation = _node_allocation(ident, "baremetal:allocation:get")
     return json_response(render(allocation, ALLOCATIONS.selection(args)))
 
 
 @bp.delete("/v1/nodes/<ident>/allocation")
 @spec.operation("Delete the allocation of a node", status=204)
 def delete_node_allocation(ident):
-    return _destroy(_node_allocation(ident))
+    return _destroy(_node_allocation(ident, "baremetal:allocation:delete"))

@@ -1,11 +1,12 @@
 """/v1/chassis and the nodes of a chassis."""
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import body, links, spec
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import chassis as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.nodes import DETAIL_QUERY, LIST_QUERY, list_nodes_view
 from ironic_lite.api.views import chassis as views
 from ironic_lite.common import exceptions
@@ -60,18 +61,21 @@ def _list(path: str, detail_route: bool):
 @bp.get("")
 @spec.operation("List chassis", query=(*_PAGING, "fields"))
 def list_chassis():
+    access.system(g.context, "baremetal:chassis:get")
     return _list("chassis", False)
 
 
 @bp.get("/detail")
 @spec.operation("List chassis with every field", query=_PAGING)
 def list_chassis_detail():
+    access.system(g.context, "baremetal:chassis:get")
     return _list("chassis/detail", True)
 
 
 @bp.get("/<ident>")
 @spec.operation("Show a chassis", query=("fields",))
 def show_chassis(ident):
+    access.system(g.context, "baremetal:chassis:get")
     fields = CHASSIS.selection(spec.arguments())
     return json_response(_draw(fields)(find_chassis(ident)))
 
@@ -95,6 +99,7 @@ def list_chassis_nodes_detail(ident):
 @bp.post("")
 @spec.operation("Create a chassis", body=schemas.CREATE, body_name="chassis", status=201)
 def create_chassis():
+    access.system(g.context, "baremetal:chassis:create")
     doc = spec.body()
     row = dbapi.create_chassis({k: v for k, v in doc.items() if v is not None})
     return CHASSIS.created(row, _draw(None)(row))
@@ -103,6 +108,7 @@ def create_chassis():
 @bp.patch("/<ident>")
 @spec.operation("Update a chassis (JSON-Patch)", patch=schemas.PATCHABLE)
 def update_chassis(ident):
+    access.system(g.context, "baremetal:chassis:update")
     row = find_chassis(ident)
     _, changed = CHASSIS.patched(
         row, spec.body(), lambda doc: body.validate(doc, schemas.PATCHED, "chassis")
@@ -117,6 +123,7 @@ def update_chassis(ident):
 @bp.delete("/<ident>")
 @spec.operation("Delete a chassis", status=204)
 def delete_chassis(ident):
+    access.system(g.context, "baremetal:chassis:delete")
     row = find_chassis(ident)
     dbapi.destroy_chassis(row["id"], row["uuid"])
     return no_content()

@@ -2,12 +2,13 @@
 
 import datetime
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import links, spec
 from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response
+from ironic_lite.api.services import access
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
 from ironic_lite.conf import CONF
@@ -67,6 +68,7 @@ def _wanted(fields):
     "List conductors (1.49)", query=("limit", "marker", "sort_key", "sort_dir", "fields", "detail")
 )
 def list_conductors():
+    access.system(g.context, "baremetal:conductor:get")
     _require()
     base = links.base_url()
     return CONDUCTORS.listing(
@@ -82,6 +84,7 @@ def list_conductors():
 @bp.get("/<hostname>")
 @spec.operation("Show a conductor", query=("fields",))
 def show_conductor(hostname):
+    access.system(g.context, "baremetal:conductor:get")
     _require()
     args = spec.arguments()
     fields = CONDUCTORS.selection(args)

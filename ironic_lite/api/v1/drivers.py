@@ -9,6 +9,7 @@ from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas.actions import VENDOR_PASSTHRU
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.common import exceptions
 
@@ -85,6 +86,7 @@ def _fields(args):
 @bp.get("")
 @spec.operation("List the hardware types live conductors serve", query=("type", "detail", "fields"))
 def list_drivers():
+    access.system(g.context, "baremetal:driver:get")
     args = spec.arguments()
     dtype = args.get("type")
     if dtype is not None:
@@ -120,6 +122,7 @@ def _served(name: str) -> hardware.Snapshot:
 @bp.get("/<name>")
 @spec.operation("Show a hardware type", query=("fields",))
 def show_driver(name):
+    access.system(g.context, "baremetal:driver:get")
     args = spec.arguments()
     fields = _fields(args)
     return json_response(_document(name, _served(name), True, fields))
@@ -128,6 +131,7 @@ def show_driver(name):
 @bp.get("/<name>/properties")
 @spec.operation("The driver_info properties a hardware type reads")
 def driver_properties(name):
+    access.system(g.context, "baremetal:driver:get_properties")
     _served(name)
     return json_response(rpcapi().get_driver_properties(g.context, name))
 
@@ -136,6 +140,7 @@ def driver_properties(name):
 @bp.get("/<name>/vendor_passthru/methods")
 @spec.operation("The vendor passthru methods of a hardware type's vendor interface")
 def driver_vendor_methods(name):
+    access.system(g.context, "baremetal:driver:vendor_passthru")
     _served(name)
     return json_response(rpcapi().get_driver_vendor_passthru_methods(g.context, name))
 
@@ -150,6 +155,7 @@ def driver_vendor_methods(name):
     body_required=False,
 )
 def driver_vendor_passthru(name, method=None):
+    access.system(g.context, "baremetal:driver:vendor_passthru")
     method = method or spec.arguments().get("method")
     if not method:
         raise exceptions.MissingParameterValue(err="Method not specified")
@@ -165,6 +171,7 @@ def driver_vendor_passthru(name, method=None):
 @bp.get("/<name>/raid/logical_disk_properties")
 @spec.operation("The logical disk properties a hardware type's RAID interface reads")
 def raid_logical_disk_properties(name):
+    access.system(g.context, "baremetal:driver:get_raid_logical_disk_properties")
     if not supports("raid_config"):
         raise exceptions.NotAcceptable()
     _served(name)

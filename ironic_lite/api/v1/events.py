@@ -16,6 +16,7 @@ from ironic_lite.api import spec
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import no_content
 from ironic_lite.api.schemas import UUID
+from ironic_lite.api.services import access
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
 
@@ -77,8 +78,7 @@ def _describe(event: dict, port: dict) -> str:
 def post_events():
     if not supports("events"):
         raise exceptions.NotFound("Events need API version 1.54 or later")
-    if not g.context.is_admin:
-        raise exceptions.Forbidden(resource="events")  # the network service posts as admin
+    access.system(g.context, "baremetal:events:post")  # the network service, as admin
     doc = spec.body()
     for event in doc["events"]:
         try:

@@ -5,12 +5,13 @@ it records. A ``sensitive`` rule never shows its conditions and actions (they ma
 credentials it writes into driver_info); it cannot be made non-sensitive again.
 """
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, spec
 from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
+from ironic_lite.api.services import access
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
 from ironic_lite.common import inspection_rules as rules
@@ -113,6 +114,7 @@ def _values(doc: dict) -> dict:
     query=("limit", "marker", "sort_key", "sort_dir", "detail", "fields", "phase"),
 )
 def list_rules():
+    access.system(g.context, "baremetal:inspection_rule:get")
     _require_version()
     args = spec.arguments()
     return RULES.listing(
@@ -129,6 +131,7 @@ def list_rules():
 @bp.get("/<ident>")
 @spec.operation("Show an inspection rule", query=("fields",))
 def show_rule(ident):
+    access.system(g.context, "baremetal:inspection_rule:get")
     _require_version()
     fields = RULES.selection(spec.arguments())
     return json_response(render(find_rule(ident), fields))
@@ -139,6 +142,7 @@ def show_rule(ident):
     "Create an inspection rule", body=rules.RULE_SCHEMA, body_name="inspection rule", status=201
 )
 def create_rule():
+    access.system(g.context, "baremetal:inspection_rule:create")
     _require_version(write=True)
     row = dbapi.create_inspection_rule(_values(_checked(spec.body())))
     return RULES.created(row, render(row))
@@ -147,6 +151,7 @@ def create_rule():
 @bp.patch("/<ident>")
 @spec.operation("Update an inspection rule (JSON-Patch)", patch=PATCHABLE)
 def update_rule(ident):
+    access.system(g.context, "baremetal:inspection_rule:update")
     _require_version(write=True)
     row = find_rule(ident)
     ops = spec.body()
@@ -167,6 +172,7 @@ def update_rule(ident):
 @bp.delete("/<ident>")
 @spec.operation("Delete an inspection rule", status=204)
 def delete_rule(ident):
+    access.system(g.context, "baremetal:inspection_rule:delete")
     _require_version(write=True)
     dbapi.destroy_inspection_rule(find_rule(ident)["id"])
     return no_content()

@@ -11,7 +11,7 @@ from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import actions as schemas
 from ironic_lite.api.services import nodes as node_service
 from ironic_lite.api.services import provisioning
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.v1.passthru import HTTP_METHODS, passthru_response
 from ironic_lite.api.v1.runbooks import find_runbook
 from ironic_lite.common import exceptions
@@ -36,7 +36,7 @@ def _accepted(ident: str, path: str = "states"):
 )
 def set_provision_state(ident):
     doc = spec.body()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:get")
     provisioning.provision(g.context, g.version, node, doc, rpcapi(), find_runbook)
     return _accepted(ident)
 
@@ -46,7 +46,7 @@ def set_provision_state(ident):
 @spec.operation("Change a node's power state", body=schemas.POWER, body_name="power", status=202)
 def set_power_state(ident):
     doc = spec.body()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:get")
     provisioning.set_power(g.context, g.version, node, doc["target"], doc.get("timeout"), rpcapi())
     return _accepted(ident)
 
@@ -60,7 +60,9 @@ def set_boot_mode(ident):
     if not supports("boot_mode_api"):
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
     doc = spec.body()
-    rpcapi().set_boot_mode(g.context, find_node(ident), mode=doc["target"])
+    rpcapi().set_boot_mode(
+        g.context, node_for(ident, "baremetal:node:set_boot_mode"), mode=doc["target"]
+    )
     return _accepted(ident)
 
 
@@ -75,7 +77,9 @@ def set_secure_boot(ident):
     if not supports("boot_mode_api"):
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.76")
     doc = spec.body()
-    rpcapi().set_secure_boot_state(g.context, find_node(ident), enabled=doc["target"])
+    rpcapi().set_secure_boot_state(
+        g.context, node_for(ident, "baremetal:node:set_secure_boot"), enabled=doc["target"]
+    )
     return _accepted(ident)
 
 
@@ -89,7 +93,7 @@ def set_secure_boot(ident):
 def set_target_raid_config(ident):
     params.require_version("raid_config")
     doc = spec.body()
-    node_service.set_target_raid_config(find_node(ident), doc)
+    node_service.set_target_raid_config(node_for(ident, "baremetal:node:set_raid_state"), doc)
     return no_content()
 
 
@@ -97,7 +101,9 @@ def set_target_raid_config(ident):
 @bp.get("/management/boot_device")
 @spec.operation("A node's boot device")
 def get_boot_device(ident):
-    return json_response(rpcapi().get_boot_device(g.context, find_node(ident)))
+    return json_response(
+        rpcapi().get_boot_device(g.context, node_for(ident, "baremetal:node:get_boot_device"))
+    )
 
 
 @bp.put("/management/boot_device")
@@ -108,7 +114,7 @@ def set_boot_device(ident):
     doc = spec.body()
     rpcapi().set_boot_device(
         g.context,
-        find_node(ident),
+        node_for(ident, "baremetal:node:set_boot_device"),
         device=doc["boot_device"],
         persistent=doc.get("persistent", False),
     )
@@ -118,7 +124,9 @@ def set_boot_device(ident):
 @bp.get("/management/boot_device/supported")
 @spec.operation("The boot devices a node supports")
 def supported_boot_devices(ident):
-    devices = rpcapi().get_supported_boot_devices(g.context, find_node(ident))
+    devices = rpcapi().get_supported_boot_devices(
+        g.context, node_for(ident, "baremetal:node:get_boot_device")
+    )
     return json_response({"supported_boot_devices": devices})
 
 
@@ -127,7 +135,7 @@ def supported_boot_devices(ident):
 def inject_nmi(ident):
     if not supports("inject_nmi"):
         raise exceptions.NotFound("This endpoint is supported starting with the API version 1.29")
-    rpcapi().inject_nmi(g.context, find_node(ident))
+    rpcapi().inject_nmi(g.context, node_for(ident, "baremetal:node:inject_nmi"))
     return no_content()
 
 
@@ -135,7 +143,11 @@ def inject_nmi(ident):
 @bp.get("/vendor_passthru/methods")
 @spec.operation("The vendor passthru methods of a node's vendor interface")
 def vendor_methods(ident):
-    return json_response(rpcapi().get_vendor_passthru_methods(g.context, find_node(ident)))
+    return json_response(
+        rpcapi().get_vendor_passthru_methods(
+            g.context, node_for(ident, "baremetal:node:vendor_passthru")
+        )
+    )
 
 
 # ``?method=name`` (openstacksdk) or ``/vendor_passthru/name`` (python-ironicclient).
@@ -154,7 +166,11 @@ def vendor_passthru(ident, method=None):
         raise exceptions.MissingParameterValue(err="Method not specified")
     info = spec.body() or {}
     result = rpcapi().vendor_passthru(
-        g.context, find_node(ident), method_name=method, http_method=request.method, info=info
+        g.context,
+        node_for(ident, "baremetal:node:vendor_passthru"),
+        method_name=method,
+        http_method=request.method,
+        info=info,
     )
     return passthru_response(result)
 
@@ -169,7 +185,9 @@ def _vif_version():
 @spec.operation("The VIFs attached to a node (1.28)")
 def vif_list(ident):
     _vif_version()
-    return json_response({"vifs": rpcapi().vif_list(g.context, find_node(ident))})
+    return json_response(
+        {"vifs": rpcapi().vif_list(g.context, node_for(ident, "baremetal:node:vif:list"))}
+    )
 
 
 @bp.post("/vifs")
@@ -183,7 +201,7 @@ def vif_attach(ident):
             raise exceptions.InvalidParameterValue(
                 err="Cannot specify both port_uuid and portgroup_uuid"
             )
-    rpcapi().vif_attach(g.context, find_node(ident), vif_info=doc)
+    rpcapi().vif_attach(g.context, node_for(ident, "baremetal:node:vif:attach"), vif_info=doc)
     return no_content()
 
 
@@ -191,5 +209,5 @@ def vif_attach(ident):
 @spec.operation("Detach a VIF from a node (1.28)", status=204)
 def vif_detach(ident, vif_id):
     _vif_version()
-    rpcapi().vif_detach(g.context, find_node(ident), vif_id=vif_id)
+    rpcapi().vif_detach(g.context, node_for(ident, "baremetal:node:vif:detach"), vif_id=vif_id)
     return no_content()

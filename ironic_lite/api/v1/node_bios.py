@@ -13,7 +13,7 @@ from flask import Blueprint
 from ironic_lite.api import links, params, spec
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import bios as views
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
@@ -67,7 +67,7 @@ def list_bios_settings(ident):
         views.BIOS_DEFAULT,
         views.BIOS_DETAIL,
     )
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:bios:get")
     base = links.base_url()
     rows = dbapi.list_bios_settings(node["id"])
     return json_response(
@@ -84,7 +84,7 @@ def show_bios_setting(ident, setting_name):
         raise exceptions.InvalidParameterValue(
             err=f"Expected name for setting_name: {setting_name}"
         )
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:bios:get")
     row = dbapi.get_bios_setting(node["id"], setting_name)
     if row is None:
         raise exceptions.NotFound(
@@ -109,6 +109,6 @@ def list_firmware_components(ident):
         views.FIRMWARE_DEFAULT,
         views.FIRMWARE_DEFAULT,
     )
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:firmware:get")
     rows = dbapi.list_firmware_components(node["id"])
     return json_response({"firmware": [views.firmware_component(r, fields) for r in rows]})

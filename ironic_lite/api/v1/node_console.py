@@ -12,7 +12,7 @@ from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import BOOL
 from ironic_lite.api.services.nodes import as_bool
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 
 bp = Blueprint("node_console", __name__, url_prefix="/v1/nodes/<ident>/states/console")
 
@@ -27,7 +27,9 @@ CONSOLE_BODY = {
 @bp.get("")
 @spec.operation("Whether a node's console is on, and how to reach it")
 def get_console(ident):
-    info = rpcapi().get_console_information(g.context, find_node(ident))
+    info = rpcapi().get_console_information(
+        g.context, node_for(ident, "baremetal:node:get_console")
+    )
     return json_response({"console_enabled": info is not None, "console_info": info})
 
 
@@ -37,7 +39,7 @@ def get_console(ident):
 )
 def set_console(ident):
     doc = spec.body()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:set_console_state")
     rpcapi().set_console_mode(g.context, node, enabled=as_bool(doc["enabled"]))
     response = no_content(202)
     response.headers["Location"] = f"{links.base_url()}/v1/nodes/{ident}/states/console"

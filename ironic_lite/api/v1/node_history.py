@@ -7,7 +7,7 @@ from ironic_lite.api.collection import collection
 from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import timestamp
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
@@ -59,7 +59,7 @@ def list_history(ident):
     args = spec.arguments()
     detail = bool(params.parse_bool("detail", args.get("detail")))
     paging = params.Paging(args, _SORTABLE, (), default_sort="created_at")
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:history:get")
     rows, more = dbapi.list_history(
         node["id"], paging.limit, paging.marker, paging.sort_key, paging.sort_dir
     )
@@ -72,6 +72,6 @@ def list_history(ident):
 @spec.operation("One event of a node's history (1.78)")
 def show_event(ident, event_uuid):
     _require()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:history:get")
     row = dbapi.get_history_event(node["id"], event_uuid)
     return json_response(_render(row, node["uuid"], True, links.base_url()))

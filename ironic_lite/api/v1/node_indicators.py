@@ -16,7 +16,7 @@ from ironic_lite.api import links, spec
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.common import exceptions
 
 bp = Blueprint("node_indicators", __name__, url_prefix="/v1/nodes/<ident>")
@@ -58,7 +58,7 @@ def _known(node: dict, component: str, indicator: str | None = None) -> dict:
 @spec.operation("The components of a node that have indicators (1.63)")
 def list_components(ident):
     _require()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:get_indicator_state")
     base = links.base_url()
     supported = rpcapi().get_supported_indicators(g.context, node)
     return json_response(
@@ -78,7 +78,7 @@ def list_components(ident):
 @spec.operation("The indicators of a component, or one indicator's state (1.63)")
 def show(ident, name):
     _require()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:get_indicator_state")
     if "@" in name:
         component, indicator = _split(name)
         _known(node, component, indicator)
@@ -113,7 +113,7 @@ def show(ident, name):
 )
 def set_state(ident, name):
     _require()
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:set_indicator_state")
     component, indicator = _split(name)
     doc = spec.body()
     known = _known(node, component, indicator)[indicator]

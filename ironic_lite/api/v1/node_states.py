@@ -8,7 +8,7 @@ from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import nodes as schemas
 from ironic_lite.api.services import nodes as node_service
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.api.views import nodes as views
 from ironic_lite.common import exceptions
 
@@ -18,7 +18,9 @@ bp = Blueprint("node_states", __name__, url_prefix="/v1/nodes")
 @bp.get("/<ident>/states")
 @spec.operation("A node's power, provision, boot and RAID states")
 def get_states(ident):
-    return json_response(views.states_document(find_node(ident), minor()))
+    return json_response(
+        views.states_document(node_for(ident, "baremetal:node:get_states"), minor())
+    )
 
 
 @bp.put("/<ident>/maintenance")
@@ -34,19 +36,19 @@ def set_maintenance(ident):
     reason_arg = spec.arguments().get("reason")
     doc = spec.body()
     reason = (doc or {}).get("reason") or reason_arg
-    node_service.set_maintenance(g.context, find_node(ident), reason)
+    node_service.set_maintenance(g.context, node_for(ident, "baremetal:node:get"), reason)
     return no_content(202)
 
 
 @bp.delete("/<ident>/maintenance")
 @spec.operation("Take a node out of maintenance", status=202)
 def unset_maintenance(ident):
-    node_service.unset_maintenance(g.context, find_node(ident))
+    node_service.unset_maintenance(g.context, node_for(ident, "baremetal:node:get"))
     return no_content(202)
 
 
 def _validate(ident: str):
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:validate")
     return json_response(rpcapi().validate_driver_interfaces(g.context, node))
 
 

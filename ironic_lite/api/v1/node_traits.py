@@ -7,7 +7,7 @@ from ironic_lite.api import body, links, spec
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import nodes as schemas
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
 
@@ -21,7 +21,7 @@ _USAGE = (
 )
 
 
-def _node(ident: str) -> dict:
+def _node(ident: str, rule: str) -> dict:
     if not supports("traits"):
         # Before traits existed Ironic answered each verb differently; clients probe with these.
         if request.method == "PUT":
@@ -29,7 +29,7 @@ def _node(ident: str) -> dict:
         if request.method == "DELETE":
             raise exceptions.NotFound()
         raise exceptions.NotAcceptable()
-    return find_node(ident)
+    return node_for(ident, rule)
 
 
 def _check_count(node: dict, count: int) -> None:
@@ -43,7 +43,7 @@ def _check_count(node: dict, count: int) -> None:
 @bp.get("")
 @spec.operation("A node's traits (1.37)")
 def list_traits(ident):
-    node = _node(ident)
+    node = _node(ident, "baremetal:node:traits:list")
     return json_response({"traits": dbapi.get_node_traits(node["id"])})
 
 
@@ -55,7 +55,7 @@ def list_traits(ident):
     status=204,
 )
 def replace_traits(ident):
-    node = _node(ident)
+    node = _node(ident, "baremetal:node:traits:set")
     doc = body.json_body(required=False)
     if not isinstance(doc, dict) or "traits" not in doc:
         raise exceptions.InvalidParameterValue(err=_USAGE)
@@ -68,7 +68,7 @@ def replace_traits(ident):
 @bp.put("/<trait>")
 @spec.operation("Add a trait to a node", status=204, path={"trait": schemas.TRAIT})
 def add_trait(ident, trait):
-    node = _node(ident)
+    node = _node(ident, "baremetal:node:traits:set")
     if request.get_data().strip():
         raise exceptions.InvalidParameterValue(err=_USAGE)
     body.validate(trait, schemas.TRAIT, "trait")
@@ -84,7 +84,7 @@ def add_trait(ident, trait):
 @bp.delete("")
 @spec.operation("Remove every trait of a node", status=204)
 def delete_all_traits(ident):
-    node = _node(ident)
+    node = _node(ident, "baremetal:node:traits:delete")
     dbapi.set_node_traits(node["id"], [])
     return no_content()
 
@@ -92,6 +92,6 @@ def delete_all_traits(ident):
 @bp.delete("/<trait>")
 @spec.operation("Remove a trait from a node", status=204)
 def delete_trait(ident, trait):
-    node = _node(ident)
+    node = _node(ident, "baremetal:node:traits:delete")
     dbapi.delete_node_trait(node["id"], trait, node["uuid"])
     return no_content()

@@ -15,7 +15,7 @@ from ironic_lite.api import spec
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import node_for
 from ironic_lite.common import exceptions
 
 bp = Blueprint("node_vmedia", __name__, url_prefix="/v1/nodes/<ident>")
@@ -64,7 +64,10 @@ def attach(ident):
             "ironic-lite has no image server; the BMC downloads image_url itself (http)"
         )
     rpcapi().attach_virtual_media(
-        g.context, find_node(ident), device_type=doc["device_type"], image_url=doc["image_url"]
+        g.context,
+        node_for(ident, "baremetal:node:vmedia:attach"),
+        device_type=doc["device_type"],
+        image_url=doc["image_url"],
     )
     return no_content()
 
@@ -98,7 +101,9 @@ def _device_types() -> list[str] | None:
 )
 def detach(ident):
     _require("vmedia")
-    rpcapi().detach_virtual_media(g.context, find_node(ident), device_types=_device_types())
+    rpcapi().detach_virtual_media(
+        g.context, node_for(ident, "baremetal:node:vmedia:detach"), device_types=_device_types()
+    )
     return no_content()
 
 
@@ -106,4 +111,6 @@ def detach(ident):
 @spec.operation("The virtual media attached to a node (1.93)")
 def list_vmedia(ident):
     _require("vmedia_list")
-    return json_response(rpcapi().get_virtual_media(g.context, find_node(ident)))
+    return json_response(
+        rpcapi().get_virtual_media(g.context, node_for(ident, "baremetal:node:vmedia:get"))
+    )

@@ -11,9 +11,10 @@ from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import nodes as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.services import nodes as node_service
 from ironic_lite.api.views import nodes as views
-from ironic_lite.common import exceptions, policy, states
+from ironic_lite.common import exceptions, states
 from ironic_lite.db import api as dbapi
 
 bp = Blueprint("nodes", __name__, url_prefix="/v1/nodes")
@@ -82,6 +83,14 @@ def find_node(ident: str) -> dict:
     return dbapi.get_node_by_name(ident)
 
 
+def node_for(ident: str, rules: str | list[str]) -> dict:
+    """The node ``ident`` names, if the caller may apply ``rules`` to it: a node it may not
+    see is a 404 (naming ``ident``, nothing more), a rule it fails a 403."""
+    node = find_node(ident)
+    access.on_node(g.context, rules, node, ident)
+    return node
+
+
 def conductor_for(node: dict) -> str | None:
     """The owning conductor (one lookup: use ``rpcapi().conductor_for`` in loops)."""
     return rpcapi().conductor_for(node)
@@ -89,7 +98,9 @@ def conductor_for(node: dict) -> str | None:
 
 def render_node(node: dict, fields: list[str] | None = None) -> dict:
     wanted = views.visible_fields(minor(), fields)
-    return views.renderer(minor(), wanted, links.base_url(), rpcapi().conductor_for)(node)
+    doc = views.renderer(minor(), wanted, links.base_url(), rpcapi().conductor_for)(node)
+    redact = access.node_redactor(g.context)
+    return redact(node, doc) if redact else doc
 
 
 # --- list -------------------------------------------------------------------------------------
@@ -154,9 +165,8 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     args = spec.arguments()
     filters = _filters(args)
     filters.update(base_filters or {})
-    # A policy check still in a view (issue 16 moves the checks into api/services):
-    # a caller who may not list every node sees those its project owns or leases.
-    filters["project"] = policy.list_project("node", g.context, filters.get("project"))
+    # A caller who may not list every node sees those its project owns or leases.
+    filters["project"] = access.list_filter("node", g.context, filters.get("project"))
     fields = None if detail_route else _fields(args)
     detail = detail_route or bool(params.detail_arg(args, fields))
     # The list's columns and renderer follow from the wanted fields, and the conductor
@@ -186,7 +196,9 @@ def list_nodes_view(detail_route: bool, path: str, base_filters: dict | None = N
     if conductor is not None:
         rows = [r for r in rows if owner_of(r) == conductor]
     render = views.renderer(current, wanted, links.base_url(), owner_of)
-    return json_response(collection("nodes", [render(r) for r in rows], rows, more, paging, path))
+    redact = access.node_redactor(g.context)
+    docs = [redact(r, render(r)) if redact else render(r) for r in rows]
+    return json_response(collection("nodes", docs, rows, more, paging, path))
 
 
 @bp.get("")
@@ -208,8 +220,12 @@ def list_children(ident):
     if not supports("child_nodes"):
         raise exceptions.NotFound("Child nodes need API version 1.83 or later")
     spec.arguments()
-    parent = find_node(ident)
-    rows, _ = dbapi.list_nodes({"parent_node": parent["uuid"]}, columns=["uuid"], with_traits=False)
+    parent = node_for(ident, "baremetal:node:get")
+    # only the children the caller's project owns or leases, unless it may list every node
+    project = access.list_filter("node", g.context)
+    rows, _ = dbapi.list_nodes(
+        {"parent_node": parent["uuid"], "project": project}, columns=["uuid"], with_traits=False
+    )
     # Ironic gives this document a single link object, not a list of them.
     link = {
         "href": f"{links.base_url()}/v1/nodes?parent_node={parent['uuid']}",
@@ -223,11 +239,7 @@ def list_children(ident):
 def show_node(ident):
     args = spec.arguments()
     fields = _fields(args)
-    node = find_node(ident)
-    policy.authorize_node(
-        "baremetal:node:get", g.context, node, exceptions.NodeNotFound(node=ident)
-    )
-    return json_response(render_node(node, fields))
+    return json_response(render_node(node_for(ident, "baremetal:node:get"), fields))
 
 
 # --- create, update, delete: the rules are in services/nodes.py --------------------------------
@@ -244,8 +256,9 @@ def update_node(ident):
     args = spec.arguments()
     reset = params.parse_bool("reset_interfaces", args.get("reset_interfaces"))
     ops = spec.body()
+    visible = node_for(ident, "baremetal:node:get")
     node = node_service.update(
-        g.context, g.version, find_node(ident), ops, reset, reload=lambda: find_node(ident)
+        g.context, g.version, visible, ops, reset, reload=lambda: find_node(ident)
     )
     return json_response(render_node(node))
 
@@ -253,5 +266,5 @@ def update_node(ident):
 @bp.delete("/<ident>")
 @spec.operation("Delete a node", status=204)
 def delete_node(ident):
-    node_service.delete(g.context, find_node(ident), rpcapi())
+    node_service.delete(g.context, node_for(ident, "baremetal:node:get"), rpcapi())
     return no_content()

@@ -1,6 +1,6 @@
 """/v1/portgroups (1.23) and the portgroup sub-collection of nodes."""
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import body, links, params, patch, spec
 from ironic_lite.api.identifiers import find_portgroup, is_valid_name
@@ -9,6 +9,7 @@ from ironic_lite.api.request_version import minor
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import ports as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.v1.ports import PAGING, list_ports_view, normalise_mac
 from ironic_lite.api.views import ports as views
@@ -55,6 +56,28 @@ def _require():
         raise exceptions.NotFound("The API is not supported for this version")
 
 
+def portgroup_for(ident: str, rule: str) -> dict:
+    """The port group ``ident`` names, if the caller may apply ``rule`` to it (checked
+    against its node: one of a node the caller may not see is a 404)."""
+    pg = find_portgroup(ident)
+    node = dbapi.get_node_by_id(pg["node_id"]) if pg["node_id"] else None
+    access.portgroup(g.context, rule, node, ident)
+    return pg
+
+
+def _node_for(ident: str) -> dict:
+    """The node a port group is created on: ``baremetal:portgroup:create`` with the node as
+    target, a 403 before a missing node's 400, as Ironic."""
+    try:
+        node = find_node(ident)
+    except exceptions.NodeNotFound as exc:
+        node, missing = None, exc
+    access.create_on_node(g.context, "baremetal:portgroup:create", node)
+    if node is None:
+        raise exceptions.InvalidParameterValue(err=str(missing))
+    return node
+
+
 def portgroup_renderer(fields=None):
     wanted = views.visible(views.PORTGROUP_FIELDS, minor(), fields)
     return views.renderer("portgroups", minor(), wanted, links.base_url())
@@ -64,10 +87,13 @@ def render_portgroup(pg: dict, fields=None) -> dict:
     return portgroup_renderer(fields)(pg)
 
 
-def _list(path: str, detail_route: bool, base_filters: dict | None = None):
+def _list(
+    path: str, detail_route: bool, base_filters: dict | None = None, parent: dict | None = None
+):
     _require()
     args = spec.arguments()
     filters = dict(base_filters or {})
+    filters["project"] = access.list_filter("portgroup", g.context, parent=parent)
     if len([k for k in ("node", "address", "shard", "conductor_groups") if args.get(k)]) > 1:
         raise exceptions.InvalidParameterValue(
             err="Filtering by node, address, or shard simultaneously is not supported."
@@ -107,7 +133,7 @@ def list_portgroups_detail():
 def list_node_portgroups(ident):
     params.require_version("portgroup_subresources")
     node = find_node(ident)
-    return _list(f"nodes/{ident}/portgroups", False, {"node_id": node["id"]})
+    return _list(f"nodes/{ident}/portgroups", False, {"node_id": node["id"]}, node)
 
 
 @bp.get("/v1/nodes/<ident>/portgroups/detail")
@@ -115,7 +141,14 @@ def list_node_portgroups(ident):
 def list_node_portgroups_detail(ident):
     params.require_version("portgroup_subresources")
     node = find_node(ident)
-    return _list(f"nodes/{ident}/portgroups/detail", True, {"node_id": node["id"]})
+    return _list(f"nodes/{ident}/portgroups/detail", True, {"node_id": node["id"]}, node)
+
+
+def _parent(ident: str) -> tuple[dict, dict]:
+    """A port group whose ports are listed and its node; one of a node the caller may not
+    see is a 404 (the port group's)."""
+    pg = portgroup_for(ident, "baremetal:portgroup:get")
+    return pg, dbapi.get_node_by_id(pg["node_id"])
 
 
 @bp.get("/v1/portgroups/<ident>/ports")
@@ -123,8 +156,8 @@ def list_node_portgroups_detail(ident):
 def list_portgroup_ports(ident):
     _require()
     params.require_version("portgroup_subresources")
-    pg = find_portgroup(ident)
-    return list_ports_view(f"portgroups/{ident}/ports", False, {"portgroup_id": pg["id"]})
+    pg, node = _parent(ident)
+    return list_ports_view(f"portgroups/{ident}/ports", False, {"portgroup_id": pg["id"]}, node)
 
 
 @bp.get("/v1/portgroups/<ident>/ports/detail")
@@ -132,8 +165,10 @@ def list_portgroup_ports(ident):
 def list_portgroup_ports_detail(ident):
     _require()
     params.require_version("portgroup_subresources")
-    pg = find_portgroup(ident)
-    return list_ports_view(f"portgroups/{ident}/ports/detail", True, {"portgroup_id": pg["id"]})
+    pg, node = _parent(ident)
+    return list_ports_view(
+        f"portgroups/{ident}/ports/detail", True, {"portgroup_id": pg["id"]}, node
+    )
 
 
 @bp.get("/v1/portgroups/<ident>")
@@ -142,7 +177,7 @@ def show_portgroup(ident):
     _require()
     args = spec.arguments()
     fields = PORTGROUPS.selection(args)
-    return json_response(render_portgroup(find_portgroup(ident), fields))
+    return json_response(render_portgroup(portgroup_for(ident, "baremetal:portgroup:get"), fields))
 
 
 def _check_name(name, verb: str) -> None:
@@ -165,10 +200,7 @@ def create_portgroup():
     doc = spec.body()
     _check_versions([k for k, v in doc.items() if v])
     _check_name(doc.get("name"), "Cannot create portgroup with")
-    try:
-        node = find_node(doc.pop("node_uuid"))
-    except exceptions.NodeNotFound as exc:
-        raise exceptions.InvalidParameterValue(err=str(exc)) from None
+    node = _node_for(doc.pop("node_uuid"))
     values = dict(doc, node_id=node["id"])
     if values.get("address"):
         values["address"] = normalise_mac(values["address"])
@@ -185,7 +217,7 @@ def create_portgroup():
 @spec.operation("Update a portgroup (JSON-Patch)", patch=schemas.PORTGROUP_PATCHABLE)
 def update_portgroup(ident):
     _require()
-    pg = find_portgroup(ident)
+    pg = portgroup_for(ident, "baremetal:portgroup:update")
     ops = spec.body()
     _check_versions(patch.root_fields(ops))
     if any(op["op"] == "remove" and op["path"] == "/mode" for op in ops):
@@ -201,10 +233,13 @@ def update_portgroup(ident):
     _check_name(changed.get("name"), f"Portgroup {pg['uuid']}: Cannot change name to")
     node = dbapi.get_node_by_id(pg["node_id"])
     if "node_uuid" in changed:
+        ref = changed.pop("node_uuid")
         try:
-            node = find_node(changed.pop("node_uuid"))
-        except exceptions.NodeNotFound as exc:
-            raise exceptions.InvalidParameterValue(err=str(exc)) from None
+            new_node = find_node(ref)
+        except exceptions.NodeNotFound:
+            new_node = None
+        access.node_link(g.context, node["owner"], new_node, "node_uuid", ref)
+        node = new_node
         changed["node_id"] = node["id"]
     if node["provision_state"] == states.INSPECTING and supports("inspect_wait"):
         raise exceptions.NodeInWrongState(
@@ -228,6 +263,6 @@ def update_portgroup(ident):
 @spec.operation("Delete a portgroup", status=204)
 def delete_portgroup(ident):
     _require()
-    pg = find_portgroup(ident)
+    pg = portgroup_for(ident, "baremetal:portgroup:delete")
     dbapi.destroy_portgroup(pg["id"], pg["uuid"])
     return no_content()

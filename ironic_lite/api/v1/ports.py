@@ -12,6 +12,7 @@ from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import ports as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import ports as views
 from ironic_lite.common import exceptions, states
@@ -80,6 +81,15 @@ def find_port(ident: str) -> dict:
     return dbapi.get_port(name=ident)
 
 
+def port_for(ident: str, rule: str) -> dict:
+    """The port ``ident`` names, if the caller may apply ``rule`` to it (checked against its
+    node: a port of a node the caller may not see is a 404)."""
+    port = find_port(ident)
+    node = dbapi.get_node_by_id(port["node_id"]) if port["node_id"] else None
+    access.port(g.context, rule, node, ident)
+    return port
+
+
 def port_renderer(fields=None):
     wanted = views.visible(views.PORT_FIELDS, minor(), fields)
     return views.renderer("ports", minor(), wanted, links.base_url())
@@ -104,10 +114,14 @@ def _check_filter_combination(args) -> None:
         )
 
 
-def list_ports_view(path: str, detail_route: bool, base_filters: dict | None = None):
+def list_ports_view(
+    path: str, detail_route: bool, base_filters: dict | None = None, parent: dict | None = None
+):
     args = spec.arguments()
     _check_filter_combination(args)
     filters = dict(base_filters or {})
+    # A caller who may not list every port sees those of nodes its project owns or leases.
+    filters["project"] = access.list_filter("port", g.context, parent=parent)
     node = args.get("node") or params.uuid_arg(args, "node_uuid")
     if node:
         filters["node_id"] = find_node(node)["id"]
@@ -149,21 +163,22 @@ def list_ports_detail():
 @spec.operation("List the ports of a node", query=(*PAGING, "fields"))
 def list_node_ports(ident):
     node = find_node(ident)
-    return list_ports_view(f"nodes/{ident}/ports", False, {"node_id": node["id"]})
+    return list_ports_view(f"nodes/{ident}/ports", False, {"node_id": node["id"]}, node)
 
 
 @bp.get("/v1/nodes/<ident>/ports/detail")
 @spec.operation("List the ports of a node with every field", query=PAGING)
 def list_node_ports_detail(ident):
     node = find_node(ident)
-    return list_ports_view(f"nodes/{ident}/ports/detail", True, {"node_id": node["id"]})
+    return list_ports_view(f"nodes/{ident}/ports/detail", True, {"node_id": node["id"]}, node)
 
 
 @bp.get("/v1/ports/<ident>")
 @spec.operation("Show a port", query=("fields",))
 def show_port(ident):
     args = spec.arguments()
-    return json_response(render_port(find_port(ident), PORTS.selection(args)))
+    port = port_for(ident, "baremetal:port:get")
+    return json_response(render_port(port, PORTS.selection(args)))
 
 
 # --- create / update / delete -----------------------------------------------------------------
@@ -222,11 +237,17 @@ def _resolve(values: dict, node: dict | None) -> None:
         values["portgroup_id"] = pg["id"]
 
 
-def _node_for(ident: str) -> dict:
+def _node_for(ident: str, rule: str = "baremetal:port:create") -> dict:
+    """The node a port is created on (``rule`` with the node as target, a 403 before a
+    missing node's 400, as Ironic) or moved to (the caller must see it, same owner)."""
     try:
-        return find_node(ident)
+        node = find_node(ident)
     except exceptions.NodeNotFound as exc:
-        raise exceptions.InvalidParameterValue(err=str(exc)) from None
+        node, missing = None, exc
+    access.create_on_node(g.context, rule, node)
+    if node is None:
+        raise exceptions.InvalidParameterValue(err=str(missing))
+    return node
 
 
 @bp.post("/v1/ports")
@@ -258,7 +279,7 @@ def create_port():
 @bp.patch("/v1/ports/<ident>")
 @spec.operation("Update a port (JSON-Patch)", patch=schemas.PORT_PATCHABLE)
 def update_port(ident):
-    port = find_port(ident)
+    port = port_for(ident, "baremetal:port:update")
     ops = spec.body()
     for root in patch.root_fields(ops):
         added = PORT_NODE_IDENT if root == "node_ident" else views.PORT_FIELDS.get(root, 1)
@@ -276,7 +297,12 @@ def update_port(ident):
     node = dbapi.get_node_by_id(port["node_id"])
     new_node_ref = changed.pop("node_ident", None) or changed.pop("node_uuid", None)
     if new_node_ref:
-        node = _node_for(new_node_ref)
+        try:
+            new_node = find_node(new_node_ref)
+        except exceptions.NotFound:
+            new_node = None
+        access.node_link(g.context, node["owner"], new_node, "node_uuid", new_node_ref)
+        node = new_node
         changed["node_id"] = node["id"]
     for key in ("pxe_enabled", "is_smartnic", "available_for_dynamic_portgroup"):
         if key in changed:
@@ -319,7 +345,7 @@ def _check_node_state(port: dict, node: dict, changed: dict) -> None:
 def delete_port(ident):
     if not dbapi.is_uuid(ident):
         raise exceptions.InvalidParameterValue(err=f"Expected UUID for port_uuid: {ident}")
-    port = find_port(ident)
+    port = port_for(ident, "baremetal:port:delete")
     node = dbapi.get_node_by_id(port["node_id"]) if port["node_id"] else None
     if (
         node

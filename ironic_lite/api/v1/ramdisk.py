@@ -23,7 +23,7 @@ from ironic_lite.api.request_version import minor
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.rpc_client import rpcapi
 from ironic_lite.api.schemas import ramdisk as schemas
-from ironic_lite.api.v1.nodes import find_node
+from ironic_lite.api.v1.nodes import find_node, node_for
 from ironic_lite.common import exceptions, states
 from ironic_lite.common.context import admin_context
 from ironic_lite.common.masking import MASK, mask, mask_instance_info
@@ -216,7 +216,7 @@ def _inspected_node(node_uuid: str | None, inventory: dict, boot_interface) -> d
 @spec.operation("The last inventory and plugin data inspection recorded (1.81)")
 def node_inventory(ident):
     _require("node_inventory")
-    node = find_node(ident)
+    node = node_for(ident, "baremetal:node:inventory:get")
     data = dbapi.get_inventory(node["id"])
     if data is None:
         raise exceptions.NotFound(f"Node inventory for node {node['uuid']} could not be found.")

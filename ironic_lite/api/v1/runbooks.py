@@ -2,9 +2,10 @@
 cleaning and servicing, usable on nodes that carry the runbook's name (or one of its traits) as
 a trait. Before 1.112 a name must look like a trait; from 1.112 on any logical name will do.
 
-Access: an owned runbook (``owner`` set) is private to that project; an unowned one is for
-administrators unless ``public``. With noauth and http_basic every caller is an
-administrator.
+Access (Ironic's rules, ``services/access.py``): an owned runbook (``owner`` set) is its
+project's; an unowned one is for system users unless ``public``, which anyone with an API role
+may read. A project-scoped creator owns what it creates. With noauth and http_basic every
+caller is a system administrator.
 """
 
 from flask import Blueprint, g
@@ -14,6 +15,7 @@ from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import step_lists as schemas
 from ironic_lite.api.schemas.nodes import TRAIT
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.step_lists import LIST_QUERY, StepListAPI
 from ironic_lite.api.views import step_lists as views
 from ironic_lite.common import exceptions
@@ -52,74 +54,80 @@ API = StepListAPI(
 )
 
 
-def visible(runbook: dict) -> bool:
-    """Whether the caller may see (and use) ``runbook``."""
-    context = g.context
-    if context.is_admin:
-        return True
-    if runbook["owner"]:
-        return runbook["owner"] == context.project
-    return bool(runbook["public"])
-
-
 def find_runbook(ident: str) -> dict:
-    runbook = API.find(ident)
-    if not visible(runbook):
-        raise exceptions.ResourceNotFound(f"Runbook {ident} could not be found.")
+    return API.find(ident)
+
+
+def runbook_for(ident: str, rules: str | list[str]) -> dict:
+    """The runbook ``ident`` names, if the caller passes ``rules`` on it (403 otherwise)."""
+    runbook = find_runbook(ident)
+    for rule in [rules] if isinstance(rules, str) else rules:
+        access.runbook(g.context, rule, runbook)
     return runbook
-
-
-def _projects() -> list[str] | None:
-    return None if g.context.is_admin else [g.context.project or ""]
 
 
 @bp.get("")
 @spec.operation("List runbooks (1.92)", query=LIST_QUERY)
 def list_runbooks():
-    return API.list(projects=_projects())
+    API.require_version()
+    project = access.list_filter("runbook", g.context)
+    return API.list(projects=None if project is None else [project])
 
 
 @bp.get("/<ident>")
 @spec.operation("Show a runbook", query=("fields",))
 def show_runbook(ident):
-    find_runbook(ident)
+    runbook_for(ident, "baremetal:runbook:get")
     return API.show(ident)
 
 
 @bp.post("")
 @spec.operation("Create a runbook", body=schemas.RUNBOOK_CREATE, body_name="runbook", status=201)
 def create_runbook():
-    if not g.context.is_admin:
-        doc = body.json_body()
-        if isinstance(doc, dict) and doc.get("owner") not in (None, g.context.project):
-            raise exceptions.Forbidden(resource="runbook owner")
-    return API.create()
+    doc = body.json_body()
+    doc = doc if isinstance(doc, dict) else {}
+    owner = access.runbook_create_owner(g.context, doc)
+    access.steps(g.context, [s for s in doc.get("steps") or () if isinstance(s, dict)])
+    return API.create(owner_default=owner)
 
 
 @bp.patch("/<ident>")
 @spec.operation("Update a runbook (JSON-Patch)", patch=schemas.RUNBOOK_PATCHABLE)
 def update_runbook(ident):
-    find_runbook(ident)
+    ops = body.json_body()
+    ops = [op for op in ops if isinstance(op, dict)] if isinstance(ops, list) else []
+    runbook_for(ident, access.runbook_patch_rules(ops))
+    access.steps(g.context, _patched_steps(ops))
     return API.update(ident)
+
+
+def _patched_steps(ops: list[dict]) -> list[dict]:
+    """The steps a runbook PATCH adds or replaces (the step-level rules apply to them)."""
+    found: list[dict] = []
+    for op in ops:
+        if str(op.get("path", "")).startswith("/steps") and op.get("op") in ("add", "replace"):
+            value = op.get("value")
+            found += [value] if isinstance(value, dict) else list(value or ())
+    return [s for s in found if isinstance(s, dict)]
 
 
 @bp.delete("/<ident>")
 @spec.operation("Delete a runbook", status=204)
 def delete_runbook(ident):
-    find_runbook(ident)
+    runbook_for(ident, "baremetal:runbook:delete")
     return API.delete(ident)
 
 
 # --- traits (1.112) ------------------------------------------------------------------------------
-def _traits_runbook(ident: str) -> dict:
+def _traits_runbook(ident: str, rule: str = "baremetal:runbook:update") -> dict:
     params.require_version("runbook_traits")
-    return find_runbook(ident)
+    return runbook_for(ident, rule)
 
 
 @bp.get("/<ident>/traits")
 @spec.operation("A runbook's traits (1.112)")
 def list_traits(ident):
-    return json_response({"traits": _traits_runbook(ident)["traits"]})
+    return json_response({"traits": _traits_runbook(ident, "baremetal:runbook:get")["traits"]})
 
 
 @bp.put("/<ident>/traits")

@@ -5,11 +5,12 @@ pagination. Nodes without a shard are counted under the name ``"None"``, as Iron
 the counts always add up to the number of nodes.
 """
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import spec
 from ironic_lite.api.microversions import supports
 from ironic_lite.api.responses import json_response
+from ironic_lite.api.services import access
 from ironic_lite.common import exceptions
 from ironic_lite.db import api as dbapi
 
@@ -24,6 +25,7 @@ def _require() -> None:
 @bp.get("")
 @spec.operation("The shards of the nodes, with how many nodes each has (1.82)")
 def list_shards():
+    access.system(g.context, "baremetal:shards:get")
     _require()  # Ironic ignores query arguments here; so do we
     shards = [{"name": str(shard), "count": count} for shard, count in dbapi.count_nodes_by_shard()]
     return json_response({"shards": shards})
@@ -33,5 +35,6 @@ def list_shards():
 @spec.operation("Ironic shows no single shard: always 404")
 def show_shard(name):
     """Ironic has no document for one shard: 404 at every version."""
+    access.system(g.context, "baremetal:shards:get")
     _require()
     raise exceptions.NotFound(f"Shard {name} can not be shown; list /v1/shards instead")

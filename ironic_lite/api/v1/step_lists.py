@@ -130,6 +130,8 @@ class StepListAPI:
         steps = self.normalise_steps(doc.pop("steps"))
         traits = doc.pop("traits", None)
         values = {k: v for k, v in doc.items() if v is not None}
+        if owner_default is not None:
+            values["owner"] = owner_default
         for flag in ("public", "disable_ramdisk"):
             if flag in values:
                 values[flag] = params.parse_bool(flag, values[flag])

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 
-from flask import Blueprint
+from flask import Blueprint, g
 
 from ironic_lite.api import body, links, spec
 from ironic_lite.api.identifiers import is_valid_name
@@ -20,6 +20,7 @@ from ironic_lite.api.microversions import since, supports
 from ironic_lite.api.resource import Resource
 from ironic_lite.api.responses import json_response, no_content
 from ironic_lite.api.schemas import volumes as schemas
+from ironic_lite.api.services import access
 from ironic_lite.api.v1.nodes import find_node
 from ironic_lite.api.views import volumes as views
 from ironic_lite.common import exceptions, states
@@ -78,12 +79,16 @@ def _require_version() -> None:
 
 
 def _node_for(node_uuid: str) -> dict:
+    """The node a connector or target is created on: ``baremetal:volume:create`` with the
+    node as target, a 403 before a missing node's 400, as Ironic."""
     try:
-        return dbapi.get_node_by_uuid(node_uuid)
+        node = dbapi.get_node_by_uuid(node_uuid)
     except exceptions.NodeNotFound:
-        raise exceptions.InvalidParameterValue(
-            err=f"Invalid node_uuid {node_uuid}: no such node."
-        ) from None
+        node = None
+    access.create_on_node(g.context, "baremetal:volume:create", node)
+    if node is None:
+        raise exceptions.InvalidParameterValue(err=f"Invalid node_uuid {node_uuid}: no such node.")
+    return node
 
 
 def _check_unlocked(node: dict) -> None:
@@ -129,25 +134,40 @@ class VolumeAPI:
             )
         return self.db_get(ident)
 
+    def find_for(self, ident: str, rule: str) -> tuple[dict, dict | None]:
+        """The row and its node, if the caller may apply ``rule`` (a connector or target of
+        a node the caller may not see is a 404)."""
+        row = self.find(ident)
+        node = dbapi.get_node_by_id(row["node_id"]) if row["node_id"] else None
+        kind = self.kind.capitalize()
+        hidden = exceptions.ResourceNotFound(f"{kind} {ident} could not be found.")
+        access.volume(g.context, rule, node, hidden)
+        return row, node
+
     def render(self, row: dict, fields=None) -> dict:
         wanted = self.fields if fields is None else list(dict.fromkeys([*fields, "links"]))
-        return views.render(row, wanted, links.base_url(), self.resource)
+        doc = views.render(row, wanted, links.base_url(), self.resource)
+        if self.resource == "targets":
+            access.redact_target_properties(g.context, doc)
+        return doc
 
     def list(self, path: str, node_ident: str | None = None):
         _require_version()
         args = spec.arguments()
+        parent = find_node(node_ident) if node_ident else None
+        project = access.list_filter("volume", g.context, parent=parent, parent_ident=node_ident)
         node_ident = node_ident or args.get("node")
         node_id = find_node(node_ident)["id"] if node_ident else None
         return self.common.listing(
             args,
             path,
             False,
-            lambda p: self.db_list(node_id, p.limit, p.marker, p.sort_key, p.sort_dir),
+            lambda p: self.db_list(node_id, p.limit, p.marker, p.sort_key, p.sort_dir, project),
             lambda wanted: lambda row: self.render(row, wanted),
         )
 
     def show(self, ident: str):
-        row = self.find(ident)
+        row, _ = self.find_for(ident, "baremetal:volume:get")
         return json_response(self.render(row, self.common.selection(spec.arguments())))
 
     def create(self):
@@ -161,7 +181,7 @@ class VolumeAPI:
         return self.common.created(row, self.render(row))
 
     def update(self, ident: str):
-        row = self.find(ident)
+        row, node = self.find_for(ident, "baremetal:volume:update")
         before = {f: row.get(f) for f in self.patchable}
         _, changed = self.common.patched(
             row, spec.body(), lambda doc: body.validate(doc, self.create_schema, self.kind)
@@ -170,10 +190,16 @@ class VolumeAPI:
             return json_response(self.render(row))
         merged = {**before, **changed}
         self.check_document(merged)
-        nodes = [dbapi.get_node_by_id(row["node_id"])]
+        nodes = [node]
         if "node_uuid" in changed:
-            nodes.append(_node_for(changed.pop("node_uuid")))
-            changed["node_id"] = nodes[-1]["id"]
+            ref = changed.pop("node_uuid")
+            try:
+                moved_to = dbapi.get_node_by_uuid(ref)
+            except exceptions.NodeNotFound:
+                moved_to = None
+            access.node_link(g.context, node["owner"], moved_to, "node_uuid", ref)
+            nodes.append(moved_to)
+            changed["node_id"] = moved_to["id"]
         for node in nodes:
             _check_unlocked(node)
             if node["power_state"] != states.POWER_OFF:
@@ -189,8 +215,7 @@ class VolumeAPI:
         return json_response(self.render(self.db_update(row["id"], changed)))
 
     def delete(self, ident: str):
-        row = self.find(ident)
-        node = dbapi.get_node_by_id(row["node_id"])
+        row, node = self.find_for(ident, "baremetal:volume:delete")
         _check_unlocked(node)
         if (
             node["provision_state"] not in _DELETE_ALLOWED_STATES
@@ -297,6 +322,7 @@ for _api in (CONNECTORS, TARGETS):
 def volume_root():
     _require_version()
     spec.arguments()
+    access.system(g.context, "baremetal:volume:get")
     return json_response(views.root(links.base_url(), "volume"))
 
 
@@ -306,5 +332,5 @@ def volume_root():
 def node_volume_root(node_ident):
     _require_version()
     spec.arguments()
-    find_node(node_ident)
+    access.on_node(g.context, "baremetal:volume:get", find_node(node_ident), node_ident)
     return json_response(views.root(links.base_url(), f"nodes/{node_ident}/volume"))

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from ironic_lite.common import exceptions
 from ironic_lite.db import models, session
@@ -88,7 +88,14 @@ def _common_conditions(table, filters: dict) -> list:
     if filters.get("conductor_group") is not None:
         groups = [g.lower() for g in filters["conductor_group"]]
         conds.append(table.c.node_id.in_(select(N.c.id).where(N.c.conductor_group.in_(groups))))
+    if filters.get("project") is not None:
+        conds.append(table.c.node_id.in_(_project_nodes(filters["project"])))
     return conds
+
+
+def _project_nodes(project: str):
+    """The ids of the nodes ``project`` owns or leases: what a project user's lists keep."""
+    return select(N.c.id).where(or_(N.c.owner == project, N.c.lessee == project))
 
 
 # --- ports -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ A connector is one of the node's initiator identities (an IQN, a WWPN, an IP ...
 
 from collections.abc import Callable
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, or_, select
 
 from ironic_lite.common import exceptions
 from ironic_lite.db import models
@@ -55,8 +55,12 @@ def _lister(crud: Crud) -> Callable[..., tuple[list[dict], bool]]:
         marker: str | None = None,
         sort_key: str = "id",
         sort_dir: str = "asc",
+        project: str | None = None,
     ) -> tuple[list[dict], bool]:
         conditions = [] if node_id is None else [crud.table.c.node_id == node_id]
+        if project is not None:
+            # of the nodes ``project`` owns or leases (the node is joined in for node_uuid)
+            conditions.append(or_(N.c.owner == project, N.c.lessee == project))
         return crud.page(conditions, limit, marker, sort_key, sort_dir)
 
     return page
