@@ -93,6 +93,12 @@ def fail(task: Task, reason: str, *, event: str = "fail", fault: str | None = No
     values: dict = {"provision_state": new, "target_provision_state": None, "last_error": reason}
     if fault:
         values.update(fault=fault, maintenance=True, maintenance_reason=reason)
+    info = task.node.get("instance_info") or {}
+    if new == states.RESCUEFAIL and ({"rescue_password", "hashed_rescue_password"} & set(info)):
+        # A failed or timed-out rescue keeps no password on the node (Ironic drops it too).
+        values["instance_info"] = {
+            k: v for k, v in info.items() if k not in ("rescue_password", "hashed_rescue_password")
+        }
     record = _event(task, f"{old} -> {new}: {reason}", "ERROR", "provisioning", new, None)
     task.save(history=record, **values)
     LOG.warning(

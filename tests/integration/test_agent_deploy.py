@@ -40,6 +40,7 @@ def lab(tmp_path_factory):
             deploy_callback_timeout = {CALLBACK_TIMEOUT}
             clean_callback_timeout = 60
             inspect_wait_timeout = 60
+            rescue_callback_timeout = 5
             [agent]
             heartbeat_timeout = 3
             post_deploy_power_off_wait = 2
@@ -190,6 +191,22 @@ def _deploy(lab, tmp_path, agents, payload: bytes, served: bytes, disk_format: s
 def test_deploy_raw_image(lab, tmp_path, agents):
     payload = os.urandom(3 * 1024 * 1024 + 512)
     _deploy(lab, tmp_path, agents, payload, payload, "raw")
+
+
+def test_a_rescue_whose_agent_never_comes_fails_and_forgets_the_password(lab, tmp_path, agents):
+    svc, conn, images = lab
+    payload = os.urandom(64 * 1024)
+    node = _deploy(lab, tmp_path, agents, payload, payload, "raw")
+    conn.baremetal.set_node_maintenance(node, reason="change the rescue interface")
+    conn.baremetal.update_node(node, rescue_interface="agent")
+    conn.baremetal.unset_node_maintenance(node)
+    conn.baremetal.set_node_provision_state(node, "rescue", rescue_password="s3cret-rescue")
+    node = _wait(conn, node.id, {"rescue failed", "rescue"}, 40)
+    assert node.provision_state == "rescue failed"
+    assert "Timeout" in node.last_error
+    # Neither the password nor its hash stays on a node whose rescue failed.
+    assert not {"rescue_password", "hashed_rescue_password"} & set(node.instance_info)
+    assert node.instance_info["image_source"]
 
 
 def test_deploy_qcow2_image(lab, tmp_path, agents):
