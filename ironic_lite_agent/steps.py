@@ -2,65 +2,21 @@
 
 A step is a method of :class:`Steps` marked with :func:`step`, which stores a frozen
 :class:`StepSpec`: its interface, its priority for each kind of step list it belongs to (clean,
-deploy, service; absent = not offered there), whether it can be aborted, and its argsinfo.
-``get_*_steps`` lists them in Ironic's shape; ``execute_*_step`` runs one by name.
+deploy, service; absent = not offered there), whether it can be aborted, its argsinfo and
+whether the conductor must reboot the machine into the ramdisk once it ran
+(``reboot_requested``). A backend may mark methods of its own the same way, as IPA's hardware
+managers offer steps of their hardware: they join the table (a step of :class:`Steps` wins a
+name clash). ``get_*_steps`` lists them in Ironic's shape; ``execute_*_step`` runs one by name.
 """
 
-import dataclasses
 import inspect
 import logging
-from collections.abc import Mapping
 
 from ironic_lite_agent import errors, raid
+from ironic_lite_agent.step_spec import StepSpec, step
 
 LOG = logging.getLogger(__name__)
 KINDS = ("clean", "deploy", "service")
-
-
-@dataclasses.dataclass(frozen=True)
-class StepSpec:
-    """What the conductor needs to know of a step to order and call it."""
-
-    name: str
-    interface: str
-    priorities: Mapping[str, int]
-    abortable: bool = False
-    argsinfo: Mapping[str, dict] | None = None
-    reboot_requested: bool = False
-
-    def as_dict(self, kind: str) -> dict:
-        return {
-            "step": self.name,
-            "priority": self.priorities[kind],
-            "interface": self.interface,
-            "reboot_requested": self.reboot_requested,
-            "abortable": self.abortable,
-            "argsinfo": dict(self.argsinfo) if self.argsinfo else None,
-        }
-
-
-def step(
-    interface: str = "deploy",
-    *,
-    clean: int | None = None,
-    deploy: int | None = None,
-    service: int | None = None,
-    abortable: bool = False,
-    argsinfo: dict | None = None,
-):
-    """Mark a method of :class:`Steps` as a step with its priority per kind of step list."""
-    priorities = {
-        k: v
-        for k, v in (("clean", clean), ("deploy", deploy), ("service", service))
-        if v is not None
-    }
-
-    def mark(fn):
-        fn._step_spec = StepSpec(fn.__name__, interface, priorities, abortable, argsinfo)
-        return fn
-
-    return mark
-
 
 _DURATION = {
     "duration": {"description": "seconds to run the stress (default 60)", "required": False}
@@ -78,9 +34,19 @@ class Steps:
         return self.agent.backend
 
     # --- the table ------------------------------------------------------------------------
-    @classmethod
-    def specs(cls) -> list[StepSpec]:
-        return [m._step_spec for m in vars(cls).values() if hasattr(m, "_step_spec")]
+    def _table(self) -> dict:
+        """Every step by name -> (its spec, the bound method): ours, then the backend's."""
+        table: dict = {}
+        for owner in (self, self.backend):
+            for klass in type(owner).__mro__:
+                for attr, member in vars(klass).items():
+                    spec = getattr(member, "_step_spec", None)
+                    if isinstance(spec, StepSpec):
+                        table.setdefault(spec.name, (spec, getattr(owner, attr)))
+        return table
+
+    def specs(self) -> list[StepSpec]:
+        return [spec for spec, _ in self._table().values()]
 
     def for_kind(self, kind: str) -> dict:
         """The step list for ``kind`` as Ironic's agent answers get_<kind>_steps."""
@@ -94,14 +60,13 @@ class Steps:
     def execute(self, kind: str, step: dict, node: dict | None, ports: list | None) -> dict:
         """Run the step named in ``step`` (with ``step['args']``) as a ``kind`` step."""
         name = step.get("step") if isinstance(step, dict) else None
-        spec = next((s for s in self.specs() if s.name == name), None)
+        spec, method = self._table().get(name, (None, None))
         if (
             spec is None
             or kind not in spec.priorities
             or (step.get("interface") not in (None, spec.interface))
         ):
             raise errors.UnknownStep(step=name, kind=kind)
-        method = getattr(self, spec.name)
         args = dict(step.get("args") or {})
         try:
             inspect.signature(method).bind(node=node, ports=ports, **args)

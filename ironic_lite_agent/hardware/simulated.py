@@ -23,6 +23,7 @@ import uuid
 from ironic_lite_agent import errors, lldp
 from ironic_lite_agent.hardware.base import Backend, BlockTarget, Disk
 from ironic_lite_agent.partitions import Layout, MiB
+from ironic_lite_agent.step_spec import step
 
 HARDWARE_FILE = "hardware.json"
 ACTIONS_FILE = "actions.jsonl"
@@ -436,6 +437,21 @@ class SimulatedBackend(Backend):
         self._save_state(state)
         self.record("delete_raid", arrays=removed)
         return removed
+
+    # --- a step of this hardware only ---------------------------------------------------------
+    @step(
+        clean=0,
+        service=0,
+        abortable=True,
+        reboot_requested=True,
+        argsinfo={"note": {"description": "text to record", "required": False}},
+    )
+    def lab_reboot_marker(self, node=None, ports=None, note=None) -> dict:
+        """Records ``note`` and asks the conductor to reboot the machine into the ramdisk
+        afterwards (as a firmware update step would): the lab's harmless ``reboot_requested``
+        step, offered by the lab's IPA hardware manager too."""
+        self.record("lab_reboot_marker", note=note)
+        return {"note": note}
 
     # --- logs -----------------------------------------------------------------------------
     def system_logs(self) -> dict[str, bytes]:

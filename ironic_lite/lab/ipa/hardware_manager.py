@@ -17,8 +17,11 @@ Guards: every device path this manager hands out or is handed must be one of the
 disk files. Anything else (a path under /dev, a block device) raises at once and is
 recorded as ``refused``, so a test sees it.
 
-It also offers one step of its own, ``lab_marker`` (clean and service, priority 0, argument
-``note``), so that a conductor's handling of steps only the agent knows can be tested.
+It also offers two steps of its own (clean and service, priority 0, argument ``note``), so that
+a conductor's handling of steps only the agent knows can be tested: ``lab_marker``, and
+``lab_reboot_marker`` with ``reboot_requested`` (the conductor reboots the machine into the
+ramdisk after it, as after a firmware update; ironic-lite-agent's simulated backend offers it
+too).
 
 Not importable by ironic-lite (it imports IPA); ``ironic_lite.lab.ipa.venv`` installs it
 into IPA's venv as the module ``ironic_lite_lab_ipa``.
@@ -251,17 +254,24 @@ class LabHardwareManager(hardware.HardwareManager):
         _backend().record("lab_marker", note=note)
         return {"note": note}
 
+    def lab_reboot_marker(self, node, ports, note=None):
+        """A step only this manager offers, after which the conductor reboots: records
+        ``note``."""
+        _backend().record("lab_reboot_marker", note=note)
+        return {"note": note}
+
     # --- steps -----------------------------------------------------------------------------
     def _lab_steps(self):
         return [
             {
-                "step": "lab_marker",
+                "step": name,
                 "priority": 0,
                 "interface": "deploy",
-                "reboot_requested": False,
+                "reboot_requested": reboot,
                 "abortable": True,
                 "argsinfo": {"note": {"description": "text to record", "required": False}},
             }
+            for name, reboot in (("lab_marker", False), ("lab_reboot_marker", True))
         ]
 
     def get_clean_steps(self, node, ports):
