@@ -107,8 +107,12 @@ def test_step_lists_per_kind(machine):
         "burnin_network",
         "create_configuration",
         "delete_configuration",
+        "lab_reboot_marker",
     }
     assert names["erase_devices"]["abortable"] is True
+    # The simulated hardware's own step: the conductor reboots the machine after it.
+    assert names["lab_reboot_marker"]["reboot_requested"] is True
+    assert not any(s["reboot_requested"] for n, s in names.items() if n != "lab_reboot_marker")
     deploy = {
         s["step"] for s in steps.for_kind("deploy")["deploy_steps"]["SimulatedHardwareManager"]
     }
@@ -128,7 +132,21 @@ def test_step_lists_per_kind(machine):
         "burnin_disk",
         "burnin_network",
         "apply_configuration",
+        "lab_reboot_marker",
     }
+
+
+def test_a_step_of_the_backend_runs_through_the_step_table(machine):
+    steps = Steps(_AgentStub(machine))
+    step = {"step": "lab_reboot_marker", "interface": "deploy", "args": {"note": "hi"}}
+    assert steps.execute("clean", step, None, None) == {
+        "clean_result": {"note": "hi"},
+        "clean_step": step,
+    }
+    assert [(a["action"], a["note"]) for a in machine.actions()] == [("lab_reboot_marker", "hi")]
+    # Not offered as a deploy step: refused there.
+    with pytest.raises(errors.UnknownStep):
+        steps.execute("deploy", step, None, None)
 
 
 def test_erase_metadata_wipes_head_and_tail_only(machine):
