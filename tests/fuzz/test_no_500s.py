@@ -374,3 +374,18 @@ def test_the_cli_lists_the_nodes_of_a_conductor(cli, sdk):
         assert "conductor-listed" in {n["name"] for n in long}
     finally:
         sdk.baremetal.delete_node(node)
+
+
+# --- JSON-Patch operations of the wrong shape --------------------------------------------------
+@pytest.mark.parametrize(
+    "ops",
+    [
+        [{"op": "add", "path": 5, "value": 1}],
+        [{"op": "add", "path": None}],
+        [{"op": "add", "path": "/steps", "value": 5}],
+        [{"op": "replace", "path": "/owner", "value": 5}],
+    ],
+)
+def test_a_runbook_patch_of_the_wrong_shape_is_a_400(seeded, ops):
+    """Found by schemathesis: the policy checks read the paths and steps before validation."""
+    fault(send(seeded, "PATCH", "/v1/runbooks/CUSTOM_FUZZ_RB", json=ops), 400)

@@ -239,7 +239,7 @@ def test_deploy_step_write_image_through_execute_deploy_step(env):
     data = os.urandom(MiB)
     steps = agent.command("deploy.get_deploy_steps").json()["command_result"]
     listed = steps["deploy_steps"]["SimulatedHardwareManager"]
-    assert {"step": "write_image", "priority": 80, "interface": "deploy"}.items() <= next(
+    assert {"step": "write_image", "priority": 0, "interface": "deploy"}.items() <= next(
         s for s in listed if s["step"] == "write_image"
     ).items()
     step = {

@@ -233,6 +233,7 @@ def test_rabbitmq_restart_gives_503_then_recovers(cluster):
         )
     finally:
         _rabbitmqctl("start_app")
+        services.require("RabbitMQ", "127.0.0.1", 5672, wait=60)  # listening again
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         resp = s.put(

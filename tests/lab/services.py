@@ -6,6 +6,7 @@ Tests that need one of them skip when it is down on a developer's machine, and F
 
 import os
 import socket
+import time
 import uuid
 
 import pytest
@@ -23,16 +24,25 @@ def in_ci() -> bool:
     return bool(os.environ.get("CI"))
 
 
-def require(name: str, host: str, port: int) -> None:
-    """Skip (outside CI) or fail (in CI) unless something listens on host:port."""
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return
-    except OSError as exc:
-        message = f"{name} is not reachable on {host}:{port}: {exc}"
-        if in_ci():
-            pytest.fail(message + " (CI must start it: see .ci/run)")
-        pytest.skip(message)
+def require(name: str, host: str, port: int, wait: float = 30) -> None:
+    """Skip (outside CI) or fail (in CI) unless something listens on host:port.
+
+    Waits up to ``wait`` seconds: a service a previous test restarted (RabbitMQ) may still be
+    opening its listener.
+    """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=2):
+                return
+        except OSError as exc:
+            if time.monotonic() < deadline:
+                time.sleep(1)
+                continue
+            message = f"{name} is not reachable on {host}:{port}: {exc}"
+            if in_ci():
+                pytest.fail(message + " (CI must start it: see .ci/run)")
+            pytest.skip(message)
 
 
 def scratch_database(kind: str) -> tuple[str, callable]:

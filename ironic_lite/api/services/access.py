@@ -333,6 +333,7 @@ def runbook_patch_rules(ops: Iterable[Mapping]) -> list[str]:
     generic = False
     for op in ops:
         path = op.get("path", "") if isinstance(op, Mapping) else ""
+        path = path if isinstance(path, str) else ""  # a malformed path: the patch refuses it
         if path.startswith("/owner"):
             rule = "baremetal:runbook:update:owner"
         elif path.startswith("/public"):

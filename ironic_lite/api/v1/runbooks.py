@@ -106,8 +106,8 @@ def _patched_steps(ops: list[dict]) -> list[dict]:
     found: list[dict] = []
     for op in ops:
         if str(op.get("path", "")).startswith("/steps") and op.get("op") in ("add", "replace"):
-            value = op.get("value")
-            found += [value] if isinstance(value, dict) else list(value or ())
+            value = op.get("value")  # anything: the patch's own validation judges it later
+            found += [value] if isinstance(value, dict) else value if isinstance(value, list) else []
     return [s for s in found if isinstance(s, dict)]
 
 
