@@ -107,7 +107,9 @@ def _patched_steps(ops: list[dict]) -> list[dict]:
     for op in ops:
         if str(op.get("path", "")).startswith("/steps") and op.get("op") in ("add", "replace"):
             value = op.get("value")  # anything: the patch's own validation judges it later
-            found += [value] if isinstance(value, dict) else value if isinstance(value, list) else []
+            found += (
+                [value] if isinstance(value, dict) else value if isinstance(value, list) else []
+            )
     return [s for s in found if isinstance(s, dict)]
 
 
