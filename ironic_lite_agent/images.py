@@ -34,6 +34,7 @@ LOG = logging.getLogger(__name__)
 # enough that a write per chunk costs nothing next to the network.
 CHUNK = 64 * 1024
 QCOW2_MAGIC = b"QFI\xfb"
+DEFAULT_EPHEMERAL_FORMAT = "ext4"  # Ironic's [pxe] default_ephemeral_format
 DETECT = "detect"  # the disk_format of an image whose format its first bytes tell
 # A checksum file or a config drive is small; anything larger is not one.
 TEXT_LIMIT = 1 << 20
@@ -288,8 +289,39 @@ def _partition(backend: Backend, disk: Disk, image_info: dict, with_configdrive:
         esp_mb=int(image_info.get("efi_system_partition_mb") or partitions.DEFAULT_ESP_MB),
         device=disk.name,
     )
-    backend.apply_layout(disk, layout)
+    preserve = _truthy(image_info.get("preserve_ephemeral")) and bool(layout.by_role("ephemeral"))
+    if preserve:
+        layout = _kept_layout(backend.read_layout(disk), layout, disk)
+    else:
+        backend.apply_layout(disk, layout)
+    backend.make_filesystems(
+        disk, layout, image_info.get("ephemeral_format") or DEFAULT_EPHEMERAL_FORMAT, preserve
+    )
     return layout
+
+
+def _kept_layout(current, planned, disk: Disk):
+    """preserve_ephemeral: keep the partition table the last deploy made (so the ephemeral
+    partition and its data stay) when it is the table this deploy would make; its UUIDs are
+    the disk's. Anything else would move the ephemeral partition: refused."""
+    shape = [(p.number, p.start, p.size) for p in planned.partitions]
+    if current is None or [(p.number, p.start, p.size) for p in current.partitions] != shape:
+        raise errors.PartitionLayoutError(
+            device=disk.path,
+            err="preserve_ephemeral needs the partitions the last deploy made, and the disk's "
+            "differ from those this deploy asks for (root_mb, swap_mb, ephemeral_mb, config "
+            "drive, boot mode)",
+        )
+    uuids = {p.number: p.uuid for p in current.partitions}
+    return dataclasses.replace(
+        planned,
+        disk_id=current.disk_id,
+        partitions=tuple(dataclasses.replace(p, uuid=uuids[p.number]) for p in planned.partitions),
+    )
+
+
+def _truthy(value) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 class _Qcow2Found(Exception):

@@ -77,6 +77,12 @@ pxe_opts = [
         "image from a server that sends neither ETag nor Last-Modified is trusted before "
         "it is fetched again (others are checked with a conditional GET on each use).",
     ),
+    cfg.StrOpt(
+        "default_ephemeral_format",
+        default="ext4",
+        help="File system the agent makes on a partition image's ephemeral partition when "
+        "instance_info has no ephemeral_format.",
+    ),
 ]
 
 deploy_opts = [

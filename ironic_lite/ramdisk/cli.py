@@ -4,7 +4,7 @@
     ironic-lite-ramdisk iso --kernel K --initramfs I --output F.iso [--params "..."]
                             [--network-data network_data.json]
     ironic-lite-ramdisk path --agent ipa|lite     # the cached build's directory, if built
-    ironic-lite-ramdisk disk-image --output F.raw [--marker TEXT] [--kernel K]
+    ironic-lite-ramdisk disk-image --output F.raw [--marker TEXT] [--kernel K] [--partition]
                                                   # a tiny UEFI instance that says it booted
 
 Building needs root (debootstrap, chroot), debootstrap, xorriso, mtools, isolinux and GRUB's
@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     disk.add_argument("--output", required=True)
     disk.add_argument("--marker", default="ironic-lite test instance booted")
     disk.add_argument("--kernel", help="kernel to boot (default: the lite ramdisk's, built)")
+    disk.add_argument(
+        "--partition",
+        action="store_true",
+        help="a partition image instead (an ext4 root file system carrying its boot loader in "
+        "/boot/efi; deploy it with instance_info/image_type=partition and root_gb)",
+    )
     return parser
 
 
@@ -113,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
             print(iso.make_iso(args.kernel, args.initramfs, args.output, args.params, extra))
         elif args.command == "disk-image":
             kernel = args.kernel or build.build(build.Recipe(agent="lite"))["kernel"]
-            print(disk_image.make_disk_image(kernel, args.output, args.marker))
+            make = disk_image.make_partition_image if args.partition else disk_image.make_disk_image
+            print(make(kernel, args.output, args.marker))
     except (RuntimeError, ValueError, OSError) as exc:
         print(f"ironic-lite-ramdisk {args.command}: {exc}", file=sys.stderr)
         return 1

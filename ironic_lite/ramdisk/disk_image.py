@@ -79,7 +79,7 @@ def _initramfs_tree(workdir: str, marker: str) -> None:
     os.chmod(init, 0o755)
 
 
-def _grub(workdir: str, output: str, tag: str) -> None:
+def _grub(workdir: str, output: str, tag: str, modules: str = iso.GRUB_MODULES) -> None:
     """A standalone GRUB that finds this disk's partition by a file named for the image (not
     the deploy ISO that may still sit in the CD drive) and boots its kernel."""
     embedded = os.path.join(workdir, "grub.cfg")
@@ -97,8 +97,8 @@ def _grub(workdir: str, output: str, tag: str) -> None:
             "grub-mkstandalone",
             "--format=x86_64-efi",
             f"--output={output}",
-            f"--install-modules={iso.GRUB_MODULES}",
-            f"--modules={iso.GRUB_MODULES}",
+            f"--install-modules={modules}",
+            f"--modules={modules}",
             "--locales=",
             "--fonts=",
             "--themes=",
@@ -156,9 +156,41 @@ def make_disk_image(kernel: str, output: str, marker: str, size_mib: int = 32) -
     return output
 
 
-def cached_disk_image(marker: str, kernel: str | None = None) -> str:
-    """The image for ``marker`` (built the first time) with the lite ramdisk's kernel by
-    default; under the ramdisk cache, keyed by kernel, marker and this builder."""
+def make_partition_image(kernel: str, output: str, marker: str, size_mib: int = 32) -> str:
+    """Write ``output``: a raw ext4 root file system, the partition image an agent writes into
+    the root partition it makes. It carries its boot loader where installed systems keep it
+    (``/boot/efi/EFI/BOOT/BOOTX64.EFI``): the agent copies that onto the EFI system partition
+    it creates and registers it with the firmware, as built partition images expect. GRUB
+    then finds this file system by its tag file and boots the marker kernel from it.
+    Made with ``mkfs.ext4 -d`` (no loop device, no root)."""
+    if not shutil.which("mkfs.ext4"):
+        raise RuntimeError("cannot build a partition image, missing: mkfs.ext4 (e2fsprogs)")
+    tag = hashlib.sha256(marker.encode()).hexdigest()[:12]
+    with tempfile.TemporaryDirectory(prefix="ironic-lite-partition-") as workdir:
+        tree = os.path.join(workdir, "root")
+        loader_dir = os.path.join(tree, "boot", "efi", "EFI", "BOOT")
+        instance = os.path.join(tree, "instance")
+        for directory in (loader_dir, instance, os.path.join(tree, "etc")):
+            os.makedirs(directory)
+        _grub(workdir, os.path.join(loader_dir, "BOOTX64.EFI"), tag, iso.GRUB_MODULES + " ext2")
+        shutil.copy(kernel, os.path.join(instance, "vmlinuz"))
+        marker_initramfs(marker, os.path.join(instance, "initramfs"))
+        with open(os.path.join(instance, tag), "w") as f:
+            f.write(marker + "\n")
+        with open(os.path.join(tree, "etc", "fstab"), "w") as f:
+            f.write("LABEL=instance-root\t/\text4\tdefaults\t0\t1\n")
+        iso._run(
+            ["mkfs.ext4", "-q", "-F", "-L", "instance-root", "-d", tree, output + ".tmp"]
+            + [f"{size_mib}M"]
+        )
+    os.replace(output + ".tmp", output)
+    return output
+
+
+def cached_disk_image(marker: str, kernel: str | None = None, kind: str = "whole-disk") -> str:
+    """The image (``whole-disk`` or ``partition``) for ``marker``, built the first time, with
+    the lite ramdisk's kernel by default; under the ramdisk cache, keyed by kernel, marker
+    and this builder."""
     kernel = kernel or build.build(build.Recipe(agent="lite"))["kernel"]
     digest = hashlib.sha256(marker.encode())
     for path in (kernel, __file__):
@@ -166,7 +198,9 @@ def cached_disk_image(marker: str, kernel: str | None = None) -> str:
             digest.update(f.read())
     directory = os.path.join(build.cache_root(), "instances")
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f"disk-{digest.hexdigest()[:16]}.raw")
+    prefix = "disk" if kind == "whole-disk" else "partition"
+    path = os.path.join(directory, f"{prefix}-{digest.hexdigest()[:16]}.raw")
     if not os.path.exists(path):
-        make_disk_image(kernel, path, marker)
+        make = make_disk_image if kind == "whole-disk" else make_partition_image
+        make(kernel, path, marker)
     return path

@@ -199,6 +199,14 @@ class Backend(abc.ABC):
         """Write ``layout`` as the disk's partition table (replacing any table there)."""
 
     @abc.abstractmethod
+    def make_filesystems(
+        self, disk: Disk, layout: Layout, ephemeral_format: str, preserve_ephemeral: bool
+    ) -> None:
+        """Format the partitions a partition image does not fill: the EFI system partition
+        (vfat), swap, and the ephemeral partition (unless it is preserved), as Ironic's
+        agent does, so the bootloader step can mount the ESP and the OS its swap."""
+
+    @abc.abstractmethod
     def partition_target(self, disk: Disk, layout: Layout, number: int) -> BlockTarget:
         """Partition ``number`` of ``layout`` as a write target."""
 

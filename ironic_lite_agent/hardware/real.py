@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import tempfile
 
@@ -285,6 +286,19 @@ class RealBackend(Backend):
         self.run("partprobe", disk.path, check=False)
         self.run("udevadm", "settle", check=False)
 
+    def make_filesystems(
+        self, disk: Disk, layout: Layout, ephemeral_format: str, preserve_ephemeral: bool
+    ) -> None:
+        for part in layout.partitions:
+            dev = partition_device(disk.path, part.number)
+            if part.role == "efi":
+                self.run("mkfs.vfat", "-n", "efi-part", dev)
+            elif part.role == "swap":
+                self.run("mkswap", "-L", "swap1", dev)
+            elif part.role == "ephemeral" and not preserve_ephemeral:
+                self.run(*_mkfs(ephemeral_format, dev, "ephemeral0"))
+        self.run("udevadm", "settle", check=False)
+
     def partition_target(self, disk: Disk, layout: Layout, number: int) -> BlockTarget:
         part = next(p for p in layout.partitions if p.number == number)
         dev = partition_device(disk.path, number)
@@ -390,6 +404,8 @@ class RealBackend(Backend):
         number = int(re.search(r"(\d+)$", esp).group(1))
         with self._mounted(esp) as mountpoint:
             loader = _find_efi_loader(mountpoint)
+        if loader is None and root_uuid:
+            loader = self._copy_image_efi_assets(root_uuid, esp, efi_uuid)
         if loader is None:
             if not root_uuid:
                 raise errors.DeviceNotFound(
@@ -421,6 +437,24 @@ class RealBackend(Backend):
             loader,
         )
         return {"boot_mode": "uefi", "disk": disk.path, "esp": esp, "loader": loader}
+
+    def _copy_image_efi_assets(self, root_uuid: str, esp: str, efi_uuid: str | None):
+        """A partition image that carries its boot loader in ``/boot/efi/EFI`` (as built
+        images do): copy it onto the fresh ESP and mount the ESP from the image's fstab, as
+        Ironic's agent does before it falls back to grub-install. The loader, or None."""
+        root = self._device_by_uuid(root_uuid)
+        with self._mounted(root) as target:
+            assets = os.path.join(target, "boot", "efi", "EFI")
+            if not os.path.isdir(assets) or not _find_efi_loader(os.path.dirname(assets)):
+                return None
+            with self._mounted(esp) as mountpoint:
+                shutil.copytree(assets, os.path.join(mountpoint, "EFI"), dirs_exist_ok=True)
+                loader = _find_efi_loader(mountpoint)
+            fstab = os.path.join(target, "etc", "fstab")
+            if efi_uuid and os.path.isfile(fstab):
+                _add_esp_to_fstab(fstab, efi_uuid)
+        LOG.info("copied the image's EFI boot loader %s to %s", loader, esp)
+        return loader
 
     def _device_by_uuid(self, value: str) -> str:
         for key in ("PARTUUID", "UUID"):
@@ -700,10 +734,34 @@ class RealBackend(Backend):
 
 
 def _find_efi_loader(mountpoint: str) -> str | None:
-    """The loader an image ships on its ESP, as the firmware path efibootmgr wants."""
-    for candidate in ("shimx64.efi", "grubx64.efi", "BOOTX64.EFI"):
-        for dirpath, _dirs, files in os.walk(os.path.join(mountpoint, "EFI")):
-            if candidate in files:
-                rel = os.path.relpath(os.path.join(dirpath, candidate), mountpoint)
-                return "\\" + rel.replace("/", "\\")
+    """The loader an image ships on its ESP, as the firmware path efibootmgr wants (FAT
+    names are case-insensitive: the mount may show BOOTX64.EFI as bootx64.efi)."""
+    for candidate in ("shimx64.efi", "grubx64.efi", "bootx64.efi"):
+        for dirpath, _dirs, files in sorted(os.walk(os.path.join(mountpoint, "EFI"))):
+            for name in sorted(files):
+                if name.lower() == candidate:
+                    rel = os.path.relpath(os.path.join(dirpath, name), mountpoint)
+                    return "\\" + rel.replace("/", "\\")
     return None
+
+
+def _add_esp_to_fstab(fstab: str, efi_uuid: str) -> None:
+    """Mount the ESP at /boot/efi in the deployed OS (once)."""
+    with open(fstab) as f:
+        text = f.read()
+    if efi_uuid in text:
+        return
+    with open(fstab, "a") as f:
+        if text and not text.endswith("\n"):
+            f.write("\n")
+        f.write(f"PARTUUID={efi_uuid}\t/boot/efi\tvfat\tumask=0077\t0\t1\n")
+
+
+def _mkfs(fs: str, device: str, label: str) -> tuple[str, ...]:
+    """The mkfs command line for ``fs`` (each tool names its label option differently)."""
+    if fs == "swap":
+        return ("mkswap", "-L", label, device)
+    if fs in ("vfat", "fat", "msdos"):
+        return ("mkfs", "-t", fs, "-n", label, device)
+    force = ("-F",) if fs.startswith("ext") else ("-f",) if fs in ("xfs", "btrfs") else ()
+    return ("mkfs", "-t", fs, *force, "-L", label, device)

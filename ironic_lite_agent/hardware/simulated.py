@@ -270,6 +270,21 @@ class SimulatedBackend(Backend):
         self._update_metadata(disk, partition_table=layout.as_dict(), image=None, bootloader=None)
         self.record("partition", disk=disk.name, layout=layout.as_dict())
 
+    def make_filesystems(
+        self, disk: Disk, layout: Layout, ephemeral_format: str, preserve_ephemeral: bool
+    ) -> None:
+        made = {
+            p.role: (
+                "vfat" if p.role == "efi" else "swap" if p.role == "swap" else ephemeral_format
+            )
+            for p in layout.partitions
+            if p.role in ("efi", "swap") or (p.role == "ephemeral" and not preserve_ephemeral)
+        }
+        self._update_metadata(disk, filesystems=made)
+        self.record(
+            "make_filesystems", disk=disk.name, preserved_ephemeral=preserve_ephemeral, **made
+        )
+
     def partition_target(self, disk: Disk, layout: Layout, number: int) -> BlockTarget:
         part = next(p for p in layout.partitions if p.number == number)
         return BlockTarget(disk.path, part.start, part.size, f"{disk.name} partition {number}")

@@ -5,9 +5,11 @@ behind an IPMI BMC (pyghmi) booting it over PXE/iPXE through dnsmasq.
 Each machine is managed, inspected by the agent (its real inventory: vCPUs, RAM, disk size,
 MAC), provided (automated cleaning erases its disk: read back from the qcow2 file), deployed
 with a whole-disk image the test builds (GRUB, the ramdisk builder's kernel, a busybox
-initramfs printing a marker), seen booting from its disk and printing the marker, rebuilt
-with a second image (another marker) and undeployed (erased again). A third test deploys a
-bootable ISO with the ``ramdisk`` deploy interface over virtual media.
+initramfs printing a marker) and a config drive, seen booting from its disk and printing the
+marker, rebuilt with a partition image (an ext4 root carrying its EFI loader, another marker)
+and a new config drive, and undeployed (erased again). The disk is read back from the host
+after each deploy: the config drive's meta_data, the ESP's loader, the root's fstab. A third
+test deploys a bootable ISO with the ``ramdisk`` deploy interface over virtual media.
 
 Agents: every boot path runs with both the stock ironic-python-agent and ironic-lite-agent,
 split across two lifecycles so each runs both agents. Under TCG (no usable KVM) one lifecycle
@@ -116,7 +118,7 @@ def test_a_ramdisk_deploy_boots_an_iso_from_virtual_media(e2e):
 
 
 @pytest.mark.parametrize("combo", list(COMBOS))
-def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo):
+def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo, tmp_path):
     full = os.environ.get("IRONIC_LITE_VM_FULL") or vmlab.accelerator().name == "kvm"
     if combo != IN_CI_BY_DEFAULT and not full:
         pytest.skip(
@@ -170,30 +172,43 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo):
     for name in nodes:
         assert flow.disk_is_zero(vms[name], DISK_SIZE), f"{name}'s disk was not erased"
 
-    # Deploy: the agent writes the image, the VM boots from its disk and prints the marker.
+    # Deploy a whole-disk image with a config drive (built by the conductor from a dict):
+    # the agent writes both, the VM boots from its disk and prints the marker.
     first = {name: f"ironic-lite instance A on {name} ({combo})" for name in nodes}
     before = {name: flow.last_boot(lab, name) for name in nodes}
     for name, uuid in nodes.items():
         info = flow.publish_disk_image(lab, first[name], kernel)
         conn.baremetal.update_node(uuid, instance_info=info)
-        conn.baremetal.set_node_provision_state(uuid, "active")
+        conn.baremetal.set_node_provision_state(
+            uuid, "active", config_drive=_config_drive(name, "A")
+        )
     flow.settle(lab, conn, nodes, "active", budget, "deploy")
     for name in nodes:
         flow.wait_marker(lab, name, first[name], 300, after_boot=before[name])
-        assert not flow.disk_is_zero(vms[name], DISK_SIZE)
+        disk = flow.DeployedDisk(vms[name], str(tmp_path))
+        assert disk.config_drive()["name"] == f"{name}-A", disk.partitions
+        assert disk.partitions[0]["type"] == "ef"  # the image's own MBR and ESP, kept
 
-    # Rebuild with another image: the ramdisk boots again, writes it, the VM boots it.
+    # Rebuild with a partition image and a new config drive: the agent partitions the disk
+    # (ESP, root, config drive), writes the ext4 root, copies the image's EFI loader to the
+    # ESP and registers it; the VM boots it from the root partition.
     second = {name: f"ironic-lite instance B on {name} ({combo})" for name in nodes}
     before = {name: flow.last_boot(lab, name) for name in nodes}
     for name, uuid in nodes.items():
-        info = flow.publish_disk_image(lab, second[name], kernel)
+        info = flow.publish_partition_image(lab, second[name], kernel)
         conn.baremetal.update_node(uuid, instance_info=info)
-        conn.baremetal.set_node_provision_state(uuid, "rebuild")
-    flow.settle(lab, conn, nodes, "active", budget, "rebuild")
+        conn.baremetal.set_node_provision_state(
+            uuid, "rebuild", config_drive=_config_drive(name, "B")
+        )
+    flow.settle(lab, conn, nodes, "active", budget, "rebuild with a partition image")
     for name in nodes:
         number = flow.wait_marker(lab, name, second[name], 300, after_boot=before[name])
         text = dict((n, t) for n, _, t in flow.boots(lab, name))[number]
         assert first[name] not in text
+        disk = flow.DeployedDisk(vms[name], str(tmp_path))
+        assert disk.config_drive()["name"] == f"{name}-B", disk.partitions
+        assert "BOOTX64.EFI" in disk.esp_files().upper(), disk.partitions
+        assert "/boot/efi" in disk.ext4_file("/etc/fstab")  # the agent mounted the ESP there
 
     # Undeploy: cleaning boots the agent again and erases the disk.
     for uuid in nodes.values():
@@ -202,6 +217,13 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo):
     for name, uuid in nodes.items():
         assert flow.disk_is_zero(vms[name], DISK_SIZE), f"{name}'s disk was not erased"
         assert not conn.baremetal.get_node(uuid).instance_info.get("image_source")
+
+
+def _config_drive(name: str, generation: str) -> dict:
+    return {
+        "meta_data": {"name": f"{name}-{generation}", "hostname": name},
+        "user_data": f"#!/bin/sh\necho {name} {generation}\n",
+    }
 
 
 def _agent_banner(lab, name: str) -> str:

@@ -7,13 +7,18 @@ serial console: a VM that hangs in its firmware or kernel shows where.
 """
 
 import hashlib
+import io
+import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import time
+import uuid as uuid_mod
 
 import openstack
+import pycdlib
 
 from ironic_lite.lab import vmstack
 from ironic_lite.ramdisk import disk_image, iso
@@ -161,10 +166,115 @@ def disk_has_pattern(vm: dict) -> bool:
     return "read " in out and "Pattern verification failed" not in out
 
 
+class DeployedDisk:
+    """A VM's disk as the agent left it, copied to a sparse raw file and read from the host:
+    its partitions, the config drive's files, the ESP's and the root file system's."""
+
+    ESP_GUID = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b"
+
+    def __init__(self, vm: dict, workdir: str):
+        self.raw = os.path.join(workdir, f"{vm['name']}-disk.raw")
+        subprocess.run(
+            ["qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", disk_path(vm), self.raw],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        self.partitions = self._table()
+
+    def _read(self, offset: int, length: int) -> bytes:
+        with open(self.raw, "rb") as f:
+            f.seek(offset)
+            return f.read(length)
+
+    def _table(self) -> list[dict]:
+        """(start, size, type) of each partition: GPT behind a protective MBR, else MBR."""
+        mbr = self._read(0, 512)
+        if mbr[510:512] != b"\x55\xaa":
+            return []
+        entries = [struct.unpack_from("<B3xB3xII", mbr, 446 + 16 * i) for i in range(4)]
+        if entries[0][1] != 0xEE:
+            return [
+                {"start": lba * 512, "size": n * 512, "type": f"{kind:02x}"}
+                for _, kind, lba, n in entries
+                if kind
+            ]
+        header = self._read(512, 92)
+        table_lba, count, size = struct.unpack_from("<QII", header, 72)
+        found = []
+        for i in range(count):
+            entry = self._read(table_lba * 512 + i * size, size)
+            if entry[:16] == bytes(16):
+                continue
+            first, last = struct.unpack_from("<QQ", entry, 32)
+            found.append(
+                {
+                    "start": first * 512,
+                    "size": (last - first + 1) * 512,
+                    "type": str(uuid_mod.UUID(bytes_le=entry[:16])),
+                    "name": entry[56:128].decode("utf-16-le").rstrip("\x00"),
+                }
+            )
+        return found
+
+    def _extract(self, part: dict, name: str) -> str:
+        path = f"{self.raw}.{name}"
+        with open(self.raw, "rb") as src, open(path, "wb") as dst:
+            src.seek(part["start"])
+            left = part["size"]
+            while left:
+                chunk = src.read(min(left, 4 << 20))
+                if not chunk:
+                    break
+                dst.write(chunk)
+                left -= len(chunk)
+        return path
+
+    def config_drive(self) -> dict:
+        """The config drive's openstack/latest/meta_data.json (the partition whose ISO 9660
+        volume is config-2)."""
+        for part in self.partitions:
+            volume = self._read(part["start"] + 32768, 72)
+            if volume[1:6] == b"CD001" and volume[40:72].strip() == b"config-2":
+                iso_file = pycdlib.PyCdlib()
+                with open(self._extract(part, "configdrive"), "rb") as f:
+                    iso_file.open_fp(f)
+                    out = io.BytesIO()
+                    iso_file.get_file_from_iso_fp(out, rr_path="/openstack/latest/meta_data.json")
+                    iso_file.close()
+                return json.loads(out.getvalue())
+        raise FlowError(f"no config-2 partition among {self.partitions}")
+
+    def esp_files(self) -> str:
+        """A listing of /EFI on the EFI system partition."""
+        esp = next(p for p in self.partitions if p["type"] in (self.ESP_GUID, "ef"))
+        result = subprocess.run(
+            ["mdir", "-/", "-b", "-i", f"{self.raw}@@{esp['start']}", "::/EFI"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        return result.stdout + result.stderr
+
+    def ext4_file(self, path: str) -> str:
+        """A file of the (first) ext4 file system on the disk: the root partition's."""
+        for part in self.partitions:
+            if self._read(part["start"] + 1024 + 56, 2) == b"\x53\xef":
+                fs = self._extract(part, "root")
+                result = subprocess.run(
+                    ["debugfs", "-R", f"cat {path}", fs], capture_output=True, text=True, timeout=60
+                )
+                return result.stdout
+        raise FlowError(f"no ext4 partition among {self.partitions}")
+
+
 # --- images ---------------------------------------------------------------------------------
-def publish_disk_image(lab, marker: str, kernel: str) -> dict:
+def publish_partition_image(lab, marker: str, kernel: str, root_gb: float = 0.25) -> dict:
+    """A partition image printing ``marker`` (ext4 root with its EFI loader): its
+    instance_info. root_gb stays small so the lab's 1 GiB disk holds IPA's 550 MiB ESP."""
+    info = publish_disk_image(lab, marker, kernel, kind="partition")
+    return {**info, "image_type": "partition", "root_gb": root_gb}
+
+
+def publish_disk_image(lab, marker: str, kernel: str, kind: str = "whole-disk") -> dict:
     """A whole-disk image printing ``marker``, in the lab's HTTP root: its instance_info."""
-    source = disk_image.cached_disk_image(marker, kernel)
+    source = disk_image.cached_disk_image(marker, kernel, kind)
     name = os.path.basename(source)
     target = lab.path("http", "images", name)
     os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -53,7 +53,9 @@ def test_partition_image_sizes():
     )
     assert info["image_type"] == "partition" and info["checksum"] == "sha256:" + "0" * 64
     assert (info["root_mb"], info["swap_mb"], info["ephemeral_mb"]) == (2048, 512, 1024)
-    assert info["ephemeral_format"] is None and info["preserve_ephemeral"] is False
+    # Unset, the ephemeral partition gets [pxe] default_ephemeral_format (ext4), as in Ironic:
+    # IPA would otherwise run mkfs with no file system.
+    assert info["ephemeral_format"] == "ext4" and info["preserve_ephemeral"] is False
     assert info["node_uuid"] == "1be26c0b-03f2-4d2e-ae87-c02d7f33c123"
 
 

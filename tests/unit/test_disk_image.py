@@ -70,3 +70,35 @@ def test_a_dynamic_executable_is_told_apart(tmp_path):
     script = tmp_path / "script"
     script.write_text("#!/bin/sh\n")
     assert disk_image._dynamic(str(script))  # not ELF: not usable as a static busybox
+
+
+def test_the_partition_image_is_an_ext4_root_carrying_its_efi_loader(tmp_path):
+    """What an agent needs from a UEFI partition image: a file system it can mount with the
+    boot loader under /boot/efi/EFI (copied to the ESP it makes) and an fstab to extend."""
+    missing = [
+        t
+        for t in ("mkfs.ext4", "debugfs", "grub-mkstandalone", "zstd", "cpio")
+        if not shutil.which(t)
+    ]
+    if missing:
+        pytest.skip(f"needs {', '.join(missing)}")
+    kernel = tmp_path / "vmlinuz"
+    kernel.write_bytes(b"not really a kernel")
+    path = tmp_path / "root.img"
+    disk_image.make_partition_image(str(kernel), str(path), "marker: partition", size_mib=16)
+    data = path.read_bytes()
+    assert len(data) == 16 * 2**20
+    assert data[1024 + 56 : 1024 + 58] == b"\x53\xef"  # the ext superblock's magic
+    assert data[1024 + 120 : 1024 + 133] == b"instance-root"
+
+    def debugfs(request: str) -> str:
+        return subprocess.run(
+            ["debugfs", "-R", request, str(path)],
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+
+    assert "BOOTX64.EFI" in debugfs("ls -l /boot/efi/EFI/BOOT")
+    assert debugfs("cat /instance/vmlinuz") == "not really a kernel"
+    assert "LABEL=instance-root" in debugfs("cat /etc/fstab")
+    listing = debugfs("ls /instance")
+    assert "initramfs" in listing and any(len(w) == 12 for w in listing.split())  # the tag

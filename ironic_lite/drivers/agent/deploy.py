@@ -116,7 +116,9 @@ def image_info(node: dict) -> dict:
         result["ephemeral_mb"] = int(info.get("ephemeral_mb") or 0)
         if info.get("ephemeral_gb"):
             result["ephemeral_mb"] = int(float(info["ephemeral_gb"]) * 1024)
-        result["ephemeral_format"] = info.get("ephemeral_format")
+        result["ephemeral_format"] = (
+            info.get("ephemeral_format") or CONF.pxe.default_ephemeral_format
+        )
         result["preserve_ephemeral"] = str(info.get("preserve_ephemeral")).lower() == "true"
     for key in ("deploy_boot_mode", "disk_label"):
         if info.get(key):

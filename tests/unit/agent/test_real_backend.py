@@ -421,6 +421,68 @@ def test_uefi_bootloader_registers_the_loader_the_image_ships(sysroot, tmp_path)
     assert [c[0] for c in cmds].count("umount") == 1
 
 
+def test_partition_image_filesystems_as_ironics_agent_makes_them(sysroot, tmp_path):
+    backend, runner = _backend(
+        sysroot, tmp_path, {("mkfs",): "", ("mkfs.vfat",): "", ("mkswap",): "", ("udevadm",): ""}
+    )
+    layout = partitions.plan(
+        8192 * MiB, root_mb=1024, swap_mb=256, ephemeral_mb=1024, boot_mode="uefi"
+    )
+    backend.make_filesystems(SAS, layout, "ext4", preserve_ephemeral=False)
+    assert runner.commands()[:3] == [
+        ["mkfs.vfat", "-n", "efi-part", "/dev/sdb1"],
+        ["mkswap", "-L", "swap1", "/dev/sdb3"],
+        ["mkfs", "-t", "ext4", "-F", "-L", "ephemeral0", "/dev/sdb4"],
+    ]
+    runner.calls.clear()
+    backend.make_filesystems(SAS, layout, "xfs", preserve_ephemeral=True)
+    assert not any("ephemeral0" in c for c in runner.commands())  # its data stays
+
+
+def test_uefi_bootloader_copies_the_partition_images_own_efi_assets(sysroot, tmp_path):
+    """A fresh (empty) ESP and a root file system carrying /boot/efi/EFI: the loader is
+    copied to the ESP, registered, and the ESP added to the image's fstab."""
+    mounted = {}
+
+    def mount(args):
+        device, where = args[-2], args[-1]
+        mounted[where] = device
+        if device == "/dev/sda2":  # the root file system of the image
+            _write(where, "boot/efi/EFI/BOOT/BOOTX64.EFI", "grub")
+            _write(where, "etc/fstab", "LABEL=root / ext4 defaults 0 1")
+        return ""
+
+    backend, runner = _backend(
+        sysroot,
+        tmp_path,
+        {
+            ("blkid", "-l", "-o", "device", "-t", "PARTUUID=esp-uuid"): "/dev/sda1\n",
+            ("blkid", "-l", "-o", "device", "-t", "PARTUUID=root-uuid"): "/dev/sda2\n",
+            ("mount",): mount,
+            ("umount",): "",
+            ("efibootmgr",): "",
+        },
+    )
+    result = backend.install_bootloader(
+        Disk("sda", "/dev/sda", 4096 * MiB), "uefi", "root-uuid", "esp-uuid"
+    )
+    assert result["loader"] == "\\EFI\\BOOT\\BOOTX64.EFI"
+    esp_dir = [w for w, d in mounted.items() if d == "/dev/sda1"][-1]  # mounted twice
+    root_dir = next(w for w, d in mounted.items() if d == "/dev/sda2")
+    assert os.path.exists(os.path.join(esp_dir, "EFI", "BOOT", "BOOTX64.EFI"))
+    with open(os.path.join(root_dir, "etc", "fstab")) as f:
+        assert f.read().splitlines()[-1].split() == [
+            "PARTUUID=esp-uuid",
+            "/boot/efi",
+            "vfat",
+            "umask=0077",
+            "0",
+            "1",
+        ]
+    assert runner.commands()[-1][-2:] == ["--loader", "\\EFI\\BOOT\\BOOTX64.EFI"]
+    assert not any(c[0] == "chroot" for c in runner.commands())  # no grub-install needed
+
+
 def test_bios_bootloader_runs_grub_in_a_chroot_and_unmounts_everything(sysroot, tmp_path):
     backend, runner = _backend(
         sysroot,

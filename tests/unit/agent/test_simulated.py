@@ -277,3 +277,29 @@ def test_make_machine_cli(tmp_path):
     assert summary["macs"] == ["52:54:00:00:00:01", "52:54:00:00:00:02"]
     assert summary["disks"] == ["sda", "sdb"]
     assert os.path.getsize(tmp_path / "cli" / "disks" / "sdb.img") == 2 << 20
+
+
+def test_preserve_ephemeral_keeps_the_table_and_the_ephemeral_file_system(tmp_path):
+    """A rebuild with preserve_ephemeral keeps the partitions the last deploy made (their
+    UUIDs too) and formats swap, not the ephemeral partition; a layout that would move the
+    ephemeral partition is refused rather than wiping it."""
+    from ironic_lite_agent import images
+
+    make_machine(str(tmp_path), disks=1, disk_size="4G", boot_mode="uefi")
+    backend = SimulatedBackend(str(tmp_path))
+    disk = backend.root_disk()
+    info = {"root_mb": 1024, "swap_mb": 128, "ephemeral_mb": 512, "ephemeral_format": "xfs"}
+    first = images._partition(backend, disk, info, with_configdrive=True)
+    assert backend.disk_metadata(disk)["filesystems"] == {
+        "efi": "vfat",
+        "swap": "swap",
+        "ephemeral": "xfs",
+    }
+    kept = images._partition(backend, disk, {**info, "preserve_ephemeral": True}, True)
+    assert kept == first
+    assert backend.disk_metadata(disk)["filesystems"] == {"efi": "vfat", "swap": "swap"}
+    with pytest.raises(errors.PartitionLayoutError, match="preserve_ephemeral"):
+        images._partition(
+            backend, disk, {**info, "root_mb": 2048, "preserve_ephemeral": "true"}, True
+        )
+    assert backend.read_layout(disk) == first  # nothing was rewritten
