@@ -114,6 +114,35 @@ def test_software_raid_create_then_delete(lab, tmp_path, boot, kind):
 
 
 @pytest.mark.parametrize("kind", AGENTS, indirect=True)
+def test_software_raid_built_by_a_deploy_step(lab, tmp_path, boot, kind):
+    """``raid.apply_configuration`` as a deploy step asked for by name (what deploy templates
+    carry): the agent replaces the existing RAID with the one in the step's arguments and the
+    node records what it built."""
+    svc, conn, _ = lab
+    mac = _mac()
+    machine = _machine(tmp_path, mac, disks=2)
+    node = _node(conn, mac, raid_interface="agent", deploy_interface="custom-agent")
+    conn.baremetal.set_node_provision_state(node, "provide", wait=True, timeout=30)
+    config = {"logical_disks": [{"raid_level": "1", "size_gb": "MAX", "is_root_volume": True}]}
+    step = {
+        "interface": "raid",
+        "step": "apply_configuration",
+        "priority": 90,
+        "args": {"raid_config": config},
+    }
+    bad = _provision(svc.url, node.id, {"target": "active", "deploy_steps": [{**step, "args": {}}]})
+    assert bad.status_code == 400 and "raid_config" in bad.text, bad.text
+    response = _provision(svc.url, node.id, {"target": "active", "deploy_steps": [step]})
+    assert response.status_code == 202, response.text
+    _wait(conn, node.id, {"wait call-back"}, 30)
+    agent = boot(kind, svc.url, machine)
+    node = _wait(conn, node.id, {"active", "deploy failed"}, 120, agent)
+    assert node.provision_state == "active", (node.last_error, agent.output())
+    assert [d["raid_level"] for d in node.raid_config["logical_disks"]] == ["1"]
+    assert _raid_actions(machine) == ["delete_raid", "create_raid"]
+
+
+@pytest.mark.parametrize("kind", AGENTS, indirect=True)
 def test_rescue_with_hashed_password_then_unrescue(lab, tmp_path, boot, kind):
     svc, conn, _ = lab
     mac = _mac()

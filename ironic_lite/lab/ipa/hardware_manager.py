@@ -249,6 +249,13 @@ class LabHardwareManager(hardware.HardwareManager):
     def delete_configuration(self, node, ports):
         _backend().delete_raid()
 
+    def apply_configuration(self, node, ports, raid_config, delete_existing=True):
+        """The deploy/service step IPA's generic manager offers, through the lab's RAID
+        (IPA's own would run mdadm): replace what exists unless told not to."""
+        if delete_existing:
+            self.delete_configuration(node, ports)
+        return self.create_configuration({**(node or {}), "target_raid_config": raid_config}, ports)
+
     def lab_marker(self, node, ports, note=None):
         """A step only this manager offers: records ``note``."""
         _backend().record("lab_marker", note=note)
