@@ -102,6 +102,14 @@ agent_opts = [
         default=False,
         help="Tell agents (at lookup) that md5 image checksums are acceptable.",
     ),
+    cfg.BoolOpt(
+        "enable_bios_bootloader_install",
+        default=False,
+        help="Tell agents (at lookup) that they may install a boot loader by running the "
+        "partition image's own grub-install in a chroot (needed for BIOS partition images and "
+        "for UEFI ones whose loader the agent cannot just copy). Off by default, as in Ironic: "
+        "it runs the image's programs as root in the ramdisk.",
+    ),
 ]
 
 fast_track_opts = [

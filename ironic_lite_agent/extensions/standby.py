@@ -1,7 +1,11 @@
 """``standby.*``: write an image, make it bootable, power off, reboot or kexec in-band."""
 
-from ironic_lite_agent import images
+import logging
+
+from ironic_lite_agent import errors, images
 from ironic_lite_agent.commands import Extension, command
+
+LOG = logging.getLogger(__name__)
 
 
 class StandbyExtension(Extension):
@@ -33,7 +37,9 @@ class StandbyExtension(Extension):
         ignore_bootloader_failure: bool | None = None,
     ) -> dict:
         """Make the root disk bootable in ``target_boot_mode`` (default: the current mode)."""
-        return install_bootloader(self.agent, root_uuid, efi_system_part_uuid, target_boot_mode)
+        return install_bootloader(
+            self.agent, root_uuid, efi_system_part_uuid, target_boot_mode, ignore_bootloader_failure
+        )
 
     @command
     def sync(self) -> dict:
@@ -85,13 +91,29 @@ class ImageExtension(Extension):
         ignore_bootloader_failure: bool | None = None,
         **_ignored,
     ) -> dict:
-        return install_bootloader(self.agent, root_uuid, efi_system_part_uuid, target_boot_mode)
+        return install_bootloader(
+            self.agent, root_uuid, efi_system_part_uuid, target_boot_mode, ignore_bootloader_failure
+        )
 
 
-def install_bootloader(agent, root_uuid, efi_system_part_uuid, target_boot_mode) -> dict:
+def install_bootloader(
+    agent, root_uuid, efi_system_part_uuid, target_boot_mode, ignore_failure=None
+) -> dict:
+    """Running the image's own grub-install is allowed only when the lookup said so
+    (``enable_bios_bootloader_install``, off by default as in Ironic); a failure is only
+    logged when the conductor asked to ignore it."""
     backend = agent.backend
     boot_mode = target_boot_mode or (
         backend.inventory().get("boot", {}).get("current_boot_mode") or "uefi"
     )
     disk = backend.root_disk(agent.root_device_hints())
-    return backend.install_bootloader(disk, boot_mode, root_uuid, efi_system_part_uuid)
+    allowed = bool(agent.lookup_config.get("enable_bios_bootloader_install"))
+    try:
+        return backend.install_bootloader(
+            disk, boot_mode, root_uuid, efi_system_part_uuid, run_image_grub=allowed
+        )
+    except errors.AgentError as exc:
+        if not ignore_failure:
+            raise
+        LOG.warning("ignoring the boot loader failure, as asked: %s", exc)
+        return {"ignored_failure": str(exc)}

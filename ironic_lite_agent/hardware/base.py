@@ -226,9 +226,15 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def install_bootloader(
-        self, disk: Disk, boot_mode: str, root_uuid: str | None, efi_system_part_uuid: str | None
+        self,
+        disk: Disk,
+        boot_mode: str,
+        root_uuid: str | None,
+        efi_system_part_uuid: str | None,
+        run_image_grub: bool = False,
     ) -> dict:
-        """Make the deployed disk bootable in ``boot_mode``."""
+        """Make the deployed disk bootable in ``boot_mode``; the image's own grub-install
+        runs (in a chroot) only when ``run_image_grub``."""
 
     # --- erasure --------------------------------------------------------------------------
     @abc.abstractmethod

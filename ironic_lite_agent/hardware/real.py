@@ -382,18 +382,21 @@ class RealBackend(Backend):
         with open(path, "w") as f:
             json.dump(data, f, indent=2)
 
-    def install_bootloader(self, disk, boot_mode, root_uuid, efi_system_part_uuid) -> dict:
+    def install_bootloader(
+        self, disk, boot_mode, root_uuid, efi_system_part_uuid, run_image_grub=False
+    ) -> dict:
         if boot_mode == "uefi":
-            return self._install_uefi(disk, root_uuid, efi_system_part_uuid)
+            return self._install_uefi(disk, root_uuid, efi_system_part_uuid, run_image_grub)
         if not root_uuid:
             raise errors.NotSupported(err="BIOS boot needs root_uuid to install GRUB")
+        _require_image_grub(run_image_grub, "a BIOS boot loader")
         root = self._device_by_uuid(root_uuid)
         with self._chroot(root) as target:
             self.run("chroot", target, "grub-install", disk.path)
             self.run("chroot", target, "grub-mkconfig", "-o", "/boot/grub/grub.cfg")
         return {"boot_mode": "bios", "disk": disk.path, "root": root}
 
-    def _install_uefi(self, disk: Disk, root_uuid, efi_uuid) -> dict:
+    def _install_uefi(self, disk: Disk, root_uuid, efi_uuid, run_image_grub: bool) -> dict:
         esp = None
         if efi_uuid:
             esp = self._device_by_uuid(efi_uuid)
@@ -412,6 +415,11 @@ class RealBackend(Backend):
                     err=f"the EFI system partition {esp} holds no boot loader and no root_uuid "
                     "was given to install one"
                 )
+            _require_image_grub(
+                run_image_grub,
+                f"a UEFI boot loader (the ESP {esp} is empty and the image carries none in "
+                "/boot/efi/EFI)",
+            )
             root = self._device_by_uuid(root_uuid)
             with self._chroot(root, esp=esp) as target:
                 self.run(
@@ -743,6 +751,16 @@ def _find_efi_loader(mountpoint: str) -> str | None:
                     rel = os.path.relpath(os.path.join(dirpath, name), mountpoint)
                     return "\\" + rel.replace("/", "\\")
     return None
+
+
+def _require_image_grub(allowed: bool, what: str) -> None:
+    if not allowed:
+        raise errors.InvalidImage(
+            image="the deployed image",
+            err=f"installing {what} means running the image's grub-install as root in the "
+            "ramdisk, which the conductor does not allow ([agent] "
+            "enable_bios_bootloader_install)",
+        )
 
 
 def _add_esp_to_fstab(fstab: str, efi_uuid: str) -> None:

@@ -310,7 +310,9 @@ class SimulatedBackend(Backend):
             **{k: v for k, v in record.items() if k != "partitions"},
         )
 
-    def install_bootloader(self, disk, boot_mode, root_uuid, efi_system_part_uuid) -> dict:
+    def install_bootloader(
+        self, disk, boot_mode, root_uuid, efi_system_part_uuid, run_image_grub=False
+    ) -> dict:
         image = self.disk_metadata(disk).get("image") or {}
         if not image.get("deployed"):
             raise errors.CommandExecutionError(

@@ -70,6 +70,8 @@ def test_lookup_hands_the_token_out_once(service, waiting):
     assert len(token) == 128 and token != "******"
     assert doc["config"]["agent_token_required"] is True
     assert doc["config"]["heartbeat_timeout"] > 0
+    # IPA 13 runs an image's grub-install only when told (Ironic's default: not).
+    assert doc["config"]["enable_bios_bootloader_install"] is False
     assert "agent_secret_token" not in doc["node"]["driver_internal_info"]
     again = requests.get(
         f"{service.url}/v1/lookup",

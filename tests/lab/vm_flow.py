@@ -25,12 +25,15 @@ from ironic_lite.ramdisk import disk_image, iso
 
 # The service's options for real VMs under TCG (a boot takes minutes): fast track keeps the
 # agent that inspected or cleaned a machine for the next step, the serial console shows the
-# ramdisk's kernel, every callback gets far more than a TCG boot needs.
+# ramdisk's kernel, every callback gets far more than a TCG boot needs. Stock IPA 13 fills an
+# empty ESP from a partition image only with enable_bios_bootloader_install (as with Ironic);
+# ironic-lite-agent copies the image's loader without it.
 SERVICE_CONF = """
 [deploy]
 fast_track = true
 [agent]
 heartbeat_timeout = 60
+enable_bios_bootloader_install = true
 [pxe]
 kernel_append_params = nofb nomodeset vga=normal console=ttyS0,115200n8
 [conductor]

@@ -115,6 +115,7 @@ def _lookup_document(node: dict, new_token: bool) -> dict:
         "agent_token": info.get("agent_secret_token") if new_token else MASK,
         "agent_token_required": True,
         "agent_md5_checksum_enable": CONF.agent.md5_checksum_enable,
+        "enable_bios_bootloader_install": CONF.agent.enable_bios_bootloader_install,
         "fast_track": CONF.deploy.fast_track,
     }
     return {

@@ -496,12 +496,36 @@ def test_bios_bootloader_runs_grub_in_a_chroot_and_unmounts_everything(sysroot, 
         },
     )
     with pytest.raises(errors.HardwareCommandFailed, match="grub-install: error"):
-        backend.install_bootloader(Disk("sda", "/dev/sda", 4096 * MiB), "bios", "fs-uuid", None)
+        backend.install_bootloader(
+            Disk("sda", "/dev/sda", 4096 * MiB), "bios", "fs-uuid", None, run_image_grub=True
+        )
     cmds = runner.commands()
     mounts = [c for c in cmds if c[0] == "mount"]
     umounts = [c for c in cmds if c[0] == "umount"]
     assert len(mounts) == 4 and len(umounts) == 4  # root + /dev /proc /sys, all undone
     assert umounts[-1][1] == mounts[0][2]  # the root goes last
+
+
+def test_the_images_grub_install_runs_only_when_the_conductor_allows_it(sysroot, tmp_path):
+    """Ironic's CVE-2026-43003 mitigation: chrooting into the image runs its programs as root,
+    so without enable_bios_bootloader_install neither BIOS nor an empty-ESP UEFI install
+    does, and nothing is chrooted."""
+    backend, runner = _backend(
+        sysroot,
+        tmp_path,
+        {
+            ("blkid", "-l", "-o", "device", "-t", "PARTUUID=esp-uuid"): "/dev/sda1\n",
+            ("blkid",): "/dev/sda2\n",
+            ("mount",): "",
+            ("umount",): "",
+        },
+    )
+    disk = Disk("sda", "/dev/sda", 4096 * MiB)
+    with pytest.raises(errors.InvalidImage, match="enable_bios_bootloader_install"):
+        backend.install_bootloader(disk, "bios", "root-uuid", None)
+    with pytest.raises(errors.InvalidImage, match="ESP /dev/sda1 is empty"):
+        backend.install_bootloader(disk, "uefi", "root-uuid", "esp-uuid")
+    assert not any(c[0] == "chroot" for c in runner.commands())
 
 
 def test_bios_bootloader_needs_a_root(sysroot, tmp_path):
