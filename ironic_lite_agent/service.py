@@ -63,6 +63,9 @@ class Agent:
         self.token: str | None = _read_token(config.token_file)
         self.node: dict | None = None
         self.lookup_config: dict = {}
+        # What the last write_image laid out: get_partition_uuids answers from it (as IPA
+        # does), because a real disk's table does not say which Linux partition is the root.
+        self.partition_uuids: dict | None = None
         self.steps = Steps(self)
         self.dispatcher = Dispatcher(build_extensions(self), on_finish=self._command_finished)
         self.client = IronicClient(
@@ -208,7 +211,11 @@ class Agent:
             allow_md5=self.config.allow_md5
             or bool(self.lookup_config.get("agent_md5_checksum_enable")),
         )
-        return images.write_image(self.backend, info, configdrive, options)
+        result = images.write_image(self.backend, info, configdrive, options)
+        self.partition_uuids = {
+            key: result.get(key) for key in ("root uuid", "efi system partition uuid", "partitions")
+        }
+        return result
 
     def root_device_hints(self) -> dict | None:
         return ((self.node or {}).get("properties") or {}).get("root_device")

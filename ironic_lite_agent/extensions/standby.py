@@ -23,7 +23,10 @@ class StandbyExtension(Extension):
 
     @command
     def get_partition_uuids(self) -> dict:
-        """Partition UUIDs of the root disk as the last deploy laid it out."""
+        """Partition UUIDs of the root disk as the last deploy laid it out: this agent's
+        own write_image, else the table on the disk."""
+        if self.agent.partition_uuids is not None:
+            return dict(self.agent.partition_uuids)
         disk = self.agent.backend.root_disk(self.agent.root_device_hints())
         return images.partition_uuids(self.agent.backend.read_layout(disk))
 
