@@ -23,6 +23,7 @@ from ironic_lite.ramdisk import build, iso, rootfs
 PARTITION_START = 2048  # sectors: 1 MiB, as partitioning tools align
 SECTOR = 512
 ESP_TYPE = 0xEF
+ROOT_DIRS = ("etc", "dev", "proc", "sys", "run", "tmp", "mnt")
 
 
 def static_busybox() -> str:
@@ -170,8 +171,10 @@ def make_partition_image(kernel: str, output: str, marker: str, size_mib: int = 
         tree = os.path.join(workdir, "root")
         loader_dir = os.path.join(tree, "boot", "efi", "EFI", "BOOT")
         instance = os.path.join(tree, "instance")
-        for directory in (loader_dir, instance, os.path.join(tree, "etc")):
-            os.makedirs(directory)
+        # The mount points every root file system has: agents bind /dev, /proc, /sys and
+        # /run into it before they look for its boot loader.
+        for directory in (loader_dir, instance, *(os.path.join(tree, d) for d in ROOT_DIRS)):
+            os.makedirs(directory, exist_ok=True)
         _grub(workdir, os.path.join(loader_dir, "BOOTX64.EFI"), tag, iso.GRUB_MODULES + " ext2")
         shutil.copy(kernel, os.path.join(instance, "vmlinuz"))
         marker_initramfs(marker, os.path.join(instance, "initramfs"))

@@ -100,5 +100,7 @@ def test_the_partition_image_is_an_ext4_root_carrying_its_efi_loader(tmp_path):
     assert "BOOTX64.EFI" in debugfs("ls -l /boot/efi/EFI/BOOT")
     assert debugfs("cat /instance/vmlinuz") == "not really a kernel"
     assert "LABEL=instance-root" in debugfs("cat /etc/fstab")
+    top = debugfs("ls /").split()
+    assert {"dev", "proc", "sys", "run", "boot", "etc"} <= set(top)  # agents bind-mount these
     listing = debugfs("ls /instance")
     assert "initramfs" in listing and any(len(w) == 12 for w in listing.split())  # the tag
