@@ -201,9 +201,11 @@ def cached_disk_image(marker: str, kernel: str | None = None, kind: str = "whole
             digest.update(f.read())
     directory = os.path.join(build.cache_root(), "instances")
     os.makedirs(directory, exist_ok=True)
-    prefix = "disk" if kind == "whole-disk" else "partition"
+    prefix, make = {
+        "whole-disk": ("disk", make_disk_image),
+        "partition": ("partition", make_partition_image),
+    }[kind]
     path = os.path.join(directory, f"{prefix}-{digest.hexdigest()[:16]}.raw")
     if not os.path.exists(path):
-        make = make_disk_image if kind == "whole-disk" else make_partition_image
         make(kernel, path, marker)
     return path

@@ -407,8 +407,8 @@ class RealBackend(Backend):
         number = int(re.search(r"(\d+)$", esp).group(1))
         with self._mounted(esp) as mountpoint:
             loader = _find_efi_loader(mountpoint)
-        if loader is None and root_uuid:
-            loader = self._copy_image_efi_assets(root_uuid, esp, efi_uuid)
+            if loader is None and root_uuid:
+                loader = self._copy_image_efi_assets(root_uuid, mountpoint, efi_uuid)
         if loader is None:
             if not root_uuid:
                 raise errors.DeviceNotFound(
@@ -446,22 +446,23 @@ class RealBackend(Backend):
         )
         return {"boot_mode": "uefi", "disk": disk.path, "esp": esp, "loader": loader}
 
-    def _copy_image_efi_assets(self, root_uuid: str, esp: str, efi_uuid: str | None):
+    def _copy_image_efi_assets(self, root_uuid: str, esp_dir: str, efi_uuid: str | None):
         """A partition image that carries its boot loader in ``/boot/efi/EFI`` (as built
-        images do): copy it onto the fresh ESP and mount the ESP from the image's fstab, as
-        Ironic's agent does before it falls back to grub-install. The loader, or None."""
-        root = self._device_by_uuid(root_uuid)
-        with self._mounted(root) as target:
-            assets = os.path.join(target, "boot", "efi", "EFI")
-            if not os.path.isdir(assets) or not _find_efi_loader(os.path.dirname(assets)):
+        images do): copy it onto the fresh ESP (mounted at ``esp_dir``) and mount the ESP from
+        the image's fstab, as Ironic's agent does before it falls back to grub-install. The
+        loader, or None."""
+        with self._mounted(self._device_by_uuid(root_uuid)) as target:
+            image_esp = os.path.join(target, "boot", "efi")
+            if not _find_efi_loader(image_esp):
                 return None
-            with self._mounted(esp) as mountpoint:
-                shutil.copytree(assets, os.path.join(mountpoint, "EFI"), dirs_exist_ok=True)
-                loader = _find_efi_loader(mountpoint)
+            shutil.copytree(
+                os.path.join(image_esp, "EFI"), os.path.join(esp_dir, "EFI"), dirs_exist_ok=True
+            )
             fstab = os.path.join(target, "etc", "fstab")
             if efi_uuid and os.path.isfile(fstab):
                 _add_esp_to_fstab(fstab, efi_uuid)
-        LOG.info("copied the image's EFI boot loader %s to %s", loader, esp)
+        loader = _find_efi_loader(esp_dir)
+        LOG.info("copied the image's EFI boot loader %s to the ESP", loader)
         return loader
 
     def _device_by_uuid(self, value: str) -> str:

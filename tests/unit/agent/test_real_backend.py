@@ -467,7 +467,7 @@ def test_uefi_bootloader_copies_the_partition_images_own_efi_assets(sysroot, tmp
         Disk("sda", "/dev/sda", 4096 * MiB), "uefi", "root-uuid", "esp-uuid"
     )
     assert result["loader"] == "\\EFI\\BOOT\\BOOTX64.EFI"
-    esp_dir = [w for w, d in mounted.items() if d == "/dev/sda1"][-1]  # mounted twice
+    esp_dir = next(w for w, d in mounted.items() if d == "/dev/sda1")
     root_dir = next(w for w, d in mounted.items() if d == "/dev/sda2")
     assert os.path.exists(os.path.join(esp_dir, "EFI", "BOOT", "BOOTX64.EFI"))
     with open(os.path.join(root_dir, "etc", "fstab")) as f:
