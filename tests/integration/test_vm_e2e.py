@@ -126,7 +126,7 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo, t
             f"time; CI runs {IN_CI_BY_DEFAULT} (each boot path with the other agent), this "
             "one runs with IRONIC_LITE_VM_FULL=1 and its deploys in benchmarks/vm_deploy.py"
         )
-    lab, conn, ramdisks, kernel = e2e
+    lab, conn, ramdisks, _ = e2e
     agents = COMBOS[combo]
     nodes = dict(lab.state["nodes"])
     vms = {vm["name"]: vm for vm in lab.state["vms"]}
@@ -175,16 +175,8 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo, t
     # Deploy a whole-disk image with a config drive (built by the conductor from a dict):
     # the agent writes both, the VM boots from its disk and prints the marker.
     first = {name: f"ironic-lite instance A on {name} ({combo})" for name in nodes}
-    before = {name: flow.last_boot(lab, name) for name in nodes}
-    for name, uuid in nodes.items():
-        info = flow.publish_disk_image(lab, first[name], kernel)
-        conn.baremetal.update_node(uuid, instance_info=info)
-        conn.baremetal.set_node_provision_state(
-            uuid, "active", config_drive=_config_drive(name, "A")
-        )
-    flow.settle(lab, conn, nodes, "active", budget, "deploy")
+    _deploy_each(e2e, nodes, "active", "A", first, flow.publish_disk_image, budget)
     for name in nodes:
-        flow.wait_marker(lab, name, first[name], 300, after_boot=before[name])
         disk = flow.DeployedDisk(vms[name], str(tmp_path))
         assert disk.config_drive()["name"] == f"{name}-A", disk.partitions
         assert disk.partitions[0]["type"] == "ef"  # the image's own MBR and ESP, kept
@@ -193,17 +185,9 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo, t
     # (ESP, root, config drive), writes the ext4 root, copies the image's EFI loader to the
     # ESP and registers it; the VM boots it from the root partition.
     second = {name: f"ironic-lite instance B on {name} ({combo})" for name in nodes}
-    before = {name: flow.last_boot(lab, name) for name in nodes}
-    for name, uuid in nodes.items():
-        info = flow.publish_partition_image(lab, second[name], kernel)
-        conn.baremetal.update_node(uuid, instance_info=info)
-        conn.baremetal.set_node_provision_state(
-            uuid, "rebuild", config_drive=_config_drive(name, "B")
-        )
-    flow.settle(lab, conn, nodes, "active", budget, "rebuild with a partition image")
+    booted = _deploy_each(e2e, nodes, "rebuild", "B", second, flow.publish_partition_image, budget)
     for name in nodes:
-        number = flow.wait_marker(lab, name, second[name], 300, after_boot=before[name])
-        text = dict((n, t) for n, _, t in flow.boots(lab, name))[number]
+        text = dict((n, t) for n, _, t in flow.boots(lab, name))[booted[name]]
         assert first[name] not in text
         disk = flow.DeployedDisk(vms[name], str(tmp_path))
         assert disk.config_drive()["name"] == f"{name}-B", disk.partitions
@@ -217,6 +201,24 @@ def test_vms_are_inspected_cleaned_deployed_rebuilt_and_undeployed(e2e, combo, t
     for name, uuid in nodes.items():
         assert flow.disk_is_zero(vms[name], DISK_SIZE), f"{name}'s disk was not erased"
         assert not conn.baremetal.get_node(uuid).instance_info.get("image_source")
+
+
+def _deploy_each(e2e, nodes, verb, generation, markers, publish, budget) -> dict[str, int]:
+    """Deploy (``active``) or rebuild every node with the image ``publish`` makes for its
+    marker and a config drive of ``generation``; wait until each VM booted it from its disk
+    and printed the marker. The boot number of each."""
+    lab, conn, _, kernel = e2e
+    before = {name: flow.last_boot(lab, name) for name in nodes}
+    for name, uuid in nodes.items():
+        conn.baremetal.update_node(uuid, instance_info=publish(lab, markers[name], kernel))
+        conn.baremetal.set_node_provision_state(
+            uuid, verb, config_drive=_config_drive(name, generation)
+        )
+    flow.settle(lab, conn, nodes, "active", budget, f"{verb} with image {generation}")
+    return {
+        name: flow.wait_marker(lab, name, markers[name], 300, after_boot=before[name])
+        for name in nodes
+    }
 
 
 def _config_drive(name: str, generation: str) -> dict:
